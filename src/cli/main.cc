@@ -1,0 +1,91 @@
+// Implements: the mnemo command: MPI start-up, argument parsing, dispatch,
+//   and the error policy:
+//   - errors every rank agreed on (AgreedError) exit cleanly with their code,
+//     printed once by the rank that failed first;
+//   - any other error is logged by the rank that hit it, which then aborts
+//     the whole job (NCCL abort + MPI_Abort), so no peer waits forever.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/yaml_config.h"
+#include "comm/agreement.h"
+#include "comm/communicator.h"
+#include "core/error.h"
+#include "core/log.h"
+
+namespace {
+
+int run(int argc, char** argv, mnemo::Communicator& control) {
+  using namespace mnemo;
+  CLI::App app{"mnemo: distributed continual learning (LibTorch + MPI/NCCL + HDF5)", "mnemo"};
+  app.config_formatter(std::make_shared<cli::YamlConfig>());
+  app.option_defaults()->always_capture_default();
+  app.require_subcommand(1);
+  app.allow_config_extras(CLI::config_extras_mode::error);
+
+  data::PrepareOptions prepare;
+  auto* prepare_cmd = app.add_subcommand("prepare", "Cut a dataset into a task stream of HDF5 shards");
+  prepare_cmd->set_config("--config", "", "YAML file of options (flags override it)");
+  cli::add_prepare_options(*prepare_cmd, prepare);
+
+  train::TrainOptions train;
+  auto* train_cmd = app.add_subcommand("train", "Train on a task stream (run under mpirun for several ranks)");
+  train_cmd->set_config("--config", "", "YAML file of options (flags override it)");
+  cli::add_train_options(*train_cmd, train);
+
+  bool done = false;
+  int code = kExitOk;
+  run_agreed(control, [&] {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      if (e.get_exit_code() == 0) {  // --help
+        if (control.rank() == 0) app.exit(e);
+        done = true;
+        return;
+      }
+      throw UsageError(with_hint(e.what(), "run 'mnemo --help' or 'mnemo " +
+                                               std::string(prepare_cmd->parsed() ? "prepare" : "train") +
+                                               " --help' for the options and their defaults"));
+    }
+  });
+  if (done) return code;
+  if (prepare_cmd->parsed()) cli::run_prepare(prepare, control);
+  if (train_cmd->parsed()) cli::run_train(train, control);
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace mnemo;
+  std::unique_ptr<MpiSession> mpi;
+  std::unique_ptr<Communicator> control;
+  try {
+    mpi = std::make_unique<MpiSession>(&argc, &argv);
+    control = make_mpi_communicator();
+    init_logging(control->rank(), control->world_size());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mnemo: cannot start MPI: %s\n", e.what());
+    return kExitInternal;
+  }
+  try {
+    return run(argc, argv, *control);
+  } catch (const AgreedError& e) {
+    if (e.reporter()) spdlog::error("{}", e.what());
+    return e.exit_code();
+  } catch (const Error& e) {
+    spdlog::error("{}", e.what());
+    spdlog::default_logger()->flush();
+    if (control->world_size() > 1) control->abort(e.exit_code());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    spdlog::error("unexpected error: {}", e.what());
+    spdlog::default_logger()->flush();
+    if (control->world_size() > 1) control->abort(kExitInternal);
+    return kExitInternal;
+  }
+}

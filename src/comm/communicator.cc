@@ -1,0 +1,101 @@
+// Implements: backend selection and the agreement helpers shared by backends.
+#include "comm/communicator.h"
+
+#include <limits>
+
+#include "core/error.h"
+
+namespace mnemo {
+
+std::size_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return 4;
+    case DType::kFloat64: return 8;
+    case DType::kInt32: return 4;
+    case DType::kInt64: return 8;
+  }
+  return 0;
+}
+
+const char* dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return "float32";
+    case DType::kFloat64: return "float64";
+    case DType::kInt32: return "int32";
+    case DType::kInt64: return "int64";
+  }
+  return "?";
+}
+
+BackendKind parse_backend(const std::string& name) {
+  if (name == "auto") return BackendKind::kAuto;
+  if (name == "mpi") return BackendKind::kMpi;
+  if (name == "nccl") return BackendKind::kNccl;
+  if (name == "local") return BackendKind::kLocal;
+  throw UsageError(with_hint("unknown backend '" + name + "'", "use one of: auto, mpi, nccl, local"));
+}
+
+const char* backend_name(BackendKind kind) {
+  switch (kind) {
+    case BackendKind::kAuto: return "auto";
+    case BackendKind::kMpi: return "mpi";
+    case BackendKind::kNccl: return "nccl";
+    case BackendKind::kLocal: return "local";
+  }
+  return "?";
+}
+
+#ifdef MNEMO_HAVE_NCCL
+std::unique_ptr<Communicator> make_nccl_communicator(Communicator& control, int device);
+#endif
+
+std::unique_ptr<Communicator> make_communicator(BackendKind kind, Communicator& control,
+                                                bool gpu_visible, int device) {
+  if (kind == BackendKind::kAuto) {
+    if (gpu_visible) {
+      kind = BackendKind::kNccl;
+    } else {
+      kind = control.world_size() == 1 ? BackendKind::kLocal : BackendKind::kMpi;
+    }
+  }
+  switch (kind) {
+    case BackendKind::kLocal:
+      if (control.world_size() != 1) {
+        throw UsageError(with_hint("--backend local needs exactly 1 rank, but the job has " +
+                                       std::to_string(control.world_size()),
+                                   "use --backend mpi (CPU) or nccl (GPU) for multi-rank jobs"));
+      }
+      return make_local_communicator();
+    case BackendKind::kMpi:
+      return make_mpi_communicator();
+    case BackendKind::kNccl:
+#ifdef MNEMO_HAVE_NCCL
+      if (!gpu_visible) {
+        throw UsageError(with_hint("--backend nccl needs a visible CUDA GPU on every rank",
+                                   "run on GPU nodes, or use --backend mpi"));
+      }
+      return make_nccl_communicator(control, device);
+#else
+      throw UsageError(with_hint("this mnemo was built without NCCL",
+                                 "rebuild with -DMNEMO_WITH_NCCL=ON and CUDAToolkit_ROOT set"));
+#endif
+    case BackendKind::kAuto:
+      break;
+  }
+  MNEMO_ASSERT(false, "unreachable backend kind");
+}
+
+bool all_ok(Communicator& comm, bool ok) {
+  std::int32_t bad = ok ? 0 : 1;
+  comm.allreduce_max(&bad, 1, DType::kInt32);
+  return bad == 0;
+}
+
+int first_failed_rank(Communicator& comm, bool failed) {
+  // max over (-rank) of failing ranks == -(min failing rank).
+  std::int32_t v = failed ? -comm.rank() : std::numeric_limits<std::int32_t>::min();
+  comm.allreduce_max(&v, 1, DType::kInt32);
+  return v == std::numeric_limits<std::int32_t>::min() ? -1 : -v;
+}
+
+}  // namespace mnemo

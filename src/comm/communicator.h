@@ -1,0 +1,99 @@
+// Implements: the one collective API every backend provides.
+//   Backends: mpi (CPU buffers), nccl (GPU buffers; bootstrapped over MPI),
+//   local (world size 1). The API takes raw buffers, not tensors, so comm
+//   depends on nothing but core and the backend libraries.
+//   Every collective must be called by all ranks, in the same order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mnemo {
+
+enum class DType { kFloat32, kFloat64, kInt32, kInt64 };
+
+std::size_t dtype_size(DType dtype);
+const char* dtype_name(DType dtype);
+
+template <class T> constexpr DType dtype_of();
+template <> constexpr DType dtype_of<float>() { return DType::kFloat32; }
+template <> constexpr DType dtype_of<double>() { return DType::kFloat64; }
+template <> constexpr DType dtype_of<std::int32_t>() { return DType::kInt32; }
+template <> constexpr DType dtype_of<std::int64_t>() { return DType::kInt64; }
+
+/// Where a backend's buffers must live.
+enum class BufferPlace { kHost, kDevice };
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+
+  virtual int rank() const = 0;
+  virtual int world_size() const = 0;
+  /// Rank among the processes on this node (MPI_Comm_split_type SHARED).
+  virtual int local_rank() const = 0;
+  virtual int local_size() const = 0;
+  virtual std::string backend() const = 0;
+  virtual BufferPlace buffer_place() const = 0;
+
+  /// In-place elementwise sum over all ranks. All ranks, same order.
+  virtual void allreduce_sum(void* data, std::size_t count, DType dtype) = 0;
+  /// In-place elementwise max over all ranks. All ranks, same order.
+  virtual void allreduce_max(void* data, std::size_t count, DType dtype) = 0;
+  /// Copies root's buffer to every rank. All ranks, same order.
+  virtual void broadcast(void* data, std::size_t count, DType dtype, int root) = 0;
+  /// Sums into root's buffer; other ranks' buffers are left as they were.
+  virtual void reduce_sum(void* data, std::size_t count, DType dtype, int root) = 0;
+  virtual void barrier() = 0;
+  /// Tears the whole job down (every rank), for errors after training began.
+  [[noreturn]] virtual void abort(int exit_code) = 0;
+
+  template <class T> void allreduce_sum(std::vector<T>& v) {
+    allreduce_sum(v.data(), v.size(), dtype_of<T>());
+  }
+  template <class T> void reduce_sum(std::vector<T>& v, int root) {
+    reduce_sum(v.data(), v.size(), dtype_of<T>(), root);
+  }
+  template <class T> void broadcast(std::vector<T>& v, int root) {
+    broadcast(v.data(), v.size(), dtype_of<T>(), root);
+  }
+};
+
+/// Host-side control collectives (counts, flags, verdicts). Always host
+/// buffers; for nccl jobs this is the MPI communicator that bootstrapped it.
+using ControlComm = Communicator;
+
+enum class BackendKind { kAuto, kMpi, kNccl, kLocal };
+
+BackendKind parse_backend(const std::string& name);
+const char* backend_name(BackendKind kind);
+
+/// Owns MPI's lifetime: MPI_Init_thread on construction, MPI_Finalize on
+/// destruction. Create exactly one, first thing in main.
+class MpiSession {
+ public:
+  MpiSession(int* argc, char*** argv);
+  ~MpiSession();
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+};
+
+/// The MPI communicator over MPI_COMM_WORLD (a duplicate). Requires an MpiSession.
+std::unique_ptr<Communicator> make_mpi_communicator();
+/// A world-size-1 communicator; collectives are identities.
+std::unique_ptr<Communicator> make_local_communicator();
+/// Creates the gradient communicator for `kind`. `control` must outlive the
+/// result (nccl bootstraps over it). kAuto picks nccl when a GPU is visible,
+/// local when the world has one rank, else mpi. `device` is the CUDA device.
+std::unique_ptr<Communicator> make_communicator(BackendKind kind, Communicator& control,
+                                                bool gpu_visible, int device);
+
+/// True when every rank passed `ok`. All ranks, same order.
+bool all_ok(Communicator& comm, bool ok);
+/// Lowest rank whose `failed` is true, or -1 when none. All ranks, same order.
+int first_failed_rank(Communicator& comm, bool failed);
+
+}  // namespace mnemo

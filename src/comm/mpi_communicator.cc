@@ -1,0 +1,113 @@
+// Implements: the MPI session and the MPI backend (host buffers).
+//   Errors return instead of aborting (MPI_ERRORS_RETURN), so they become
+//   exceptions with context; main then aborts the job so no peer hangs.
+#include <mpi.h>
+
+#include <sstream>
+
+#include "comm/communicator.h"
+#include "comm/mpi_check.h"
+#include "core/error.h"
+
+namespace mnemo {
+
+void throw_mpi_error(int code, const char* call, const char* file, int line) {
+  char msg[MPI_MAX_ERROR_STRING] = {0};
+  int len = 0;
+  MPI_Error_string(code, msg, &len);
+  int rank = -1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  std::ostringstream os;
+  os << "MPI error in " << call << " at " << file << ":" << line << " (rank " << rank << ", host "
+     << host_name() << "): " << msg;
+  throw Error(os.str(), kExitInternal);
+}
+
+MpiSession::MpiSession(int* argc, char*** argv) {
+  int provided = 0;
+  MNEMO_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+}
+
+MpiSession::~MpiSession() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+
+namespace {
+
+MPI_Datatype to_mpi(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return MPI_FLOAT;
+    case DType::kFloat64: return MPI_DOUBLE;
+    case DType::kInt32: return MPI_INT32_T;
+    case DType::kInt64: return MPI_INT64_T;
+  }
+  MNEMO_ASSERT(false, "unknown dtype");
+}
+
+int checked_count(std::size_t count) {
+  MNEMO_ASSERT(count <= static_cast<std::size_t>(INT32_MAX), "MPI message over 2^31 elements");
+  return static_cast<int>(count);
+}
+
+class MpiCommunicator final : public Communicator {
+ public:
+  MpiCommunicator() {
+    MNEMO_MPI_CHECK(MPI_Comm_dup(MPI_COMM_WORLD, &comm_));
+    MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+    MNEMO_MPI_CHECK(MPI_Comm_rank(comm_, &rank_));
+    MNEMO_MPI_CHECK(MPI_Comm_size(comm_, &size_));
+    MPI_Comm node;
+    MNEMO_MPI_CHECK(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node));
+    MNEMO_MPI_CHECK(MPI_Comm_rank(node, &local_rank_));
+    MNEMO_MPI_CHECK(MPI_Comm_size(node, &local_size_));
+    MPI_Comm_free(&node);
+  }
+  ~MpiCommunicator() override {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (!finalized) MPI_Comm_free(&comm_);
+  }
+
+  int rank() const override { return rank_; }
+  int world_size() const override { return size_; }
+  int local_rank() const override { return local_rank_; }
+  int local_size() const override { return local_size_; }
+  std::string backend() const override { return "mpi"; }
+  BufferPlace buffer_place() const override { return BufferPlace::kHost; }
+
+  void allreduce_sum(void* data, std::size_t count, DType dtype) override {
+    MNEMO_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), to_mpi(dtype), MPI_SUM, comm_));
+  }
+  void allreduce_max(void* data, std::size_t count, DType dtype) override {
+    MNEMO_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), to_mpi(dtype), MPI_MAX, comm_));
+  }
+  void broadcast(void* data, std::size_t count, DType dtype, int root) override {
+    MNEMO_MPI_CHECK(MPI_Bcast(data, checked_count(count), to_mpi(dtype), root, comm_));
+  }
+  void reduce_sum(void* data, std::size_t count, DType dtype, int root) override {
+    const int n = checked_count(count);
+    if (rank_ == root) {
+      MNEMO_MPI_CHECK(MPI_Reduce(MPI_IN_PLACE, data, n, to_mpi(dtype), MPI_SUM, root, comm_));
+    } else {
+      MNEMO_MPI_CHECK(MPI_Reduce(data, nullptr, n, to_mpi(dtype), MPI_SUM, root, comm_));
+    }
+  }
+  void barrier() override { MNEMO_MPI_CHECK(MPI_Barrier(comm_)); }
+  [[noreturn]] void abort(int exit_code) override {
+    MPI_Abort(MPI_COMM_WORLD, exit_code);
+    std::_Exit(exit_code);
+  }
+
+ private:
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<Communicator> make_mpi_communicator() { return std::make_unique<MpiCommunicator>(); }
+
+}  // namespace mnemo

@@ -1,0 +1,59 @@
+// Implements: mnemo's three error tiers.
+//   1. Bad input (files, config, command line): throw InputError / UsageError
+//      with a message that names the file or field, plus a hint.
+//   2. Library return codes (MPI, NCCL, CUDA, HDF5): the check macros of each
+//      backend wrap calls and add the call, file:line, rank and host.
+//   3. Broken invariants: MNEMO_ASSERT, which reports file:line.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace mnemo {
+
+/// Process exit codes, documented in the README.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitInternal = 1,   ///< a bug or a library failure
+  kExitUsage = 2,      ///< bad command line or config
+  kExitInput = 3,      ///< bad or missing data file
+};
+
+/// Base of every mnemo error; carries the exit code the process should use.
+class Error : public std::runtime_error {
+ public:
+  Error(const std::string& what, int exit_code = kExitInternal)
+      : std::runtime_error(what), exit_code_(exit_code) {}
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
+/// Bad command line, option value or config file.
+class UsageError : public Error {
+ public:
+  explicit UsageError(const std::string& what) : Error(what, kExitUsage) {}
+};
+
+/// Missing, corrupt or inconsistent input data.
+class InputError : public Error {
+ public:
+  explicit InputError(const std::string& what) : Error(what, kExitInput) {}
+};
+
+/// "what (HINT: hint)", the shape of every bad-input message.
+std::string with_hint(const std::string& what, const std::string& hint);
+
+/// Host name of this process, for error messages.
+std::string host_name();
+
+[[noreturn]] void assert_fail(const char* expr, const char* file, int line, const std::string& msg);
+
+}  // namespace mnemo
+
+/// Internal invariant; never use it for user input.
+#define MNEMO_ASSERT(cond, msg)                                      \
+  do {                                                               \
+    if (!(cond)) ::mnemo::assert_fail(#cond, __FILE__, __LINE__, (msg)); \
+  } while (0)

@@ -1,0 +1,93 @@
+// Implements: a thin RAII layer over the HDF5 C API (HDF5's C++ API is not
+//   thread-safe-built in Debian and hides the error stack).
+//   - Handle: owns one hid_t and closes it with the right H5*close.
+//   - Each helper wraps one HDF5 call sequence; a failure throws InputError
+//     carrying the file, the object path and HDF5's own error stack.
+#pragma once
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mnemo::io::h5 {
+
+/// Owns an HDF5 identifier.
+class Handle {
+ public:
+  Handle() = default;
+  explicit Handle(hid_t id) : id_(id) {}
+  ~Handle() { reset(); }
+  Handle(Handle&& o) noexcept : id_(o.id_) { o.id_ = H5I_INVALID_HID; }
+  Handle& operator=(Handle&& o) noexcept {
+    if (this != &o) {
+      reset();
+      id_ = o.id_;
+      o.id_ = H5I_INVALID_HID;
+    }
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t id() const { return id_; }
+  void reset();
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+};
+
+/// An open file plus its path, which every error message names.
+class File {
+ public:
+  /// Creates (truncates) `path` for writing.
+  static File create(const std::string& path);
+  /// Opens an existing file read-only; a missing or non-HDF5 file is an InputError.
+  static File open(const std::string& path);
+
+  hid_t id() const { return handle_.id(); }
+  const std::string& path() const { return path_; }
+  /// Flushes and closes, reporting write failures (the destructor cannot).
+  void close();
+
+ private:
+  File(Handle h, std::string path) : handle_(std::move(h)), path_(std::move(path)) {}
+  Handle handle_;
+  std::string path_;
+};
+
+template <class T> hid_t native_type();
+
+/// Location of an object inside a file, for messages: "file.h5:/task_000/train".
+struct Loc {
+  const File& file;
+  hid_t id;          ///< file or group id
+  std::string path;  ///< object path inside the file
+  std::string describe(const std::string& name = "") const;
+};
+
+Handle create_group(const Loc& loc, const std::string& name);
+Handle open_group(const Loc& loc, const std::string& name);
+bool exists(const Loc& loc, const std::string& name);
+
+void write_attr(const Loc& loc, const std::string& name, const std::string& value);
+void write_attr(const Loc& loc, const std::string& name, std::int64_t value);
+void write_attr(const Loc& loc, const std::string& name, const std::vector<std::int64_t>& value);
+std::string read_attr_string(const Loc& loc, const std::string& name);
+std::int64_t read_attr_int(const Loc& loc, const std::string& name);
+std::vector<std::int64_t> read_attr_ints(const Loc& loc, const std::string& name);
+
+/// Writes an N-d dataset, chunked by `chunk_rows` along dim 0, deflate level `deflate` (0: none).
+template <class T>
+void write_dataset(const Loc& loc, const std::string& name, const std::vector<std::int64_t>& shape,
+                   const T* data, std::int64_t chunk_rows, int deflate);
+
+/// Shape of a dataset.
+std::vector<std::int64_t> dataset_shape(const Loc& loc, const std::string& name);
+
+/// Reads rows [begin, end) along dim 0 with a hyperslab into `out`
+/// (which must hold (end-begin) * row_size elements). Checks the stored type class.
+template <class T>
+void read_rows(const Loc& loc, const std::string& name, std::int64_t begin, std::int64_t end, T* out);
+
+}  // namespace mnemo::io::h5

@@ -1,0 +1,29 @@
+// Implements: `mnemo prepare`: a source dataset cut into a class-incremental
+//   task stream and written as HDF5 shards.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "data/stream_writer.h"
+#include "data/synthetic.h"
+
+namespace mnemo::data {
+
+struct PrepareOptions {
+  std::string source = "idx";                                 ///< idx | synthetic
+  std::string input = "/usr/share/datasets/fashion-mnist";    ///< IDX directory
+  std::string name = "fashion-mnist";                         ///< dataset name recorded in the stream
+  std::string output = "streams/split-fashion-mnist";
+  std::int64_t tasks = 5;
+  std::int64_t classes_per_task = 2;
+  std::uint64_t seed = 0;          ///< class order and within-task shuffles
+  bool overwrite = false;
+  StreamLayout layout;
+  SyntheticOptions synthetic;
+};
+
+/// Prepares the stream; returns a one-line summary for the console.
+std::string prepare_stream(const PrepareOptions& options);
+
+}  // namespace mnemo::data

@@ -1,0 +1,33 @@
+// Implements: the names and version of the on-disk task-stream format.
+//
+//   STREAM_DIR/stream.h5                 the manifest
+//     attrs: format="mnemo.stream", format_version, stream_id, scenario,
+//            num_tasks, num_classes, num_shards, image_shape {C,H,W}, seed,
+//            class_order, provenance (JSON text)
+//     /task_NNN attrs: classes, train_count, test_count,
+//                      train_shard_counts[K], test_shard_counts[K]
+//   STREAM_DIR/shard-KKKKK-of-NNNNN.h5   shard k of K
+//     attrs: format="mnemo.stream.shard", format_version, stream_id, shard_index
+//     /task_NNN/{train,test}/images  uint8 [n, C, H, W], chunked by rows
+//     /task_NNN/{train,test}/labels  int64 [n]
+//   Shard k holds block k (block_range) of every task's train and test rows,
+//   so a reader on any number of ranks maps its rows onto the shards.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace mnemo::data {
+
+inline constexpr const char* kStreamFormat = "mnemo.stream";
+inline constexpr const char* kShardFormat = "mnemo.stream.shard";
+inline constexpr std::int64_t kStreamFormatVersion = 1;
+inline constexpr const char* kManifestFile = "stream.h5";
+
+std::string task_group(std::int64_t task);
+std::string shard_file(int index, int count);
+
+enum class Split { kTrain, kTest };
+const char* split_name(Split split);
+
+}  // namespace mnemo::data

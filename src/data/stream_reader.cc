@@ -1,0 +1,163 @@
+// Implements: the validating stream reader.
+#include "data/stream_reader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <numeric>
+
+#include "core/error.h"
+
+namespace mnemo::data {
+
+namespace h5 = io::h5;
+namespace fs = std::filesystem;
+
+namespace {
+
+void check_format(const h5::Loc& root, const char* expected_format) {
+  const std::string format = h5::read_attr_string(root, "format");
+  if (format != expected_format) {
+    throw InputError(with_hint(root.describe() + " has format '" + format + "', expected '" + expected_format + "'",
+                               "point mnemo at a directory written by mnemo prepare"));
+  }
+  const std::int64_t version = h5::read_attr_int(root, "format_version");
+  if (version != kStreamFormatVersion) {
+    throw InputError(with_hint(root.describe() + " has format version " + std::to_string(version) +
+                                   ", this mnemo reads version " + std::to_string(kStreamFormatVersion),
+                               "prepare the stream again with this version of mnemo"));
+  }
+}
+
+std::int64_t sum(const std::vector<std::int64_t>& v) { return std::accumulate(v.begin(), v.end(), std::int64_t{0}); }
+
+}  // namespace
+
+StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
+  const std::string manifest_path = (fs::path(dir) / kManifestFile).string();
+  if (!fs::is_directory(dir)) {
+    throw InputError(with_hint("stream directory " + dir + " does not exist",
+                               "create it with: mnemo prepare --output " + dir));
+  }
+  auto manifest = h5::File::open(manifest_path);
+  h5::Loc root{manifest, manifest.id(), "/"};
+  check_format(root, kStreamFormat);
+  stream_id_ = h5::read_attr_string(root, "stream_id");
+  scenario_ = h5::read_attr_string(root, "scenario");
+  dataset_ = h5::read_attr_string(root, "dataset");
+  provenance_ = h5::read_attr_string(root, "provenance");
+  num_classes_ = h5::read_attr_int(root, "num_classes");
+  seed_ = h5::read_attr_int(root, "seed");
+  class_order_ = h5::read_attr_ints(root, "class_order");
+  image_shape_ = h5::read_attr_ints(root, "image_shape");
+  const std::int64_t num_tasks = h5::read_attr_int(root, "num_tasks");
+  const std::int64_t num_shards = h5::read_attr_int(root, "num_shards");
+  if (num_tasks < 1 || num_shards < 1 || num_classes_ < 1 || image_shape_.size() != 3) {
+    throw InputError(root.describe() + ": num_tasks, num_shards, num_classes or image_shape is invalid");
+  }
+  sample_size_ = image_shape_[0] * image_shape_[1] * image_shape_[2];
+  if (sample_size_ < 1) throw InputError(root.describe() + ": image_shape has a zero dimension");
+
+  std::vector<int> owner(static_cast<std::size_t>(num_classes_), -1);
+  for (std::int64_t t = 0; t < num_tasks; ++t) {
+    auto g = h5::open_group(root, task_group(t));
+    h5::Loc tl{manifest, g.id(), "/" + task_group(t)};
+    TaskInfo info;
+    info.classes = h5::read_attr_ints(tl, "classes");
+    info.train_count = h5::read_attr_int(tl, "train_count");
+    info.test_count = h5::read_attr_int(tl, "test_count");
+    info.train_shard_counts = h5::read_attr_ints(tl, "train_shard_counts");
+    info.test_shard_counts = h5::read_attr_ints(tl, "test_shard_counts");
+    if (info.train_count < 1 || info.test_count < 1) {
+      throw InputError(tl.describe() + ": task " + std::to_string(t) + " is empty");
+    }
+    if (static_cast<std::int64_t>(info.train_shard_counts.size()) != num_shards ||
+        static_cast<std::int64_t>(info.test_shard_counts.size()) != num_shards ||
+        sum(info.train_shard_counts) != info.train_count || sum(info.test_shard_counts) != info.test_count) {
+      throw InputError(tl.describe() + ": per-shard counts do not add up to the task's counts");
+    }
+    for (auto c : info.classes) {
+      if (c < 0 || c >= num_classes_) {
+        throw InputError(tl.describe() + ": class " + std::to_string(c) + " is outside [0, " +
+                         std::to_string(num_classes_) + ")");
+      }
+      if (owner[c] >= 0) {
+        throw InputError(tl.describe() + ": class " + std::to_string(c) + " also appears in task " +
+                         std::to_string(owner[c]) + " of a class-incremental stream");
+      }
+      owner[c] = static_cast<int>(t);
+    }
+    tasks_.push_back(std::move(info));
+  }
+
+  for (int k = 0; k < num_shards; ++k) {
+    const std::string path = (fs::path(dir) / shard_file(k, static_cast<int>(num_shards))).string();
+    if (!fs::exists(path)) {
+      throw InputError(with_hint("shard " + path + " is missing (the stream has " + std::to_string(num_shards) +
+                                     " shards)",
+                                 "copy the whole stream directory, or prepare it again"));
+    }
+    auto file = h5::File::open(path);
+    h5::Loc sroot{file, file.id(), "/"};
+    check_format(sroot, kShardFormat);
+    if (h5::read_attr_string(sroot, "stream_id") != stream_id_) {
+      throw InputError(with_hint(path + " belongs to a different stream than " + manifest_path,
+                                 "do not mix files of two prepared streams; prepare the stream again"));
+    }
+    if (h5::read_attr_int(sroot, "shard_index") != k) {
+      throw InputError(path + ": shard_index does not match the file name");
+    }
+    for (std::int64_t t = 0; t < num_tasks; ++t) {
+      for (Split s : {Split::kTrain, Split::kTest}) {
+        h5::Loc sl{file, file.id(), "/"};
+        const std::string base = task_group(t) + "/" + split_name(s);
+        const auto ishape = h5::dataset_shape(sl, base + "/images");
+        const auto lshape = h5::dataset_shape(sl, base + "/labels");
+        const std::int64_t expect = tasks_[t].shard_counts(s)[k];
+        std::vector<std::int64_t> want = {expect};
+        want.insert(want.end(), image_shape_.begin(), image_shape_.end());
+        if (ishape != want || lshape != std::vector<std::int64_t>{expect}) {
+          throw InputError(with_hint(sl.describe(base) + ": images/labels shapes do not match the manifest (" +
+                                         std::to_string(expect) + " samples of " + std::to_string(image_shape_[0]) +
+                                         "x" + std::to_string(image_shape_[1]) + "x" +
+                                         std::to_string(image_shape_[2]) + ")",
+                                     "the stream is damaged; prepare it again"));
+        }
+      }
+    }
+    shards_.push_back(std::move(file));
+  }
+}
+
+SampleBlock StreamReader::read(std::int64_t task, Split split, Range rows) const {
+  const TaskInfo& info = this->task(task);
+  MNEMO_ASSERT(rows.begin >= 0 && rows.begin <= rows.end && rows.end <= info.count(split), "row range");
+  SampleBlock out;
+  out.images.resize(static_cast<std::size_t>(rows.size() * sample_size_));
+  out.labels.resize(static_cast<std::size_t>(rows.size()));
+  const auto& counts = info.shard_counts(split);
+  std::int64_t shard_begin = 0;
+  const std::string base = task_group(task) + "/" + split_name(split);
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    const std::int64_t shard_end = shard_begin + counts[k];
+    const std::int64_t a = std::max(rows.begin, shard_begin), b = std::min(rows.end, shard_end);
+    if (a < b) {
+      h5::Loc loc{shards_[k], shards_[k].id(), "/"};
+      const std::int64_t at = a - rows.begin;
+      h5::read_rows(loc, base + "/images", a - shard_begin, b - shard_begin, out.images.data() + at * sample_size_);
+      h5::read_rows(loc, base + "/labels", a - shard_begin, b - shard_begin, out.labels.data() + at);
+      for (std::int64_t i = a; i < b; ++i) {
+        const std::int64_t label = out.labels[i - rows.begin];
+        if (std::find(info.classes.begin(), info.classes.end(), label) == info.classes.end()) {
+          throw InputError(with_hint(loc.describe(base + "/labels") + "[" + std::to_string(i - shard_begin) +
+                                         "] is " + std::to_string(label) + ", not one of task " +
+                                         std::to_string(task) + "'s classes",
+                                     "the stream is damaged; prepare it again"));
+        }
+      }
+    }
+    shard_begin = shard_end;
+  }
+  return out;
+}
+
+}  // namespace mnemo::data

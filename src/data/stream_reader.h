@@ -1,0 +1,66 @@
+// Implements: reading a task stream written by write_class_incremental_stream.
+//   Opening validates the manifest and every shard (format, version, stream
+//   id, counts); reads are hyperslabs of the requested rows only, mapped
+//   onto the K shard files, and labels are checked against the task's classes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/io/h5.h"
+#include "data/sharding.h"
+#include "data/stream_format.h"
+
+namespace mnemo::data {
+
+struct TaskInfo {
+  std::vector<std::int64_t> classes;
+  std::int64_t train_count = 0;
+  std::int64_t test_count = 0;
+  std::vector<std::int64_t> train_shard_counts, test_shard_counts;
+  std::int64_t count(Split s) const { return s == Split::kTrain ? train_count : test_count; }
+  const std::vector<std::int64_t>& shard_counts(Split s) const {
+    return s == Split::kTrain ? train_shard_counts : test_shard_counts;
+  }
+};
+
+/// A block of samples: images NCHW uint8 and int64 labels.
+struct SampleBlock {
+  std::vector<std::uint8_t> images;
+  std::vector<std::int64_t> labels;
+  std::int64_t count() const { return static_cast<std::int64_t>(labels.size()); }
+};
+
+class StreamReader {
+ public:
+  /// Opens and validates the stream in `dir`; throws InputError naming the
+  /// file and field on any problem.
+  explicit StreamReader(const std::string& dir);
+
+  const std::string& dir() const { return dir_; }
+  std::int64_t num_tasks() const { return static_cast<std::int64_t>(tasks_.size()); }
+  std::int64_t num_classes() const { return num_classes_; }
+  const std::vector<std::int64_t>& image_shape() const { return image_shape_; }
+  std::int64_t sample_size() const { return sample_size_; }
+  const TaskInfo& task(std::int64_t t) const { return tasks_.at(static_cast<std::size_t>(t)); }
+  const std::string& stream_id() const { return stream_id_; }
+  const std::string& scenario() const { return scenario_; }
+  const std::string& dataset() const { return dataset_; }
+  const std::string& provenance_json() const { return provenance_; }
+  const std::vector<std::int64_t>& class_order() const { return class_order_; }
+  std::int64_t seed() const { return seed_; }
+
+  /// Reads rows [rows.begin, rows.end) of a task's split.
+  SampleBlock read(std::int64_t task, Split split, Range rows) const;
+
+ private:
+  std::string dir_;
+  std::string stream_id_, scenario_, dataset_, provenance_;
+  std::int64_t num_classes_ = 0, sample_size_ = 0, seed_ = 0;
+  std::vector<std::int64_t> image_shape_, class_order_;
+  std::vector<TaskInfo> tasks_;
+  std::vector<io::h5::File> shards_;
+};
+
+}  // namespace mnemo::data

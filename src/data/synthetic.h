@@ -1,0 +1,23 @@
+// Implements: a small synthetic image dataset for tests and smoke runs.
+//   Class c has a fixed random prototype image; samples are the prototype
+//   plus Gaussian noise, so the classes are learnable but not trivially.
+#pragma once
+
+#include <cstdint>
+
+#include "data/dataset.h"
+
+namespace mnemo::data {
+
+struct SyntheticOptions {
+  std::int64_t classes = 6;
+  std::int64_t train_per_class = 200;
+  std::int64_t test_per_class = 50;
+  std::int64_t side = 8;        ///< images are 1 x side x side
+  double noise = 40.0;          ///< noise std-dev, in pixel units (0-255)
+  std::uint64_t seed = 0;
+};
+
+SourceDataset make_synthetic(const SyntheticOptions& options);
+
+}  // namespace mnemo::data

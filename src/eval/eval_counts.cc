@@ -1,0 +1,32 @@
+// Implements: count aggregation (one reduce of a packed int64 vector).
+#include "eval/eval_counts.h"
+
+#include <algorithm>
+
+namespace mnemo::eval {
+
+void reduce_counts(Communicator& comm, EvalCounts& counts, int root) {
+  const std::size_t t = counts.tasks();
+  std::vector<std::int64_t> packed;
+  packed.reserve(3 * t);
+  for (const auto* v : {&counts.correct_class_il, &counts.correct_task_il, &counts.total}) {
+    packed.insert(packed.end(), v->begin(), v->end());
+  }
+  comm.reduce_sum(packed, root);
+  if (comm.rank() != root) return;
+  std::size_t at = 0;
+  for (auto* v : {&counts.correct_class_il, &counts.correct_task_il, &counts.total}) {
+    std::copy_n(packed.begin() + static_cast<std::ptrdiff_t>(at), t, v->begin());
+    at += t;
+  }
+}
+
+std::vector<double> accuracies(const std::vector<std::int64_t>& correct, const std::vector<std::int64_t>& total) {
+  std::vector<double> out(total.size(), 0.0);
+  for (std::size_t j = 0; j < total.size(); ++j) {
+    if (total[j] > 0) out[j] = static_cast<double>(correct[j]) / static_cast<double>(total[j]);
+  }
+  return out;
+}
+
+}  // namespace mnemo::eval

@@ -1,0 +1,94 @@
+// Implements: results.json / accuracy_matrix.csv and the console tables.
+#include "eval/results_writer.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "core/atomic_file.h"
+
+namespace mnemo::eval {
+
+nlohmann::json metrics_json(const Metrics& m) {
+  return {{"acc", m.acc},
+          {"bwt", m.bwt},
+          {"fwt", m.fwt},
+          {"forgetting", m.forgetting},
+          {"avg_incremental_acc", m.avg_incremental_acc},
+          {"learning_acc", m.learning_acc}};
+}
+
+nlohmann::json results_json(const RunResults& r) {
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const auto& t : r.tasks) {
+    tasks.push_back({{"classes", t.classes},
+                     {"train_samples", t.train_samples},
+                     {"seconds", t.seconds},
+                     {"samples_per_second", t.seconds > 0 ? t.train_samples / t.seconds : 0.0}});
+  }
+  return {{"schema", "mnemo.results"},
+          {"schema_version", kResultsSchemaVersion},
+          {"config", r.config},
+          {"stream", r.stream},
+          {"tasks", tasks},
+          {"baseline", {{"class_il", r.baseline_class_il}, {"task_il", r.baseline_task_il}}},
+          {"accuracy", {{"class_il", r.class_il}, {"task_il", r.task_il}}},
+          {"metrics",
+           {{"class_il", metrics_json(compute_metrics(r.class_il, r.baseline_class_il))},
+            {"task_il", metrics_json(compute_metrics(r.task_il, r.baseline_task_il))}}}};
+}
+
+std::string matrix_csv(const Matrix& m) {
+  std::ostringstream os;
+  os << "after_task";
+  for (std::size_t j = 0; j < m.size(); ++j) os << ",task_" << j;
+  os << "\n";
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    os << i;
+    for (double v : m[i]) {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), ",%.6f", v);
+      os << buf;
+    }
+    os << "\n";
+  }
+  return os.str();
+}
+
+void write_results(const std::string& run_dir, const RunResults& r) {
+  const std::filesystem::path dir(run_dir);
+  write_file_atomically((dir / "results.json").string(), results_json(r).dump(2) + "\n");
+  write_file_atomically((dir / "accuracy_matrix.csv").string(), matrix_csv(r.class_il));
+}
+
+std::string format_matrix(const Matrix& m, const std::string& title) {
+  std::ostringstream os;
+  os << title << " (accuracy %, row i = after training task i)\n";
+  os << "            ";
+  for (std::size_t j = 0; j < m.size(); ++j) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "  task %-2zu", j);
+    os << buf;
+  }
+  os << "\n";
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "after %-4zu ", i);
+    os << buf << ' ';
+    for (double v : m[i]) {
+      std::snprintf(buf, sizeof(buf), " %7.2f ", 100.0 * v);
+      os << buf;
+    }
+    os << "\n";
+  }
+  return os.str();
+}
+
+std::string format_metrics(const Metrics& m, const std::string& title) {
+  char buf[256];
+  std::snprintf(buf, sizeof(buf), "%s: ACC %.2f  BWT %+.2f  FWT %+.2f  forgetting %.2f  (percent)", title.c_str(),
+                100 * m.acc, 100 * m.bwt, 100 * m.fwt, 100 * m.forgetting);
+  return buf;
+}
+
+}  // namespace mnemo::eval

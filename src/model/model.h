@@ -1,0 +1,36 @@
+// Implements: the model interface every network implements, and the
+//   registry that builds models by name (`--model mlp`).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mnemo::model {
+
+/// A classifier: float inputs [N, C, H, W] in [0, 1] -> logits [N, num_classes].
+class ModelImpl : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(torch::Tensor x) = 0;
+};
+using Model = std::shared_ptr<ModelImpl>;
+
+struct ModelOptions {
+  std::string name = "mlp";
+  std::vector<std::int64_t> input_shape;        ///< {C, H, W}
+  std::int64_t num_classes = 0;                 ///< single head over every class
+  std::vector<std::int64_t> hidden = {100, 100};  ///< MLP hidden widths
+};
+
+using ModelFactory = std::function<Model(const ModelOptions&)>;
+
+/// Registers a model under `name`; returns true so it can initialise a static.
+bool register_model(const std::string& name, ModelFactory factory);
+/// Builds the model named by options.name; UsageError for unknown names.
+Model make_model(const ModelOptions& options);
+std::vector<std::string> model_names();
+
+}  // namespace mnemo::model

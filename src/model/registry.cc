@@ -1,0 +1,39 @@
+// Implements: the model registry.
+#include <map>
+
+#include "core/error.h"
+#include "model/mlp.h"
+#include "model/model.h"
+
+namespace mnemo::model {
+namespace {
+std::map<std::string, ModelFactory>& registry() {
+  // Built-ins are listed here, not self-registered: a static library would
+  // drop an object file that nothing references.
+  static std::map<std::string, ModelFactory> r = {{"mlp", make_mlp}};
+  return r;
+}
+}  // namespace
+
+bool register_model(const std::string& name, ModelFactory factory) {
+  registry()[name] = std::move(factory);
+  return true;
+}
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> out;
+  for (const auto& [name, _] : registry()) out.push_back(name);
+  return out;
+}
+
+Model make_model(const ModelOptions& options) {
+  auto it = registry().find(options.name);
+  if (it == registry().end()) {
+    std::string known;
+    for (const auto& n : model_names()) known += (known.empty() ? "" : ", ") + n;
+    throw UsageError(with_hint("unknown model '" + options.name + "'", "use one of: " + known));
+  }
+  return it->second(options);
+}
+
+}  // namespace mnemo::model

@@ -1,0 +1,56 @@
+// Implements: the strategy registry, shared loss helpers, and the built-in
+//   strategies' registration (listed here so static linking keeps them).
+#include <map>
+
+#include "core/error.h"
+#include "strategies/experience_replay.h"
+#include "strategies/finetune.h"
+#include "strategies/strategy.h"
+
+namespace mnemo::strategies {
+namespace {
+
+std::map<std::string, StrategyFactory>& registry() {
+  static std::map<std::string, StrategyFactory> r = {
+      {"finetune", [](const StrategyOptions&, const StrategyContext& c) { return std::make_unique<Finetune>(c); }},
+      {"er",
+       [](const StrategyOptions& o, const StrategyContext& c) { return std::make_unique<ExperienceReplay>(o, c); }},
+  };
+  return r;
+}
+
+}  // namespace
+
+bool register_strategy(const std::string& name, StrategyFactory factory) {
+  registry()[name] = std::move(factory);
+  return true;
+}
+
+std::vector<std::string> strategy_names() {
+  std::vector<std::string> out;
+  for (const auto& [name, _] : registry()) out.push_back(name);
+  return out;
+}
+
+std::unique_ptr<Strategy> make_strategy(const StrategyOptions& options, const StrategyContext& context) {
+  auto it = registry().find(options.name);
+  if (it == registry().end()) {
+    std::string known;
+    for (const auto& n : strategy_names()) known += (known.empty() ? "" : ", ") + n;
+    throw UsageError(with_hint("unknown strategy '" + options.name + "'", "use one of: " + known));
+  }
+  return it->second(options, context);
+}
+
+LossTerm cross_entropy_term(model::ModelImpl& model, const torch::Tensor& x, const torch::Tensor& y) {
+  torch::Tensor logits = model.forward(x);
+  return {torch::nn::functional::cross_entropy(
+              logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)),
+          x.size(0), 1.0};
+}
+
+torch::Tensor to_input(const torch::Tensor& images_u8, const torch::Device& device) {
+  return images_u8.to(device).to(torch::kFloat32).div_(255.0);
+}
+
+}  // namespace mnemo::strategies

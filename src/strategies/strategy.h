@@ -1,0 +1,88 @@
+// Implements: the strategy interface and registry.
+//
+//   Call order per task (every rank, same order):
+//     before_task(t) -> { loss(batch) -> [trainer: count all-reduce, backward,
+//     gradient all-reduce] -> after_sync() -> [optimizer step] -> after_step(batch) }*
+//     -> after_task(t)
+//
+//   Losses are returned as terms of per-sample sums with their local sample
+//   counts. The trainer sums each term's count over ranks and scales the term
+//   by 1/global_count, so the all-reduced gradient is exactly the gradient of
+//   the global-batch mean, whatever the sharding (uneven ranks included).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/model.h"
+
+namespace mnemo::strategies {
+
+/// One rank's part of a step's stream batch.
+struct Batch {
+  torch::Tensor images;  ///< uint8 [n, C, H, W], on the CPU (what replay stores)
+  torch::Tensor x;       ///< float [n, C, H, W] in [0, 1], on the model's device
+  torch::Tensor y;       ///< int64 [n], on the model's device
+  std::int64_t task = 0;
+  std::int64_t size() const { return images.defined() ? images.size(0) : 0; }
+};
+
+/// A loss term: the sum of per-sample losses over `count` local samples.
+struct LossTerm {
+  torch::Tensor sum;
+  std::int64_t count = 0;
+  double weight = 1.0;
+};
+
+/// What a strategy may use, fixed for the run.
+struct StrategyContext {
+  model::Model model;
+  torch::Device device = torch::kCPU;
+  int rank = 0;
+  int world_size = 1;
+  std::int64_t num_classes = 0;
+  std::vector<std::int64_t> image_shape;  ///< {C, H, W}
+  std::uint64_t seed = 0;
+};
+
+struct StrategyOptions {
+  std::string name = "er";
+  std::int64_t replay_capacity = 500;  ///< global buffer size, samples, split across ranks
+  std::int64_t replay_batch = 10;      ///< global replay batch per step, split across ranks
+};
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual void before_task(std::int64_t task) {}
+  /// Loss terms of one step on this rank's batch (may be empty: size() == 0).
+  virtual std::vector<LossTerm> loss(const Batch& batch) = 0;
+  /// After the gradient all-reduce, before the optimizer step.
+  virtual void after_sync() {}
+  /// After the optimizer step.
+  virtual void after_step(const Batch& batch) {}
+  virtual void after_task(std::int64_t task) {}
+  /// One line for the log, e.g. the replay buffer's fill.
+  virtual std::string summary() const { return ""; }
+};
+
+using StrategyFactory =
+    std::function<std::unique_ptr<Strategy>(const StrategyOptions&, const StrategyContext&)>;
+
+bool register_strategy(const std::string& name, StrategyFactory factory);
+/// UsageError naming the known strategies for an unknown name.
+std::unique_ptr<Strategy> make_strategy(const StrategyOptions& options, const StrategyContext& context);
+std::vector<std::string> strategy_names();
+
+/// Summed cross-entropy of `model` on (x, y) as a loss term.
+LossTerm cross_entropy_term(model::ModelImpl& model, const torch::Tensor& x, const torch::Tensor& y);
+
+/// Converts uint8 images (CPU) to the float model input on `device`.
+torch::Tensor to_input(const torch::Tensor& images_u8, const torch::Device& device);
+
+}  // namespace mnemo::strategies

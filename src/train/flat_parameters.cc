@@ -1,0 +1,56 @@
+// Implements: FlatParameters.
+#include "train/flat_parameters.h"
+
+#include "core/error.h"
+
+namespace mnemo::train {
+namespace {
+
+void fnv(std::uint64_t& h, const std::string& s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+}
+
+}  // namespace
+
+FlatParameters::FlatParameters(torch::nn::Module& module) {
+  signature_ = 0xcbf29ce484222325ULL;
+  std::int64_t total = 0;
+  torch::TensorOptions options;
+  for (const auto& item : module.named_parameters(/*recurse=*/true)) {
+    params_.push_back(item.value());
+    total += item.value().numel();
+    options = item.value().options();
+    fnv(signature_, item.key());
+    fnv(signature_, std::string(c10::toString(item.value().scalar_type())));
+    for (auto d : item.value().sizes()) fnv(signature_, std::to_string(d) + ",");
+  }
+  MNEMO_ASSERT(!params_.empty(), "model has no parameters");
+  values_ = torch::empty({total}, options.requires_grad(false));
+  grads_ = torch::zeros({total}, options.requires_grad(false));
+  std::int64_t off = 0;
+  torch::NoGradGuard no_grad;
+  for (auto& p : params_) {
+    const std::int64_t n = p.numel();
+    torch::Tensor value_view = values_.narrow(0, off, n).view(p.sizes());
+    value_view.copy_(p.detach());
+    p.set_data(value_view);
+    grad_views_.push_back(grads_.narrow(0, off, n).view(p.sizes()));
+    p.mutable_grad() = grad_views_.back();
+    off += n;
+  }
+}
+
+void FlatParameters::bind_grads() {
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    auto& g = params_[i].mutable_grad();
+    if (!g.defined() || g.data_ptr() != grad_views_[i].data_ptr()) {
+      if (g.defined()) grad_views_[i].copy_(g);
+      g = grad_views_[i];
+    }
+  }
+}
+
+}  // namespace mnemo::train

@@ -1,0 +1,37 @@
+// Implements: a model's parameters and gradients moved into two flat
+//   buffers, with every parameter (and its .grad) a view into them.
+//   Rationale: the gradient all-reduce is then one collective over one
+//   contiguous buffer with no packing copies, and the optimizer update is
+//   one fused operation. Autograd accumulates into an existing .grad in
+//   place, so the views survive backward; bind_grads() re-checks that.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mnemo::train {
+
+class FlatParameters {
+ public:
+  /// Moves `module`'s parameters into flat buffers on their current device.
+  explicit FlatParameters(torch::nn::Module& module);
+
+  torch::Tensor& values() { return values_; }
+  torch::Tensor& grads() { return grads_; }
+  std::int64_t numel() const { return values_.numel(); }
+  void zero_grad() { grads_.zero_(); }
+  /// Restores the .grad views if autograd replaced any (cheap pointer checks).
+  void bind_grads();
+  /// FNV-1a hash of parameter names, shapes and dtypes: equal models, equal hashes.
+  std::uint64_t signature() const { return signature_; }
+
+ private:
+  std::vector<torch::Tensor> params_, grad_views_;
+  torch::Tensor values_, grads_;
+  std::uint64_t signature_ = 0;
+};
+
+}  // namespace mnemo::train

@@ -1,0 +1,38 @@
+// Implements: every option of `mnemo train`, with its default. Batch sizes
+//   and the replay capacity are global (summed over ranks); mnemo splits them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mnemo::train {
+
+struct TrainOptions {
+  std::string stream = "streams/split-fashion-mnist";  ///< directory written by mnemo prepare
+  std::string run_dir = "runs/latest";                  ///< results go here
+  bool overwrite = false;                               ///< replace results in an existing run_dir
+  std::string strategy = "er";
+  std::string model = "mlp";
+  std::vector<std::int64_t> hidden = {100, 100};        ///< MLP hidden widths
+  std::int64_t epochs = 1;                              ///< passes over each task
+  std::int64_t batch_size = 10;                         ///< global stream batch, samples
+  double lr = 0.1;
+  double momentum = 0.0;
+  double weight_decay = 0.0;
+  std::int64_t replay_capacity = 500;                   ///< global replay memory, samples
+  std::int64_t replay_batch = 10;                       ///< global replay batch per step, samples
+  std::int64_t eval_batch = 1000;                       ///< evaluation batch per rank, samples
+  std::uint64_t seed = 0;                               ///< init, shuffles, replay sampling
+  std::string backend = "auto";                         ///< auto | mpi | nccl | local
+  int threads = 0;                                      ///< CPU threads per rank; 0: cores / ranks on the node
+  std::int64_t log_every = 0;                           ///< steps between progress lines; 0: 4 per task
+};
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, strategy, model, hidden, epochs,
+                                   batch_size, lr, momentum, weight_decay, replay_capacity, replay_batch,
+                                   eval_batch, seed, backend, threads, log_every)
+
+}  // namespace mnemo::train

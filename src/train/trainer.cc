@@ -1,0 +1,308 @@
+// Implements: run_training (see trainer.h).
+#include "train/trainer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <thread>
+
+#include "comm/agreement.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/rng.h"
+#include "data/sharding.h"
+#include "data/stream_reader.h"
+#include "eval/eval_counts.h"
+#include "model/model.h"
+#include "strategies/strategy.h"
+#include "train/evaluator.h"
+#include "train/flat_parameters.h"
+#include "train/flat_sgd.h"
+
+namespace mnemo::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kMaxLossTerms = 4;
+
+int threads_per_rank(const TrainOptions& o, const Communicator& comm) {
+  if (o.threads > 0) return o.threads;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::max(1, static_cast<int>(cores) / std::max(1, comm.local_size()));
+}
+
+void validate(const TrainOptions& o) {
+  auto positive = [](std::int64_t v, const char* name) {
+    if (v < 1) throw UsageError(std::string("--") + name + " must be at least 1, got " + std::to_string(v));
+  };
+  positive(o.epochs, "epochs");
+  positive(o.batch_size, "batch-size");
+  positive(o.eval_batch, "eval-batch");
+  if (o.replay_capacity < 0) throw UsageError("--replay-capacity must be >= 0");
+  if (o.replay_batch < 0) throw UsageError("--replay-batch must be >= 0");
+  if (!(o.lr > 0)) throw UsageError("--lr must be positive");
+  if (o.momentum < 0 || o.momentum >= 1) throw UsageError("--momentum must be in [0, 1)");
+  if (o.weight_decay < 0) throw UsageError("--weight-decay must be >= 0");
+}
+
+// Rank 0 makes sure results can be written, and refuses to clobber a run.
+void prepare_run_dir(const TrainOptions& o) {
+  const fs::path dir(o.run_dir);
+  if (fs::exists(dir / "results.json") && !o.overwrite) {
+    throw UsageError(with_hint("run directory " + o.run_dir + " already holds results.json",
+                               "pass --overwrite to replace it, or choose another --run-dir"));
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) {
+    throw InputError(with_hint("cannot create run directory " + o.run_dir + ": " + ec.message(),
+                               "choose a writable --run-dir"));
+  }
+  write_file_atomically((dir / "config.json").string(), nlohmann::json(o).dump(2) + "\n");
+}
+
+// This rank's block of a task's training split, as tensors.
+struct TaskData {
+  torch::Tensor images;  // uint8 [n_r, C, H, W], CPU
+  torch::Tensor labels;  // int64 [n_r], CPU
+};
+
+TaskData load_task(const data::StreamReader& stream, std::int64_t task, data::Range rows) {
+  data::SampleBlock block = stream.read(task, data::Split::kTrain, rows);
+  std::vector<std::int64_t> shape = {block.count()};
+  shape.insert(shape.end(), stream.image_shape().begin(), stream.image_shape().end());
+  return {torch::from_blob(block.images.data(), shape, torch::kUInt8).clone(),
+          torch::from_blob(block.labels.data(), {block.count()}, torch::kInt64).clone()};
+}
+
+class Trainer {
+ public:
+  Trainer(const TrainOptions& o, Communicator& control) : o_(o), control_(control) {}
+
+  eval::RunResults run() {
+    run_agreed(control_, [&] { setup(); });
+    synchronize_model();
+    eval::RunResults results;
+    results.config = o_;
+    results.stream = stream_info();
+    record_baseline(results);
+    for (std::int64_t t = 0; t < stream_->num_tasks(); ++t) {
+      const auto start = Clock::now();
+      const std::int64_t samples = train_task(t);
+      eval::TaskTiming timing;
+      timing.classes = stream_->task(t).classes;
+      timing.train_samples = samples;
+      timing.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      results.tasks.push_back(timing);
+      record_row(t, results);
+    }
+    run_agreed(control_, [&] {
+      if (control_.rank() == 0) report(results);
+    });
+    return results;
+  }
+
+ private:
+  void setup() {
+    validate(o_);
+    torch::set_num_threads(threads_per_rank(o_, control_));
+    const bool gpu = torch::cuda::is_available();
+    if (gpu) {
+      device_ = torch::Device(torch::kCUDA, static_cast<int>(control_.local_rank() % torch::cuda::device_count()));
+    }
+    grad_comm_ = make_communicator(parse_backend(o_.backend), control_, gpu, device_.index());
+    if (grad_comm_->buffer_place() == BufferPlace::kHost && device_.is_cuda()) {
+      device_ = torch::kCPU;  // an explicit host backend keeps the model on the CPU
+    }
+    stream_ = std::make_unique<data::StreamReader>(o_.stream);
+    for (std::int64_t t = 0; t < stream_->num_tasks(); ++t) {
+      data::train_shard(stream_->task(t).train_count, o_.batch_size, control_.world_size(), control_.rank());
+    }
+    torch::manual_seed(o_.seed);
+    model::ModelOptions mo;
+    mo.name = o_.model;
+    mo.input_shape = stream_->image_shape();
+    mo.num_classes = stream_->num_classes();
+    mo.hidden = o_.hidden;
+    model_ = model::make_model(mo);
+    model_->to(device_);
+    model_->train();
+    flat_ = std::make_unique<FlatParameters>(*model_);
+    sgd_ = std::make_unique<FlatSgd>(SgdOptions{o_.lr, o_.momentum, o_.weight_decay});
+
+    strategies::StrategyContext ctx;
+    ctx.model = model_;
+    ctx.device = device_;
+    ctx.rank = control_.rank();
+    ctx.world_size = control_.world_size();
+    ctx.num_classes = stream_->num_classes();
+    ctx.image_shape = stream_->image_shape();
+    ctx.seed = o_.seed;
+    strategy_ = strategies::make_strategy({o_.strategy, o_.replay_capacity, o_.replay_batch}, ctx);
+    evaluator_ = std::make_unique<Evaluator>(*stream_, control_.world_size(), control_.rank(), device_, o_.eval_batch);
+    if (control_.rank() == 0) prepare_run_dir(o_);
+    spdlog::info("{} ranks, backend {}, device {}, {} threads/rank; {} parameters; stream {} ({} tasks)",
+                 control_.world_size(), grad_comm_->backend(), device_.str(), threads_per_rank(o_, control_),
+                 flat_->numel(), o_.stream, stream_->num_tasks());
+  }
+
+  // Every rank must hold the same architecture; then rank 0's weights win.
+  void synchronize_model() {
+    const auto sig = static_cast<std::int64_t>(flat_->signature() >> 1);
+    std::int64_t mx = sig, neg = -sig;
+    control_.allreduce_max(&mx, 1, DType::kInt64);
+    control_.allreduce_max(&neg, 1, DType::kInt64);
+    if (mx != sig || -neg != sig) {
+      throw Error("the ranks built different models (parameter signatures differ); every rank must run the "
+                  "same mnemo build with the same --model/--hidden and stream");
+    }
+    grad_comm_->broadcast(flat_->values().data_ptr(), static_cast<std::size_t>(flat_->numel()), DType::kFloat32, 0);
+  }
+
+  void report(const eval::RunResults& r) const {
+    const auto class_il = eval::compute_metrics(r.class_il, r.baseline_class_il);
+    const auto task_il = eval::compute_metrics(r.task_il, r.baseline_task_il);
+    std::fprintf(stdout, "\n%s\n%s\n%s\n\n", eval::format_matrix(r.class_il, "Class-IL accuracy matrix").c_str(),
+                 eval::format_metrics(class_il, "class-IL").c_str(), eval::format_metrics(task_il, "task-IL").c_str());
+    std::fflush(stdout);
+    eval::write_results(o_.run_dir, r);
+    spdlog::info("wrote {}/results.json and accuracy_matrix.csv", o_.run_dir);
+  }
+
+  nlohmann::json stream_info() const {
+    nlohmann::json tasks = nlohmann::json::array();
+    for (std::int64_t t = 0; t < stream_->num_tasks(); ++t) tasks.push_back(stream_->task(t).classes);
+    return {{"dir", fs::absolute(o_.stream).string()},
+            {"stream_id", stream_->stream_id()},
+            {"dataset", stream_->dataset()},
+            {"scenario", stream_->scenario()},
+            {"num_classes", stream_->num_classes()},
+            {"class_order", stream_->class_order()},
+            {"task_classes", tasks},
+            {"seed", stream_->seed()},
+            {"provenance", nlohmann::json::parse(stream_->provenance_json(), nullptr, false)}};
+  }
+
+  eval::EvalCounts evaluate_all() {
+    eval::EvalCounts counts = evaluator_->evaluate(*model_);
+    eval::reduce_counts(control_, counts, 0);
+    return counts;
+  }
+
+  void record_baseline(eval::RunResults& r) {
+    const auto c = evaluate_all();
+    r.baseline_class_il = eval::accuracies(c.correct_class_il, c.total);
+    r.baseline_task_il = eval::accuracies(c.correct_task_il, c.total);
+  }
+
+  void record_row(std::int64_t t, eval::RunResults& r) {
+    const auto c = evaluate_all();
+    r.class_il.push_back(eval::accuracies(c.correct_class_il, c.total));
+    r.task_il.push_back(eval::accuracies(c.correct_task_il, c.total));
+    if (control_.rank() == 0) {
+      std::string row;
+      for (std::int64_t j = 0; j <= t; ++j) row += fmt::format(" {:.1f}", 100 * r.class_il.back()[j]);
+      spdlog::info("task {} done in {:.1f}s; class-IL accuracy on tasks 0..{}:{}", t, r.tasks.back().seconds, t,
+                   row);
+    }
+  }
+
+  // Trains task t; returns the number of stream samples seen (global).
+  std::int64_t train_task(std::int64_t t) {
+    const auto& info = stream_->task(t);
+    const data::TrainShard shard =
+        data::train_shard(info.train_count, o_.batch_size, control_.world_size(), control_.rank());
+    TaskData task;
+    run_agreed(control_, [&] { task = load_task(*stream_, t, shard.samples); });
+    strategy_->before_task(t);
+    const std::int64_t log_every = o_.log_every > 0 ? o_.log_every : std::max<std::int64_t>(1, shard.steps / 4);
+    double loss_sum = 0;
+    std::int64_t loss_steps = 0;
+    for (std::int64_t epoch = 0; epoch < o_.epochs; ++epoch) {
+      std::vector<std::int64_t> order(static_cast<std::size_t>(shard.samples.size()));
+      std::iota(order.begin(), order.end(), 0);
+      Rng::derive(o_.seed, 0xe90c, static_cast<std::uint64_t>(t * 1000003 + epoch),
+                  static_cast<std::uint64_t>(control_.rank()))
+          .shuffle(order);
+      const torch::Tensor order_t = torch::from_blob(order.data(), {shard.samples.size()}, torch::kInt64);
+      for (std::int64_t step = 0; step < shard.steps; ++step) {
+        const data::Range slice = data::step_slice(shard, step);
+        strategies::Batch batch;
+        batch.task = t;
+        const torch::Tensor idx = order_t.narrow(0, slice.begin, slice.size());
+        batch.images = task.images.index_select(0, idx);
+        batch.y = task.labels.index_select(0, idx).to(device_);
+        batch.x = strategies::to_input(batch.images, device_);
+        const double loss = train_step(batch);
+        loss_sum += loss;
+        ++loss_steps;
+        if ((step + 1) % log_every == 0 && control_.rank() == 0) {
+          spdlog::info("task {} epoch {} step {}/{}: loss ~{:.4f}; {}", t, epoch, step + 1, shard.steps,
+                       loss_sum / static_cast<double>(loss_steps), strategy_->summary());
+          loss_sum = 0;
+          loss_steps = 0;
+        }
+      }
+    }
+    strategy_->after_task(t);
+    return info.train_count * o_.epochs;
+  }
+
+  // One optimizer step; returns an estimate of the global loss (this rank's
+  // share times the world size), for progress lines only.
+  double train_step(const strategies::Batch& batch) {
+    std::vector<strategies::LossTerm> terms = strategy_->loss(batch);
+    // Global counts per term (one small all-reduce), so each term becomes a
+    // global-batch mean whatever the sharding.
+    MNEMO_ASSERT(terms.size() <= kMaxLossTerms, "a strategy returned too many loss terms");
+    std::vector<std::int64_t> counts(kMaxLossTerms, 0);
+    for (std::size_t k = 0; k < terms.size(); ++k) counts[k] = terms[k].count;
+    control_.allreduce_sum(counts);
+
+    flat_->zero_grad();
+    double loss_value = 0;
+    torch::Tensor loss;
+    for (std::size_t k = 0; k < terms.size(); ++k) {
+      if (terms[k].count == 0 || counts[k] == 0) continue;
+      torch::Tensor scaled = terms[k].sum * (terms[k].weight / static_cast<double>(counts[k]));
+      loss = loss.defined() ? loss + scaled : scaled;
+    }
+    if (loss.defined()) {
+      loss.backward();
+      flat_->bind_grads();
+      loss_value = loss.item<double>();
+    }
+    if (device_.is_cuda()) torch::cuda::synchronize();
+    grad_comm_->allreduce_sum(flat_->grads().data_ptr(), static_cast<std::size_t>(flat_->numel()),
+                              DType::kFloat32);
+    strategy_->after_sync();
+    sgd_->step(flat_->values(), flat_->grads());
+    strategy_->after_step(batch);
+    return loss_value * control_.world_size();
+  }
+
+  TrainOptions o_;
+  Communicator& control_;
+  std::unique_ptr<Communicator> grad_comm_;
+  torch::Device device_ = torch::kCPU;
+  std::unique_ptr<data::StreamReader> stream_;
+  model::Model model_;
+  std::unique_ptr<FlatParameters> flat_;
+  std::unique_ptr<FlatSgd> sgd_;
+  std::unique_ptr<strategies::Strategy> strategy_;
+  std::unique_ptr<Evaluator> evaluator_;
+};
+
+}  // namespace
+
+eval::RunResults run_training(const TrainOptions& options, Communicator& control) {
+  return Trainer(options, control).run();
+}
+
+}  // namespace mnemo::train
