@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <random>
 #include <set>
 
 #include "core/error.h"
@@ -64,8 +65,10 @@ void write_rows(const h5::Loc& loc, const LabeledImages& split, const std::vecto
   h5::write_dataset(loc, "labels", {r.size()}, labels.data(), layout.chunk_rows * 16, layout.deflate);
 }
 
-std::string random_stream_id(std::uint64_t seed) {
-  Rng rng = Rng::derive(seed ^ static_cast<std::uint64_t>(::getpid()), static_cast<std::uint64_t>(time(nullptr)));
+// Unique per prepare run: shards of two runs must never be mixed up.
+std::string random_stream_id() {
+  std::random_device entropy;
+  Rng rng((static_cast<std::uint64_t>(entropy()) << 32) ^ entropy());
   char buf[40];
   std::snprintf(buf, sizeof(buf), "%016llx%016llx", static_cast<unsigned long long>(rng.next()),
                 static_cast<unsigned long long>(rng.next()));
@@ -109,7 +112,7 @@ void write_class_incremental_stream(const std::string& dir_name, const SourceDat
     throw InputError(with_hint("cannot create " + tmp.string() + ": " + ec.message(),
                                "check that the parent directory exists and is writable"));
   }
-  const std::string stream_id = random_stream_id(seed);
+  const std::string stream_id = random_stream_id();
   const auto num_tasks = static_cast<std::int64_t>(tasks.size());
 
   // Rows of every task and split, in their shuffled order.

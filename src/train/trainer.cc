@@ -21,6 +21,7 @@
 #include "train/evaluator.h"
 #include "train/flat_parameters.h"
 #include "train/flat_sgd.h"
+#include "train/gradient_step.h"
 
 namespace mnemo::train {
 
@@ -29,7 +30,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr std::size_t kMaxLossTerms = 4;
 
 int threads_per_rank(const TrainOptions& o, const Communicator& comm) {
   if (o.threads > 0) return o.threads;
@@ -257,34 +257,11 @@ class Trainer {
   // One optimizer step; returns an estimate of the global loss (this rank's
   // share times the world size), for progress lines only.
   double train_step(const strategies::Batch& batch) {
-    std::vector<strategies::LossTerm> terms = strategy_->loss(batch);
-    // Global counts per term (one small all-reduce), so each term becomes a
-    // global-batch mean whatever the sharding.
-    MNEMO_ASSERT(terms.size() <= kMaxLossTerms, "a strategy returned too many loss terms");
-    std::vector<std::int64_t> counts(kMaxLossTerms, 0);
-    for (std::size_t k = 0; k < terms.size(); ++k) counts[k] = terms[k].count;
-    control_.allreduce_sum(counts);
-
-    flat_->zero_grad();
-    double loss_value = 0;
-    torch::Tensor loss;
-    for (std::size_t k = 0; k < terms.size(); ++k) {
-      if (terms[k].count == 0 || counts[k] == 0) continue;
-      torch::Tensor scaled = terms[k].sum * (terms[k].weight / static_cast<double>(counts[k]));
-      loss = loss.defined() ? loss + scaled : scaled;
-    }
-    if (loss.defined()) {
-      loss.backward();
-      flat_->bind_grads();
-      loss_value = loss.item<double>();
-    }
-    if (device_.is_cuda()) torch::cuda::synchronize();
-    grad_comm_->allreduce_sum(flat_->grads().data_ptr(), static_cast<std::size_t>(flat_->numel()),
-                              DType::kFloat32);
+    const double loss = synced_gradient(strategy_->loss(batch), *flat_, control_, *grad_comm_);
     strategy_->after_sync();
     sgd_->step(flat_->values(), flat_->grads());
     strategy_->after_step(batch);
-    return loss_value * control_.world_size();
+    return loss * control_.world_size();
   }
 
   TrainOptions o_;

@@ -1,0 +1,28 @@
+// Implements: the data-parallel gradient of one step.
+//   Protocol (all ranks, same order):
+//     1. sum each loss term's local sample count over ranks (one small
+//        all-reduce on the control communicator);
+//     2. backward of sum_k weight_k * local_sum_k / global_count_k into the
+//        flat gradient buffer (zeroed first; skipped when this rank has no
+//        samples this step);
+//     3. sum the flat gradient buffer over ranks (one all-reduce).
+//   The result, on every rank, is exactly the gradient of the global-batch
+//   mean loss, whatever the split of samples across ranks.
+#pragma once
+
+#include <vector>
+
+#include "comm/communicator.h"
+#include "strategies/strategy.h"
+#include "train/flat_parameters.h"
+
+namespace mnemo::train {
+
+inline constexpr std::size_t kMaxLossTerms = 4;
+
+/// Leaves the global mean gradient in flat.grads(); returns this rank's
+/// contribution to the global loss (sum over ranks = the global loss).
+double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParameters& flat, Communicator& control,
+                       Communicator& gradients);
+
+}  // namespace mnemo::train

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Test: end to end on a small synthetic stream under mpiexec: prepare, train
+#   finetune and er on 2 ranks; er must keep far more of the old tasks.
+#   Also checks the result files and that 1 and 3 ranks complete.
+# Usage: e2e_synthetic.sh MNEMO MPIEXEC
+set -euo pipefail
+mnemo=$1
+mpiexec=$2
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+"$mnemo" prepare --source synthetic --output "$work/stream" --tasks 3 --classes-per-task 2 \
+  --synthetic-classes 6 --synthetic-train-per-class 300 --synthetic-test-per-class 100 --seed 3 >/dev/null 2>&1
+
+train() {  # ranks strategy run_dir
+  timeout 300 "$mpiexec" -n "$1" "$mnemo" train --stream "$work/stream" --run-dir "$3" --strategy "$2" \
+    --batch-size 10 --replay-capacity 200 --replay-batch 10 --lr 0.05 --seed 1 --threads 1 >"$3.log" 2>&1 \
+    || { echo "FAIL: $2 on $1 ranks exited $?"; cat "$3.log"; exit 1; }
+}
+train 2 finetune "$work/ft"
+train 2 er "$work/er"
+train 1 er "$work/er1"
+train 3 er "$work/er3"
+
+python3 - "$work" <<'PY'
+import csv, json, sys
+work = sys.argv[1]
+def old_task_acc(run):
+    r = json.load(open(f"{work}/{run}/results.json"))
+    assert r["schema"] == "mnemo.results" and r["schema_version"] == 1
+    m = r["accuracy"]["class_il"]
+    assert len(m) == 3 and all(len(row) == 3 for row in m), m
+    rows = list(csv.reader(open(f"{work}/{run}/accuracy_matrix.csv")))
+    assert len(rows) == 4 and abs(float(rows[3][1]) - m[2][0]) < 1e-6, rows
+    return sum(m[2][:2]) / 2, r["metrics"]["class_il"]["acc"]
+ft_old, ft_acc = old_task_acc("ft")
+er_old, er_acc = old_task_acc("er")
+for run in ("er1", "er3"):
+    old, acc = old_task_acc(run)
+    assert old > ft_old + 0.2, f"{run}: er on old tasks {old:.3f} vs finetune {ft_old:.3f}"
+print(f"finetune old-task accuracy {ft_old:.3f} (ACC {ft_acc:.3f}); er {er_old:.3f} (ACC {er_acc:.3f})")
+assert er_old > ft_old + 0.3, "er does not beat finetune on old tasks by 30 points"
+assert er_acc > ft_acc + 0.2, "er does not beat finetune in ACC by 20 points"
+PY
+echo "1 passed, 0 failed"

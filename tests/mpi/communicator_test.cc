@@ -1,0 +1,92 @@
+// Tests: collectives against closed forms derived from (rank, index), for
+//   uneven sizes and every dtype; agreement helpers.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "comm/agreement.h"
+#include "mpi_env.h"
+
+namespace mnemo {
+namespace {
+
+using testing::world;
+
+// value(rank, i) = rank * 1000 + i; sum over ranks = 1000 * N(N-1)/2 + N*i.
+template <class T> void check_allreduce(std::size_t n) {
+  const int r = world().rank(), size = world().world_size();
+  std::vector<T> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<T>(r * 1000 + static_cast<int>(i % 997));
+  world().allreduce_sum(v);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double want = 1000.0 * size * (size - 1) / 2 + static_cast<double>(size) * static_cast<double>(i % 997);
+    ASSERT_EQ(static_cast<double>(v[i]), want) << "i=" << i << " dtype " << dtype_name(dtype_of<T>());
+  }
+}
+
+TEST(Communicator, AllreduceSumEveryDtypeAndUnevenSizes) {
+  for (std::size_t n : {1u, 7u, 1000u, 100003u}) {
+    check_allreduce<float>(n);
+    check_allreduce<double>(n);
+    check_allreduce<std::int32_t>(n);
+    check_allreduce<std::int64_t>(n);
+  }
+}
+
+TEST(Communicator, BroadcastFromEveryRoot) {
+  for (int root = 0; root < world().world_size(); ++root) {
+    std::vector<float> v(33, static_cast<float>(world().rank()));
+    if (world().rank() == root) {
+      for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(root * 100 + static_cast<int>(i));
+    }
+    world().broadcast(v, root);
+    for (std::size_t i = 0; i < v.size(); ++i) ASSERT_EQ(v[i], root * 100 + static_cast<int>(i));
+  }
+}
+
+TEST(Communicator, ReduceSumLandsOnRootOnly) {
+  const int size = world().world_size();
+  std::vector<std::int64_t> v = {world().rank() + 1, 5};
+  world().reduce_sum(v, 0);
+  if (world().rank() == 0) {
+    EXPECT_EQ(v[0], size * (size + 1) / 2);
+    EXPECT_EQ(v[1], 5 * size);
+  } else {
+    EXPECT_EQ(v[0], world().rank() + 1);  // untouched
+  }
+}
+
+TEST(Communicator, FirstFailedRank) {
+  const int last = world().world_size() - 1;
+  EXPECT_EQ(first_failed_rank(world(), false), -1);
+  EXPECT_EQ(first_failed_rank(world(), world().rank() == last), last);
+  EXPECT_EQ(first_failed_rank(world(), true), 0);
+  EXPECT_TRUE(all_ok(world(), true));
+  EXPECT_FALSE(all_ok(world(), world().rank() != last));
+}
+
+TEST(Communicator, RunAgreedFailsOnEveryRankWithTheFailingRanksCode) {
+  const int last = world().world_size() - 1;
+  try {
+    run_agreed(world(), [&] {
+      if (world().rank() == last) throw InputError("bad file on the last rank");
+    });
+    FAIL() << "run_agreed did not throw";
+  } catch (const AgreedError& e) {
+    EXPECT_EQ(e.exit_code(), kExitInput);
+    EXPECT_EQ(e.reporter(), world().rank() == last);
+  }
+  EXPECT_NO_THROW(run_agreed(world(), [] {}));
+}
+
+TEST(Communicator, LocalRanksCoverTheNode) {
+  // All test ranks run on one host here: local ranks are 0..N-1.
+  std::vector<std::int64_t> seen(static_cast<std::size_t>(world().world_size()), 0);
+  seen[static_cast<std::size_t>(world().local_rank())] = 1;
+  world().allreduce_sum(seen);
+  for (auto s : seen) EXPECT_EQ(s, world().local_size() == world().world_size() ? 1 : s);
+}
+
+}  // namespace
+}  // namespace mnemo

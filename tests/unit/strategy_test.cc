@@ -1,0 +1,78 @@
+// Tests: strategy loss terms (sums and counts), ER's replay mixing and
+//   buffer fill, and the registry's errors.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "strategies/experience_replay.h"
+#include "strategies/strategy.h"
+
+namespace mnemo::strategies {
+namespace {
+
+StrategyContext context() {
+  torch::manual_seed(0);
+  model::ModelOptions o;
+  o.input_shape = {1, 2, 2};
+  o.num_classes = 4;
+  o.hidden = {5};
+  StrategyContext c;
+  c.model = model::make_model(o);
+  c.num_classes = 4;
+  c.image_shape = {1, 2, 2};
+  return c;
+}
+
+Batch batch_of(std::int64_t n, std::int64_t first_label) {
+  Batch b;
+  b.images = torch::arange(n * 4, torch::kInt64).remainder(256).to(torch::kUInt8).view({n, 1, 2, 2});
+  b.x = to_input(b.images, torch::kCPU);
+  b.y = torch::arange(first_label, first_label + n, torch::kInt64).remainder(4);
+  return b;
+}
+
+TEST(Strategy, FinetuneTermIsTheSummedCrossEntropy) {
+  const auto c = context();
+  auto s = make_strategy({"finetune", 0, 0}, c);
+  const Batch b = batch_of(3, 0);
+  const auto terms = s->loss(b);
+  ASSERT_EQ(terms.size(), 1u);
+  EXPECT_EQ(terms[0].count, 3);
+  const auto mean = torch::nn::functional::cross_entropy(c.model->forward(b.x), b.y);
+  EXPECT_NEAR(terms[0].sum.item<double>(), 3 * mean.item<double>(), 1e-5);
+  EXPECT_TRUE(s->loss(Batch{}).empty());
+}
+
+TEST(Strategy, ErMixesReplayAfterTheFirstStep) {
+  const auto c = context();
+  ExperienceReplay er({"er", 6, 2}, c);
+  EXPECT_EQ(er.loss(batch_of(3, 0))[0].count, 3);  // empty buffer: stream only
+  er.after_step(batch_of(3, 0));
+  EXPECT_EQ(er.buffer().size(), 3);
+  EXPECT_EQ(er.loss(batch_of(3, 1))[0].count, 5);  // 3 stream + 2 replay
+  for (int i = 0; i < 10; ++i) er.after_step(batch_of(3, i));
+  EXPECT_EQ(er.buffer().size(), 6);
+  EXPECT_EQ(er.buffer().seen(), 33);
+}
+
+TEST(Strategy, ErSplitsCapacityAndBatchAcrossRanks) {
+  auto c = context();
+  c.world_size = 4;
+  c.rank = 3;
+  ExperienceReplay er({"er", 10, 10}, c);  // rank 3 of 4: 2 slots, 2 replay samples
+  EXPECT_EQ(er.buffer().capacity(), 2);
+  er.after_step(batch_of(4, 0));
+  EXPECT_EQ(er.loss(batch_of(1, 0))[0].count, 3);
+}
+
+TEST(Strategy, UnknownNameListsTheKnownOnes) {
+  try {
+    make_strategy({"nope", 1, 1}, context());
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("'nope'"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("finetune"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace mnemo::strategies
