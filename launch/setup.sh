@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Implements: one-time set-up on Debian 12: installs the packages mnemo needs
+#   (only those missing) and builds mnemo into ${MNEMO_BUILD_DIR:-build}.
+#   Idempotent; used by launch/main_job.sh and tests/run_all.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config python3
+  libtorch-dev libopenblas0-openmp            # LibTorch; OpenBLAS is ~18x faster than reference BLAS
+  libopenmpi-dev openmpi-bin                  # MPI
+  libhdf5-dev zlib1g-dev libssl-dev           # HDF5 shards, gzip'd IDX, SHA-256 provenance
+  libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
+  libgtest-dev
+  dataset-fashion-mnist                       # the embedded default dataset
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "mnemo setup: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+build=${MNEMO_BUILD_DIR:-build}
+jobs=${MNEMO_BUILD_JOBS:-$(nproc)}
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${MNEMO_BUILD_TYPE:-Release}" >/dev/null
+cmake --build "$build" -j "$jobs"
+echo "mnemo setup: built $build/src/cli/mnemo"

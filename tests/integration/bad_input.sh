@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# Implements: the bad-input integration test: the mnemo binary, under mpiexec,
+#   must refuse broken datasets, streams, options and config files with a
+#   non-zero exit code (2 usage, 3 bad input data), one error message that
+#   names what is wrong, and no hang.
+# Usage: bash tests/integration/bad_input.sh /path/to/mnemo /path/to/mpiexec
+set -u
+
+if [[ $# -ne 2 ]]; then
+  echo "usage: $0 MNEMO MPIEXEC" >&2
+  exit 2
+fi
+MNEMO=$1
+MPIEXEC=$2
+for exe in "$MNEMO" "$MPIEXEC"; do
+  if [[ ! -x $exe ]]; then
+    echo "not an executable: $exe" >&2
+    exit 2
+  fi
+done
+
+# As root, Open MPI refuses to start without these; 3 ranks need oversubscription on small machines.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_MCA_btl=${OMPI_MCA_btl:-self,vader}
+export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
+export OMP_NUM_THREADS=1
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mnemo-bad-input.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+TIMEOUT=60
+PASSED=0
+FAILED=0
+OUT=$TMP/last-output.txt
+
+# run CMD...: runs CMD under a timeout, output (stdout + stderr) in $OUT, exit status in RC.
+run() {
+  timeout -k 5 "$TIMEOUT" "$@" >"$OUT" 2>&1 </dev/null
+  RC=$?
+}
+
+pass() {
+  echo "ok - $1"
+  PASSED=$((PASSED + 1))
+}
+
+fail() {
+  echo "FAIL - $1: $2"
+  echo "  command: ${CMD_TEXT:-}"
+  sed 's/^/  | /' "$OUT"
+  FAILED=$((FAILED + 1))
+}
+
+# expect NAME WANT PATTERN... -- CMD...
+#   WANT: an exact exit code, or 'nz' for any non-zero code that is not a hang.
+#   PATTERN: a fixed string the output must contain, or 're:ERE' a regular expression.
+#   Every failure must also print exactly one mnemo error line and no internal error.
+expect() {
+  local name=$1 want=$2
+  shift 2
+  local -a patterns=()
+  while [[ $# -gt 0 && $1 != -- ]]; do
+    patterns+=("$1")
+    shift
+  done
+  shift
+  CMD_TEXT="$*"
+  run "$@"
+  if [[ $RC -eq 124 || $RC -eq 137 ]]; then
+    fail "$name" "hang: no exit within ${TIMEOUT}s (exit $RC)"
+    return
+  fi
+  if [[ $RC -eq 0 ]]; then
+    fail "$name" "exit 0, expected a failure (exit $want)"
+    return
+  fi
+  if [[ $want != nz && $RC -ne $want ]]; then
+    fail "$name" "exit $RC, expected $want"
+    return
+  fi
+  if [[ $RC -gt 128 ]]; then
+    fail "$name" "killed by a signal (exit $RC)"
+    return
+  fi
+  local p
+  for p in "${patterns[@]}"; do
+    if [[ $p == re:* ]]; then
+      if ! grep -qE -e "${p#re:}" "$OUT"; then
+        fail "$name" "output does not match /${p#re:}/"
+        return
+      fi
+    elif ! grep -qF -e "$p" "$OUT"; then
+      fail "$name" "output does not mention '$p'"
+      return
+    fi
+  done
+  if grep -qF 'unexpected error' "$OUT"; then
+    fail "$name" "an internal error instead of a clear message"
+    return
+  fi
+  local errors
+  errors=$(grep -c '\] error: ' "$OUT")
+  if [[ $errors -ne 1 ]]; then
+    fail "$name" "$errors error lines, expected exactly 1 (printed once, by one rank)"
+    return
+  fi
+  pass "$name"
+}
+
+# expect_ok NAME CMD...: a control run that must succeed.
+expect_ok() {
+  local name=$1
+  shift
+  CMD_TEXT="$*"
+  run "$@"
+  if [[ $RC -eq 124 || $RC -eq 137 ]]; then
+    fail "$name" "hang: no exit within ${TIMEOUT}s (exit $RC)"
+  elif [[ $RC -ne 0 ]]; then
+    fail "$name" "exit $RC, expected 0"
+  else
+    pass "$name"
+  fi
+}
+
+truncate_half() {
+  truncate -s $(($(stat -c %s "$1") / 2)) "$1"
+}
+
+MPI2=("$MPIEXEC" -n 2 "$MNEMO")
+MPI3=("$MPIEXEC" -n 3 "$MNEMO")
+
+# ---------------------------------------------------------------- fixtures
+# A small valid IDX dataset: 20 train and 10 test 4x4 images, labels 0..9.
+IDX=$TMP/idx
+mkdir -p "$IDX"
+python3 - "$IDX" <<'EOF'
+import os, struct, sys
+d = sys.argv[1]
+def write(path, dims, data):
+    with open(path, 'wb') as f:
+        f.write(bytes([0, 0, 0x08, len(dims)]))
+        f.write(struct.pack('>' + 'I' * len(dims), *dims))
+        f.write(bytes(data))
+for prefix, n in (('train', 20), ('t10k', 10)):
+    labels = [i % 10 for i in range(n)]
+    images = [(16 * label + p) % 256 for label in labels for p in range(16)]
+    write(os.path.join(d, prefix + '-images-idx3-ubyte'), (n, 4, 4), images)
+    write(os.path.join(d, prefix + '-labels-idx1-ubyte'), (n,), labels)
+EOF
+
+# A small valid synthetic stream (3 tasks x 2 classes, 2 shards) and a tiny one (2 training samples).
+STREAM=$TMP/stream
+TINY=$TMP/tiny
+expect_ok "setup: synthetic stream prepares" \
+  "$MNEMO" prepare --source synthetic --output "$STREAM" --tasks 3 --classes-per-task 2 \
+  --synthetic-train-per-class 20 --synthetic-test-per-class 5 --shards 2
+expect_ok "setup: tiny synthetic stream prepares" \
+  "$MNEMO" prepare --source synthetic --output "$TINY" --tasks 1 --classes-per-task 2 \
+  --synthetic-train-per-class 1 --synthetic-test-per-class 1
+SHARD0=shard-00000-of-00002.h5
+SHARD1=shard-00001-of-00002.h5
+
+# copy_stream NAME: a fresh copy of the valid stream, path in $COPY.
+copy_stream() {
+  COPY=$TMP/$1
+  cp -r "$STREAM" "$COPY"
+}
+
+# copy_idx NAME: a fresh copy of the valid IDX set, path in $COPY.
+copy_idx() {
+  COPY=$TMP/$1
+  cp -r "$IDX" "$COPY"
+}
+
+# ---------------------------------------------------------------- 1. missing dataset directory
+expect "1 prepare: missing dataset directory (-n 2)" 3 "/nonexistent/mnemo-dataset" -- \
+  "${MPI2[@]}" prepare --input /nonexistent/mnemo-dataset --output "$TMP/out1"
+expect "1 prepare: missing dataset directory (-n 3)" 3 "/nonexistent/mnemo-dataset" -- \
+  "${MPI3[@]}" prepare --input /nonexistent/mnemo-dataset --output "$TMP/out1"
+
+# ---------------------------------------------------------------- 2. corrupt IDX files
+expect_ok "2 prepare: the valid IDX set prepares (control)" \
+  "${MPI2[@]}" prepare --input "$IDX" --output "$TMP/idx-stream" --tasks 5 --classes-per-task 2
+
+copy_idx idx-magic
+printf '\x12\x34' | dd of="$COPY/train-images-idx3-ubyte" bs=1 conv=notrunc status=none
+expect "2 prepare: IDX file with a bad magic number" 3 "$COPY/train-images-idx3-ubyte" "magic" -- \
+  "${MPI2[@]}" prepare --input "$COPY" --output "$TMP/out2"
+
+copy_idx idx-type
+printf '\x0c' | dd of="$COPY/train-labels-idx1-ubyte" bs=1 seek=2 conv=notrunc status=none
+expect "2 prepare: IDX file with a non-uint8 element type (0x0C)" 3 \
+  "$COPY/train-labels-idx1-ubyte" "re:0x0[cC]([^0-9a-fA-F]|$)" -- \
+  "${MPI2[@]}" prepare --input "$COPY" --output "$TMP/out2"
+
+copy_idx idx-trunc
+truncate -s 100 "$COPY/t10k-images-idx3-ubyte"
+expect "2 prepare: truncated IDX data (-n 2)" 3 "$COPY/t10k-images-idx3-ubyte" "truncated" -- \
+  "${MPI2[@]}" prepare --input "$COPY" --output "$TMP/out2"
+expect "2 prepare: truncated IDX data (-n 3)" 3 "$COPY/t10k-images-idx3-ubyte" "truncated" -- \
+  "${MPI3[@]}" prepare --input "$COPY" --output "$TMP/out2"
+
+copy_idx idx-gz
+gzip "$COPY/train-images-idx3-ubyte"
+truncate_half "$COPY/train-images-idx3-ubyte.gz"
+expect "2 prepare: truncated gzip IDX file" 3 "$COPY/train-images-idx3-ubyte.gz" -- \
+  "${MPI2[@]}" prepare --input "$COPY" --output "$TMP/out2"
+
+copy_idx idx-missing
+rm "$COPY/t10k-labels-idx1-ubyte"
+expect "2 prepare: missing IDX file" 3 "$COPY/t10k-labels-idx1-ubyte" -- \
+  "${MPI2[@]}" prepare --input "$COPY" --output "$TMP/out2"
+
+# ---------------------------------------------------------------- 3. unknown option
+expect "3 train: unknown option" 2 "--no-such-option" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run3" --no-such-option
+
+# ---------------------------------------------------------------- 4. unknown strategy
+expect "4 train: unknown strategy" 2 "'nope'" "re:\ber\b.*\bfinetune\b|\bfinetune\b.*\ber\b" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run4" --strategy nope
+
+# ---------------------------------------------------------------- 5. more ranks than samples
+expect_ok "5 train: the tiny stream trains on 2 ranks (control)" \
+  "${MPI2[@]}" train --stream "$TINY" --run-dir "$TMP/run5-ok" --batch-size 2
+expect "5 train: more ranks (3) than training samples (2)" nz "3 ranks" -- \
+  "${MPI3[@]}" train --stream "$TINY" --run-dir "$TMP/run5"
+
+# ---------------------------------------------------------------- 6. missing stream directory
+expect_ok "6 train: the valid stream trains (control)" \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run6-ok"
+expect "6 train: missing stream directory (-n 2)" 3 "$TMP/no-such-stream" -- \
+  "${MPI2[@]}" train --stream "$TMP/no-such-stream" --run-dir "$TMP/run6"
+expect "6 train: missing stream directory (-n 3)" 3 "$TMP/no-such-stream" -- \
+  "${MPI3[@]}" train --stream "$TMP/no-such-stream" --run-dir "$TMP/run6"
+
+# ---------------------------------------------------------------- 7. deleted shard
+copy_stream stream-no-shard1
+rm "$COPY/$SHARD1"
+expect "7 train: deleted shard (-n 2)" 3 "$COPY/$SHARD1" -- \
+  "${MPI2[@]}" train --stream "$COPY" --run-dir "$TMP/run7"
+copy_stream stream-no-shard0
+rm "$COPY/$SHARD0"
+expect "7 train: deleted shard (-n 3)" 3 "$COPY/$SHARD0" -- \
+  "${MPI3[@]}" train --stream "$COPY" --run-dir "$TMP/run7"
+
+# ---------------------------------------------------------------- 8. truncated shard
+copy_stream stream-trunc-shard1
+truncate_half "$COPY/$SHARD1"
+expect "8 train: truncated shard (-n 2)" 3 "$COPY/$SHARD1" -- \
+  "${MPI2[@]}" train --stream "$COPY" --run-dir "$TMP/run8"
+copy_stream stream-trunc-shard0
+truncate_half "$COPY/$SHARD0"
+expect "8 train: truncated shard (-n 3)" 3 "$COPY/$SHARD0" -- \
+  "${MPI3[@]}" train --stream "$COPY" --run-dir "$TMP/run8"
+copy_stream stream-trunc-index
+truncate_half "$COPY/stream.h5"
+expect "8 train: truncated stream.h5" 3 "$COPY/stream.h5" -- \
+  "${MPI2[@]}" train --stream "$COPY" --run-dir "$TMP/run8"
+
+# ---------------------------------------------------------------- 9. bad YAML config
+printf 'strategy: [er\nbatch-size: : 3\n' >"$TMP/invalid.yaml"
+printf 'strategy: er\nnosuchkey: 3\n' >"$TMP/unknown-key.yaml"
+printf 'strategy: nope\n' >"$TMP/bad-strategy.yaml"
+printf 'tasks: [3\n' >"$TMP/invalid-prepare.yaml"
+expect "9 train: --config with invalid YAML" 2 "invalid.yaml" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run9a" --config "$TMP/invalid.yaml"
+expect "9 train: --config with an unknown key" 2 "nosuchkey" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run9b" --config "$TMP/unknown-key.yaml"
+expect "9 train: --config that does not exist" 2 "$TMP/no-such-config.yaml" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run9c" --config "$TMP/no-such-config.yaml"
+expect "9 train: --config value is applied (strategy: nope)" 2 "'nope'" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run9d" --config "$TMP/bad-strategy.yaml"
+expect "9 prepare: --config with invalid YAML" 2 "invalid-prepare.yaml" -- \
+  "${MPI2[@]}" prepare --source synthetic --output "$TMP/out9" --config "$TMP/invalid-prepare.yaml"
+
+# ---------------------------------------------------------------- 10. global batch < ranks
+expect "10 train: --batch-size 1 on 2 ranks" 2 "re:batch.*1.*2 ranks" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run10" --batch-size 1
+expect "10 train: --batch-size 2 on 3 ranks" 2 "re:batch.*2.*3 ranks" -- \
+  "${MPI3[@]}" train --stream "$STREAM" --run-dir "$TMP/run10" --batch-size 2
+
+echo "$PASSED passed, $FAILED failed"
+[[ $FAILED -eq 0 ]]
