@@ -21,26 +21,37 @@ namespace {
 int run(int argc, char** argv, mnemo::Communicator& control) {
   using namespace mnemo;
   CLI::App app{"mnemo: distributed continual learning (LibTorch + MPI/NCCL + HDF5)", "mnemo"};
-  app.config_formatter(std::make_shared<cli::YamlConfig>());
   app.option_defaults()->always_capture_default();
   app.require_subcommand(1);
   app.allow_config_extras(CLI::config_extras_mode::error);
+  // --config belongs to the main app (CLI11 reads config files there only);
+  // subcommands pass it up (fallthrough), so `mnemo train --config F` works.
+  CLI::Option* config = app.set_config("--config", "", "YAML file of options for the subcommand (flags override it)");
+  const char* kConfigFooter = "\n--config FILE: a YAML file of this command's options (long names, e.g. "
+                              "'batch-size: 10'); flags given on the command line override it.";
 
   data::PrepareOptions prepare;
   auto* prepare_cmd = app.add_subcommand("prepare", "Cut a dataset into a task stream of HDF5 shards");
-  prepare_cmd->set_config("--config", "", "YAML file of options (flags override it)");
+  prepare_cmd->fallthrough()->footer(kConfigFooter);
   cli::add_prepare_options(*prepare_cmd, prepare);
 
   train::TrainOptions train;
   auto* train_cmd = app.add_subcommand("train", "Train on a task stream (run under mpirun for several ranks)");
-  train_cmd->set_config("--config", "", "YAML file of options (flags override it)");
+  train_cmd->fallthrough()->footer(kConfigFooter);
   cli::add_train_options(*train_cmd, train);
+
+  app.config_formatter(std::make_shared<cli::YamlConfig>(
+      [config] { return config->as<std::string>(); },
+      [&] { return std::string(prepare_cmd->parsed() ? "prepare" : train_cmd->parsed() ? "train" : ""); }));
 
   bool done = false;
   int code = kExitOk;
   run_agreed(control, [&] {
     try {
       app.parse(argc, argv);
+    } catch (const CLI::ConfigError& e) {
+      throw UsageError(with_hint("config file " + config->as<std::string>() + ": " + e.what(),
+                                 "keys are the long option names of the subcommand, e.g. 'batch-size: 10'"));
     } catch (const CLI::ParseError& e) {
       if (e.get_exit_code() == 0) {  // --help
         if (control.rank() == 0) app.exit(e);

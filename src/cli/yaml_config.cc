@@ -29,18 +29,20 @@ std::string YamlConfig::to_config(const CLI::App* app, bool default_also, bool, 
 }
 
 std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const {
+  const std::string file = "config file " + path_();
+  const std::string section = section_();
   YAML::Node root;
   try {
     root = YAML::Load(input);
   } catch (const YAML::Exception& e) {
-    throw UsageError(with_hint("config file: YAML error at line " + std::to_string(e.mark.line + 1) + ", column " +
+    throw UsageError(with_hint(file + ": YAML error at line " + std::to_string(e.mark.line + 1) + ", column " +
                                    std::to_string(e.mark.column + 1) + ": " + e.msg,
                                "a config file is a flat mapping such as 'batch-size: 10'"));
   }
   std::vector<CLI::ConfigItem> items;
   if (root.IsNull()) return items;
   if (!root.IsMap()) {
-    throw UsageError(with_hint("config file: the top level must be a mapping of option names to values",
+    throw UsageError(with_hint(file + ": the top level must be a mapping of option names to values",
                                "write e.g. 'strategy: er' on its own line"));
   }
   for (const auto& kv : root) {
@@ -48,16 +50,17 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const 
     std::replace(key.begin(), key.end(), '_', '-');
     CLI::ConfigItem item;
     item.name = key;
+    if (!section.empty()) item.parents = {section};
     const YAML::Node& v = kv.second;
     if (v.IsScalar()) {
       item.inputs.push_back(v.as<std::string>());
     } else if (v.IsSequence()) {
       for (const auto& e : v) {
-        if (!e.IsScalar()) throw UsageError("config file: '" + key + "' must be a list of plain values");
+        if (!e.IsScalar()) throw UsageError(file + ": '" + key + "' must be a list of plain values");
         item.inputs.push_back(e.as<std::string>());
       }
     } else {
-      throw UsageError(with_hint("config file: '" + key + "' has no value or a nested mapping",
+      throw UsageError(with_hint(file + ": '" + key + "' has no value or a nested mapping",
                                  "options are flat: 'replay-capacity: 500', not nested sections"));
     }
     items.push_back(std::move(item));

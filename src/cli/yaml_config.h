@@ -4,14 +4,25 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
 
 namespace mnemo::cli {
 
+/// CLI11 only reads config files for the main app, so the file is read
+/// there and its items are routed to the active subcommand (`section`),
+/// whose flags still override it (CLI11 fills only options left empty).
 class YamlConfig : public CLI::Config {
  public:
+  /// `path` and `section` are called while the file is read.
+  YamlConfig(std::function<std::string()> path, std::function<std::string()> section)
+      : path_(std::move(path)), section_(std::move(section)) {}
   std::string to_config(const CLI::App* app, bool default_also, bool write_description,
                         std::string prefix) const override;
   std::vector<CLI::ConfigItem> from_config(std::istream& input) const override;
+
+ private:
+  std::function<std::string()> path_, section_;
 };
 
 }  // namespace mnemo::cli

@@ -27,7 +27,8 @@ export OMP_NUM_THREADS=1
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mnemo-bad-input.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
-TIMEOUT=60
+trap 'exit 130' INT TERM
+TIMEOUT=${BAD_INPUT_TIMEOUT:-60}  # seconds per command; past it, a hang
 PASSED=0
 FAILED=0
 OUT=$TMP/last-output.txt
@@ -46,7 +47,15 @@ pass() {
 fail() {
   echo "FAIL - $1: $2"
   echo "  command: ${CMD_TEXT:-}"
-  sed 's/^/  | /' "$OUT"
+  local lines
+  lines=$(wc -l <"$OUT")
+  if [[ $lines -gt 60 ]]; then  # a run that trained: its head (the resolved configuration) and tail
+    head -n 30 "$OUT" | sed 's/^/  | /'
+    echo "  | ... ($((lines - 45)) lines left out)"
+    tail -n 15 "$OUT" | sed 's/^/  | /'
+  else
+    sed 's/^/  | /' "$OUT"
+  fi
   FAILED=$((FAILED + 1))
 }
 
@@ -270,7 +279,7 @@ expect "9 train: --config that does not exist" 2 "$TMP/no-such-config.yaml" -- \
 expect "9 train: --config value is applied (strategy: nope)" 2 "'nope'" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run9d" --config "$TMP/bad-strategy.yaml"
 expect "9 prepare: --config with invalid YAML" 2 "invalid-prepare.yaml" -- \
-  "${MPI2[@]}" prepare --source synthetic --output "$TMP/out9" --config "$TMP/invalid-prepare.yaml"
+  "${MPI2[@]}" prepare --source synthetic --output "$TMP/out9" --tasks 3 --config "$TMP/invalid-prepare.yaml"
 
 # ---------------------------------------------------------------- 10. global batch < ranks
 expect "10 train: --batch-size 1 on 2 ranks" 2 "re:batch.*1.*2 ranks" -- \

@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <array>
+#include <cstdio>
 #include <memory>
 
 #include "core/error.h"
@@ -21,8 +22,14 @@ constexpr std::uint8_t kTypeUnsignedByte = 0x08;
 constexpr int kMaxDims = 4;
 
 std::string hint_redownload() {
-  return "the file is damaged: reinstall dataset-fashion-mnist (apt-get install --reinstall "
-         "dataset-fashion-mnist) or download the dataset again";
+  return "the file is damaged or not an IDX file: fetch it again (for Debian's Fashion-MNIST: "
+         "apt-get install --reinstall dataset-fashion-mnist)";
+}
+
+std::string hex_byte(std::uint8_t b) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "0x%02X", b);
+  return buf;
 }
 
 // Reads exactly n bytes or reports how many were there.
@@ -61,7 +68,7 @@ IdxArray read_idx(const std::string& path) {
                                "this is not an IDX file; pass the *-idx?-ubyte(.gz) files"));
   }
   if (magic[2] != kTypeUnsignedByte) {
-    throw InputError(with_hint("IDX file " + path + " has element type 0x" + std::to_string(magic[2]) +
+    throw InputError(with_hint("IDX file " + path + " has element type " + hex_byte(magic[2]) +
                                    "; mnemo reads unsigned-byte (0x08) IDX files only",
                                "convert the data to uint8 or use an HDF5 source"));
   }
