@@ -6,18 +6,16 @@
 namespace mnemo::eval {
 
 void reduce_counts(Communicator& comm, EvalCounts& counts, int root) {
-  const std::size_t t = counts.tasks();
+  // One reduce of everything, packed.
   std::vector<std::int64_t> packed;
-  packed.reserve(3 * t);
-  for (const auto* v : {&counts.correct_class_il, &counts.correct_task_il, &counts.total}) {
-    packed.insert(packed.end(), v->begin(), v->end());
-  }
+  const auto parts = {&counts.correct_class_il, &counts.correct_task_il, &counts.total, &counts.confusion};
+  for (const auto* v : parts) packed.insert(packed.end(), v->begin(), v->end());
   comm.reduce_sum(packed, root);
   if (comm.rank() != root) return;
-  std::size_t at = 0;
-  for (auto* v : {&counts.correct_class_il, &counts.correct_task_il, &counts.total}) {
-    std::copy_n(packed.begin() + static_cast<std::ptrdiff_t>(at), t, v->begin());
-    at += t;
+  auto at = packed.begin();
+  for (auto* v : parts) {
+    std::copy_n(at, v->size(), v->begin());
+    at += static_cast<std::ptrdiff_t>(v->size());
   }
 }
 

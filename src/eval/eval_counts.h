@@ -11,11 +11,13 @@
 
 namespace mnemo::eval {
 
-/// Per-task counts of one evaluation pass, for class-IL and task-IL prediction.
+/// Per-task counts of one evaluation pass, for class-IL and task-IL
+/// prediction, and the class-IL confusion matrix over all tasks' test sets.
 struct EvalCounts {
   std::vector<std::int64_t> correct_class_il, correct_task_il, total;
-  explicit EvalCounts(std::size_t tasks = 0)
-      : correct_class_il(tasks, 0), correct_task_il(tasks, 0), total(tasks, 0) {}
+  std::vector<std::int64_t> confusion;  ///< [true class][predicted class], row-major
+  EvalCounts(std::size_t tasks = 0, std::size_t classes = 0)
+      : correct_class_il(tasks, 0), correct_task_il(tasks, 0), total(tasks, 0), confusion(classes * classes, 0) {}
   std::size_t tasks() const { return total.size(); }
 };
 

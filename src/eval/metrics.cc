@@ -8,10 +8,10 @@
 namespace mnemo::eval {
 
 Metrics compute_metrics(const Matrix& r, const std::vector<double>& baseline) {
-  const std::size_t t = r.size();
+  const std::size_t t = r.size();  // tasks trained so far
   MNEMO_ASSERT(t >= 1, "empty accuracy matrix");
-  for (const auto& row : r) MNEMO_ASSERT(row.size() == t, "accuracy matrix is not square");
-  MNEMO_ASSERT(baseline.empty() || baseline.size() == t, "baseline size differs from task count");
+  for (const auto& row : r) MNEMO_ASSERT(row.size() >= t && row.size() == r[0].size(), "ragged accuracy matrix");
+  MNEMO_ASSERT(baseline.empty() || baseline.size() == r[0].size(), "baseline size differs from task count");
   Metrics m;
   const auto& last = r[t - 1];
   for (std::size_t j = 0; j < t; ++j) {
@@ -33,6 +33,14 @@ Metrics compute_metrics(const Matrix& r, const std::vector<double>& baseline) {
     for (std::size_t j = 1; j < t; ++j) m.fwt += (r[j - 1][j] - baseline[j]) / denom;
   }
   return m;
+}
+
+double intransigence(const Matrix& r, const std::vector<double>& reference_final) {
+  const std::size_t t = r.size();
+  MNEMO_ASSERT(t >= 1 && reference_final.size() >= t, "reference run has fewer tasks than this run");
+  double sum = 0;
+  for (std::size_t j = 0; j < t; ++j) sum += reference_final[j] - r[j][j];
+  return sum / static_cast<double>(t);
 }
 
 }  // namespace mnemo::eval

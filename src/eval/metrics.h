@@ -8,6 +8,10 @@
 //   Avg. incremental accuracy = 1/T sum_i (1/(i+1) sum_{j<=i} R[i][j])  (Rebuffi et al. 2017)
 //   Learning accuracy = 1/T sum_j R[j][j]
 //   With T = 1, BWT, FWT and forgetting are undefined and reported as 0.
+//   A run stopped after k < T tasks has k rows: every metric is then taken
+//   over the k tasks trained so far (tasks never trained do not count).
+//   Intransigence (Chaudhry et al. 2018) = 1/T sum_j (a*_j - R[j][j]), where
+//   a*_j is a reference (joint) run's final accuracy on task j.
 #pragma once
 
 #include <vector>
@@ -25,7 +29,11 @@ struct Metrics {
   double learning_acc = 0;
 };
 
-/// `r` must be square (T x T); `baseline` has T entries or is empty (FWT = 0).
+/// `r` has k >= 1 rows of T >= k columns; `baseline` has T entries or is
+/// empty (FWT = 0).
 Metrics compute_metrics(const Matrix& r, const std::vector<double>& baseline);
+
+/// Intransigence against `reference_final` (a joint run's final row, T entries).
+double intransigence(const Matrix& r, const std::vector<double>& reference_final);
 
 }  // namespace mnemo::eval

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/atomic_file.h"
+#include "eval/results_h5.h"
 
 namespace mnemo::eval {
 
@@ -24,18 +25,36 @@ nlohmann::json results_json(const RunResults& r) {
     tasks.push_back({{"classes", t.classes},
                      {"train_samples", t.train_samples},
                      {"seconds", t.seconds},
-                     {"samples_per_second", t.seconds > 0 ? t.train_samples / t.seconds : 0.0}});
+                     {"samples_per_second", t.seconds > 0 ? t.train_samples / t.seconds : 0.0},
+                     {"eval_seconds", t.eval_seconds},
+                     {"comm_seconds", t.comm_seconds},
+                     {"comm_share", t.seconds > 0 ? t.comm_seconds / t.seconds : 0.0},
+                     {"peak_rss_bytes", t.peak_rss_bytes}});
   }
+  nlohmann::json confusion = nlohmann::json::array();
+  const auto c = static_cast<std::size_t>(r.num_classes);
+  for (const auto& flat : r.confusion) {
+    nlohmann::json m = nlohmann::json::array();
+    for (std::size_t i = 0; i < c; ++i) {
+      m.push_back(std::vector<std::int64_t>(flat.begin() + static_cast<std::ptrdiff_t>(i * c),
+                                            flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * c)));
+    }
+    confusion.push_back(m);
+  }
+  const bool any = !r.class_il.empty();
   return {{"schema", "mnemo.results"},
           {"schema_version", kResultsSchemaVersion},
+          {"complete", r.complete},
           {"config", r.config},
           {"stream", r.stream},
+          {"num_classes", r.num_classes},
           {"tasks", tasks},
           {"baseline", {{"class_il", r.baseline_class_il}, {"task_il", r.baseline_task_il}}},
           {"accuracy", {{"class_il", r.class_il}, {"task_il", r.task_il}}},
+          {"confusion", confusion},
           {"metrics",
-           {{"class_il", metrics_json(compute_metrics(r.class_il, r.baseline_class_il))},
-            {"task_il", metrics_json(compute_metrics(r.task_il, r.baseline_task_il))}}}};
+           {{"class_il", any ? metrics_json(compute_metrics(r.class_il, r.baseline_class_il)) : nlohmann::json()},
+            {"task_il", any ? metrics_json(compute_metrics(r.task_il, r.baseline_task_il)) : nlohmann::json()}}}};
 }
 
 std::string matrix_csv(const Matrix& m) {
@@ -59,6 +78,7 @@ void write_results(const std::string& run_dir, const RunResults& r) {
   const std::filesystem::path dir(run_dir);
   write_file_atomically((dir / "results.json").string(), results_json(r).dump(2) + "\n");
   write_file_atomically((dir / "accuracy_matrix.csv").string(), matrix_csv(r.class_il));
+  write_results_h5((dir / "results.h5").string(), r);
 }
 
 std::string format_matrix(const Matrix& m, const std::string& title) {

@@ -1,9 +1,12 @@
 // Implements: the run's result files and console tables (rank 0 only).
-//   results.json (schema "mnemo.results", version 1):
-//     schema, schema_version, config, stream, tasks[{classes, train_samples,
-//     seconds, samples_per_second}], baseline{class_il, task_il},
-//     accuracy{class_il, task_il} (row i: after task i), metrics{class_il, task_il}
+//   results.json (schema "mnemo.results", version 1; see README "Output files"):
+//     schema, schema_version, complete, config, stream, num_classes,
+//     tasks[{classes, train_samples, seconds, samples_per_second,
+//            eval_seconds, comm_seconds, comm_share, peak_rss_bytes}],
+//     baseline{class_il, task_il}, accuracy{class_il, task_il} (row i:
+//     after task i), confusion[task][true][predicted], metrics{class_il, task_il}
 //   accuracy_matrix.csv: the class-IL matrix, one row per trained task.
+//   results.h5: the same matrices as datasets, the JSON as an attribute.
 #pragma once
 
 #include <cstdint>
@@ -18,25 +21,36 @@ namespace mnemo::eval {
 
 inline constexpr std::int64_t kResultsSchemaVersion = 1;
 
+/// Cost of one task: wall time of training (evaluation excluded), the
+/// largest per-rank time spent in collectives, and the largest per-rank
+/// peak RSS so far.
 struct TaskTiming {
   std::vector<std::int64_t> classes;
-  std::int64_t train_samples = 0;  ///< global samples seen in training (stream only)
-  double seconds = 0;
+  std::int64_t train_samples = 0;   ///< global stream samples trained on
+  double seconds = 0;               ///< training wall time, s
+  double eval_seconds = 0;          ///< evaluation after the task, s
+  double comm_seconds = 0;          ///< max over ranks of time in collectives, s
+  std::int64_t peak_rss_bytes = 0;  ///< max over ranks, bytes
 };
 
 struct RunResults {
   nlohmann::json config;
   nlohmann::json stream;
+  std::int64_t num_classes = 0;
   std::vector<TaskTiming> tasks;
   std::vector<double> baseline_class_il, baseline_task_il;
   Matrix class_il, task_il;
+  /// Class-IL confusion matrix after each task: [task][true * C + predicted].
+  std::vector<std::vector<std::int64_t>> confusion;
+  /// Whether every task of the stream was trained.
+  bool complete = false;
 };
 
 nlohmann::json metrics_json(const Metrics& m);
 nlohmann::json results_json(const RunResults& r);
 std::string matrix_csv(const Matrix& m);
 
-/// Writes results.json and accuracy_matrix.csv into `run_dir`, atomically.
+/// Writes results.json, accuracy_matrix.csv and results.h5 into `run_dir`, atomically.
 void write_results(const std::string& run_dir, const RunResults& r);
 
 /// An aligned text table: rows "after task i", columns "task j", in percent.

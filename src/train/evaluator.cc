@@ -8,7 +8,7 @@ namespace mnemo::train {
 
 Evaluator::Evaluator(const data::StreamReader& stream, int world_size, int rank, torch::Device device,
                      std::int64_t batch_size)
-    : device_(device), batch_size_(std::max<std::int64_t>(1, batch_size)) {
+    : num_classes_(stream.num_classes()), device_(device), batch_size_(std::max<std::int64_t>(1, batch_size)) {
   for (std::int64_t t = 0; t < stream.num_tasks(); ++t) {
     const auto& info = stream.task(t);
     const data::Range rows = data::block_range(info.test_count, world_size, rank);
@@ -27,7 +27,8 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model) const {
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
-  eval::EvalCounts counts(tasks_.size());
+  eval::EvalCounts counts(tasks_.size(), static_cast<std::size_t>(num_classes_));
+  torch::Tensor confusion = torch::zeros({num_classes_ * num_classes_}, torch::kInt64).to(device_);
   for (std::size_t t = 0; t < tasks_.size(); ++t) {
     const auto& tt = tasks_[t];
     const std::int64_t m = tt.images.size(0);
@@ -36,7 +37,9 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model) const {
       const std::int64_t n = std::min(batch_size_, m - a);
       torch::Tensor logits = model.forward(strategies::to_input(tt.images.narrow(0, a, n), device_));
       torch::Tensor y = tt.labels.narrow(0, a, n);
-      hits_c += logits.argmax(1).eq(y).sum().item<std::int64_t>();
+      torch::Tensor predicted = logits.argmax(1);
+      hits_c += predicted.eq(y).sum().item<std::int64_t>();
+      confusion.index_add_(0, y * num_classes_ + predicted, torch::ones_like(y));
       torch::Tensor own = logits.index_select(1, tt.classes).argmax(1);
       hits_t += tt.classes.index_select(0, own).eq(y).sum().item<std::int64_t>();
     }
@@ -44,6 +47,8 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model) const {
     counts.correct_task_il[t] = hits_t;
     counts.total[t] = m;
   }
+  confusion = confusion.to(torch::kCPU);
+  std::copy_n(confusion.data_ptr<std::int64_t>(), counts.confusion.size(), counts.confusion.begin());
   if (was_training) model.train();
   return counts;
 }

@@ -28,6 +28,7 @@ class Evaluator {
     torch::Tensor classes;  // int64 task classes on the device
   };
   std::vector<TaskTest> tasks_;
+  std::int64_t num_classes_;
   torch::Device device_;
   std::int64_t batch_size_;
 };

@@ -1,16 +1,22 @@
 // Implements: synced_gradient (see gradient_step.h).
 #include "train/gradient_step.h"
 
+#include <chrono>
+
 #include "core/error.h"
 
 namespace mnemo::train {
 
 double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParameters& flat, Communicator& control,
-                       Communicator& gradients) {
+                       Communicator& gradients, double* comm_seconds) {
+  using Clock = std::chrono::steady_clock;
+  double waited = 0;
   MNEMO_ASSERT(terms.size() <= kMaxLossTerms, "a strategy returned too many loss terms");
   std::vector<std::int64_t> counts(kMaxLossTerms, 0);
   for (std::size_t k = 0; k < terms.size(); ++k) counts[k] = terms[k].count;
+  auto start = Clock::now();
   control.allreduce_sum(counts);
+  waited += std::chrono::duration<double>(Clock::now() - start).count();
 
   flat.zero_grad();
   torch::Tensor loss;
@@ -26,7 +32,10 @@ double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParam
     value = loss.item<double>();
   }
   if (flat.grads().is_cuda()) torch::cuda::synchronize();
+  start = Clock::now();
   gradients.allreduce_sum(flat.grads().data_ptr(), static_cast<std::size_t>(flat.numel()), DType::kFloat32);
+  waited += std::chrono::duration<double>(Clock::now() - start).count();
+  if (comm_seconds != nullptr) *comm_seconds += waited;
   return value;
 }
 

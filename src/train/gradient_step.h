@@ -22,7 +22,8 @@ inline constexpr std::size_t kMaxLossTerms = 4;
 
 /// Leaves the global mean gradient in flat.grads(); returns this rank's
 /// contribution to the global loss (sum over ranks = the global loss).
+/// Adds the seconds spent in the two collectives to *comm_seconds if given.
 double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParameters& flat, Communicator& control,
-                       Communicator& gradients);
+                       Communicator& gradients, double* comm_seconds = nullptr);
 
 }  // namespace mnemo::train

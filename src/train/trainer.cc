@@ -12,6 +12,7 @@
 #include "comm/agreement.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/memory.h"
 #include "core/rng.h"
 #include "data/sharding.h"
 #include "data/stream_reader.h"
@@ -22,6 +23,7 @@
 #include "train/flat_parameters.h"
 #include "train/flat_sgd.h"
 #include "train/gradient_step.h"
+#include "train/progress.h"
 
 namespace mnemo::train {
 
@@ -91,17 +93,29 @@ class Trainer {
     eval::RunResults results;
     results.config = o_;
     results.stream = stream_info();
+    results.num_classes = stream_->num_classes();
     record_baseline(results);
     for (std::int64_t t = 0; t < stream_->num_tasks(); ++t) {
+      comm_seconds_ = 0;
       const auto start = Clock::now();
-      const std::int64_t samples = train_task(t);
       eval::TaskTiming timing;
-      timing.classes = stream_->task(t).classes;
-      timing.train_samples = samples;
+      timing.train_samples = train_task(t);
       timing.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-      results.tasks.push_back(timing);
+      timing.classes = stream_->task(t).classes;
+      const auto eval_start = Clock::now();
       record_row(t, results);
+      timing.eval_seconds = std::chrono::duration<double>(Clock::now() - eval_start).count();
+      // Cost figures are the worst rank's.
+      double comm = comm_seconds_;
+      control_.allreduce_max(&comm, 1, DType::kFloat64);
+      std::int64_t rss = peak_rss_bytes();
+      control_.allreduce_max(&rss, 1, DType::kInt64);
+      timing.comm_seconds = comm;
+      timing.peak_rss_bytes = rss;
+      results.tasks.push_back(timing);
+      if (control_.rank() == 0) log_task(t, results);
     }
+    results.complete = true;
     run_agreed(control_, [&] {
       if (control_.rank() == 0) report(results);
     });
@@ -168,7 +182,8 @@ class Trainer {
   void report(const eval::RunResults& r) const {
     const auto class_il = eval::compute_metrics(r.class_il, r.baseline_class_il);
     const auto task_il = eval::compute_metrics(r.task_il, r.baseline_task_il);
-    std::fprintf(stdout, "\n%s\n%s\n%s\n\n", eval::format_matrix(r.class_il, "Class-IL accuracy matrix").c_str(),
+    std::fprintf(stdout, "\n%s\n%s\n%s\n%s\n\n", eval::format_matrix(r.class_il, "Class-IL accuracy matrix").c_str(),
+                 eval::format_matrix(r.task_il, "Task-IL accuracy matrix").c_str(),
                  eval::format_metrics(class_il, "class-IL").c_str(), eval::format_metrics(task_il, "task-IL").c_str());
     std::fflush(stdout);
     eval::write_results(o_.run_dir, r);
@@ -205,12 +220,17 @@ class Trainer {
     const auto c = evaluate_all();
     r.class_il.push_back(eval::accuracies(c.correct_class_il, c.total));
     r.task_il.push_back(eval::accuracies(c.correct_task_il, c.total));
-    if (control_.rank() == 0) {
-      std::string row;
-      for (std::int64_t j = 0; j <= t; ++j) row += fmt::format(" {:.1f}", 100 * r.class_il.back()[j]);
-      spdlog::info("task {} done in {:.1f}s; class-IL accuracy on tasks 0..{}:{}", t, r.tasks.back().seconds, t,
-                   row);
-    }
+    r.confusion.push_back(c.confusion);
+  }
+
+  static void log_task(std::int64_t t, const eval::RunResults& r) {
+    std::string row;
+    for (std::int64_t j = 0; j <= t; ++j) row += fmt::format(" {:.1f}", 100 * r.class_il.back()[j]);
+    const auto& c = r.tasks.back();
+    spdlog::info("task {} done: {:.2f}s training ({:.0f} samples/s, {:.0f}% in collectives), {:.2f}s evaluation, "
+                 "peak RSS {} MiB; class-IL accuracy on tasks 0..{}:{}",
+                 t, c.seconds, c.train_samples / std::max(c.seconds, 1e-9), 100 * c.comm_seconds / std::max(c.seconds, 1e-9),
+                 c.eval_seconds, c.peak_rss_bytes >> 20, t, row);
   }
 
   // Trains task t; returns the number of stream samples seen (global).
@@ -221,9 +241,6 @@ class Trainer {
     TaskData task;
     run_agreed(control_, [&] { task = load_task(*stream_, t, shard.samples); });
     strategy_->before_task(t);
-    const std::int64_t log_every = o_.log_every > 0 ? o_.log_every : std::max<std::int64_t>(1, shard.steps / 4);
-    double loss_sum = 0;
-    std::int64_t loss_steps = 0;
     for (std::int64_t epoch = 0; epoch < o_.epochs; ++epoch) {
       std::vector<std::int64_t> order(static_cast<std::size_t>(shard.samples.size()));
       std::iota(order.begin(), order.end(), 0);
@@ -231,6 +248,7 @@ class Trainer {
                   static_cast<std::uint64_t>(control_.rank()))
           .shuffle(order);
       const torch::Tensor order_t = torch::from_blob(order.data(), {shard.samples.size()}, torch::kInt64);
+      Progress progress(control_.rank() == 0, t, epoch, shard.steps, o_.log_every);
       for (std::int64_t step = 0; step < shard.steps; ++step) {
         const data::Range slice = data::step_slice(shard, step);
         strategies::Batch batch;
@@ -240,15 +258,9 @@ class Trainer {
         batch.y = task.labels.index_select(0, idx).to(device_);
         batch.x = strategies::to_input(batch.images, device_);
         const double loss = train_step(batch);
-        loss_sum += loss;
-        ++loss_steps;
-        if ((step + 1) % log_every == 0 && control_.rank() == 0) {
-          spdlog::info("task {} epoch {} step {}/{}: loss ~{:.4f}; {}", t, epoch, step + 1, shard.steps,
-                       loss_sum / static_cast<double>(loss_steps), strategy_->summary());
-          loss_sum = 0;
-          loss_steps = 0;
-        }
+        progress.update(step, loss, o_.batch_size, strategy_->summary());
       }
+      progress.finish();
     }
     strategy_->after_task(t);
     return info.train_count * o_.epochs;
@@ -257,7 +269,7 @@ class Trainer {
   // One optimizer step; returns an estimate of the global loss (this rank's
   // share times the world size), for progress lines only.
   double train_step(const strategies::Batch& batch) {
-    const double loss = synced_gradient(strategy_->loss(batch), *flat_, control_, *grad_comm_);
+    const double loss = synced_gradient(strategy_->loss(batch), *flat_, control_, *grad_comm_, &comm_seconds_);
     strategy_->after_sync();
     sgd_->step(flat_->values(), flat_->grads());
     strategy_->after_step(batch);
@@ -274,6 +286,7 @@ class Trainer {
   std::unique_ptr<FlatSgd> sgd_;
   std::unique_ptr<strategies::Strategy> strategy_;
   std::unique_ptr<Evaluator> evaluator_;
+  double comm_seconds_ = 0;  // time in collectives during the current task
 };
 
 }  // namespace

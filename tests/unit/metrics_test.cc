@@ -71,3 +71,24 @@ TEST(Results, JsonCarriesSchemaMatricesAndMetrics) {
 
 }  // namespace
 }  // namespace mnemo::eval
+
+namespace mnemo::eval {
+namespace {
+
+TEST(Metrics, StoppedRunCountsOnlyTrainedTasks) {
+  // 2 of 3 tasks trained: rows after task 0 and 1; task 2 never trained.
+  const Matrix r = {{0.9, 0.1, 0.0}, {0.6, 0.8, 0.2}};
+  const Metrics m = compute_metrics(r, {0.1, 0.15, 0.05});
+  EXPECT_NEAR(m.acc, (0.6 + 0.8) / 2, 1e-12);
+  EXPECT_NEAR(m.bwt, 0.6 - 0.9, 1e-12);
+  EXPECT_NEAR(m.forgetting, 0.9 - 0.6, 1e-12);
+  EXPECT_NEAR(m.fwt, 0.1 - 0.15, 1e-12);
+}
+
+TEST(Metrics, IntransigenceAgainstAJointRun) {
+  // a* = (0.95, 0.90, 0.97); diagonal (0.90, 0.80, 0.95) -> (0.05 + 0.10 + 0.02) / 3
+  EXPECT_NEAR(intransigence(kR, {0.95, 0.90, 0.97}), 0.17 / 3, 1e-12);
+}
+
+}  // namespace
+}  // namespace mnemo::eval

@@ -72,6 +72,7 @@ Handle open_dataset(const Loc& loc, const std::string& name) {
 template <> hid_t native_type<std::uint8_t>() { return H5T_NATIVE_UINT8; }
 template <> hid_t native_type<std::int64_t>() { return H5T_NATIVE_INT64; }
 template <> hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
+template <> hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
 
 void Handle::reset() {
   if (id_ < 0) return;
@@ -270,6 +271,8 @@ template void write_dataset<std::int64_t>(const Loc&, const std::string&, const 
                                           const std::int64_t*, std::int64_t, int);
 template void write_dataset<float>(const Loc&, const std::string&, const std::vector<std::int64_t>&,
                                    const float*, std::int64_t, int);
+template void write_dataset<double>(const Loc&, const std::string&, const std::vector<std::int64_t>&,
+                                    const double*, std::int64_t, int);
 template void read_rows<std::uint8_t>(const Loc&, const std::string&, std::int64_t, std::int64_t, std::uint8_t*);
 template void read_rows<std::int64_t>(const Loc&, const std::string&, std::int64_t, std::int64_t, std::int64_t*);
 template void read_rows<float>(const Loc&, const std::string&, std::int64_t, std::int64_t, float*);

@@ -1,0 +1,14 @@
+// Implements: peak_rss_bytes.
+#include "core/memory.h"
+
+#include <sys/resource.h>
+
+namespace mnemo {
+
+std::int64_t peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+}  // namespace mnemo
