@@ -3,7 +3,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+
 #include "comm/agreement.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/process.h"
+#include "eval/report.h"
 #include "strategies/strategy.h"
 #include "train/trainer.h"
 
@@ -50,6 +58,73 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
       ->check(CLI::IsMember({"auto", "mpi", "nccl", "local"}));
   sub.add_option("--threads", o.threads, "CPU threads per rank (0: cores / ranks on the node)");
   sub.add_option("--log-every", o.log_every, "Steps between progress lines (0: 4 per task)");
+}
+
+void add_report_options(CLI::App& sub, ReportOptions& o) {
+  sub.add_option("runs", o.runs, "Run directories (each with results.json)")->required();
+  sub.add_option("--reference", o.reference, "A joint run: adds intransigence against its final accuracies");
+  sub.add_option("--output", o.output, "Directory for report.txt, report.json and the plots");
+  sub.add_flag("!--no-plots", o.plots, "Skip the matplotlib plots");
+}
+
+namespace {
+
+// MNEMO_PYTHON, else Debian's python3 (which has matplotlib), else PATH's.
+std::string python() {
+  if (const char* p = std::getenv("MNEMO_PYTHON")) return p;
+  return std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+}
+
+std::string plot_script() {
+  if (const char* p = std::getenv("MNEMO_PLOT_SCRIPT")) return p;
+  for (const char* rel : {"mnemo_plot_report.py", "../share/mnemo/mnemo_plot_report.py"}) {
+    const auto path = std::filesystem::path(executable_dir()) / rel;
+    if (std::filesystem::exists(path)) return path.string();
+  }
+  throw InputError(with_hint("the plotting helper mnemo_plot_report.py is not next to the mnemo executable",
+                             "set MNEMO_PLOT_SCRIPT to src/eval/plot_report.py, or pass --no-plots"));
+}
+
+void report(const ReportOptions& o) {
+  std::vector<eval::RunSummary> runs;
+  for (const auto& dir : o.runs) {
+    auto run = eval::load_run(dir);
+    if (!run.complete) {
+      spdlog::warn("{} is incomplete (training did not finish); left out of the report", dir);
+      continue;
+    }
+    runs.push_back(std::move(run));
+  }
+  if (runs.empty()) throw InputError("no complete run among the given directories");
+  std::optional<eval::RunSummary> reference;
+  if (!o.reference.empty()) reference = eval::load_run(o.reference);
+  const auto rows = eval::build_report(runs, reference);
+  const std::string table = eval::format_report(rows);
+  std::fputs(table.c_str(), stdout);
+  std::fflush(stdout);
+  std::error_code ec;
+  std::filesystem::create_directories(o.output, ec);
+  if (ec) throw InputError(with_hint("cannot create " + o.output + ": " + ec.message(), "choose a writable --output"));
+  const std::string json_path = (std::filesystem::path(o.output) / "report.json").string();
+  write_file_atomically(json_path, eval::report_json(rows).dump(2) + "\n");
+  write_file_atomically((std::filesystem::path(o.output) / "report.txt").string(), table);
+  if (o.plots) {
+    const std::vector<std::string> cmd = {python(), plot_script(), json_path, o.output};
+    const int rc = run_process(cmd);
+    if (rc != 0) {
+      throw InputError(with_hint("plotting failed (" + cmd[0] + " " + cmd[1] + " exited " + std::to_string(rc) + ")",
+                                 "install matplotlib (apt-get install python3-matplotlib), or pass --no-plots"));
+    }
+  }
+  spdlog::info("wrote {}/report.txt, report.json{}", o.output, o.plots ? " and plots" : "");
+}
+
+}  // namespace
+
+void run_report(const ReportOptions& o, Communicator& control) {
+  run_agreed(control, [&] {
+    if (control.rank() == 0) report(o);
+  });
 }
 
 void run_prepare(const data::PrepareOptions& o, Communicator& control) {

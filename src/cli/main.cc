@@ -40,6 +40,10 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
   train_cmd->fallthrough()->footer(kConfigFooter);
   cli::add_train_options(*train_cmd, train);
 
+  cli::ReportOptions report;
+  auto* report_cmd = app.add_subcommand("report", "Compare runs: a table of metrics (mean ± std over seeds) and plots");
+  cli::add_report_options(*report_cmd, report);
+
   app.config_formatter(std::make_shared<cli::YamlConfig>(
       [config] { return config->as<std::string>(); },
       [&] { return std::string(prepare_cmd->parsed() ? "prepare" : train_cmd->parsed() ? "train" : ""); }));
@@ -59,13 +63,14 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
         return;
       }
       throw UsageError(with_hint(e.what(), "run 'mnemo --help' or 'mnemo " +
-                                               std::string(prepare_cmd->parsed() ? "prepare" : "train") +
+                                               std::string(prepare_cmd->parsed() ? "prepare" : report_cmd->parsed() ? "report" : "train") +
                                                " --help' for the options and their defaults"));
     }
   });
   if (done) return code;
   if (prepare_cmd->parsed()) cli::run_prepare(prepare, control);
   if (train_cmd->parsed()) cli::run_train(train, control);
+  if (report_cmd->parsed()) cli::run_report(report, control);
   return code;
 }
 

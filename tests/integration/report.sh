@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Test: `mnemo report` over runs of two strategies, two seeds and two task
+#   counts: one row per (dataset, tasks, strategy) with mean ± std over
+#   seeds, report.json, valid non-empty PNG plots; intransigence against a
+#   reference run; incomplete runs left out; a missing run is exit 3.
+# Usage: report.sh MNEMO MPIEXEC
+set -euo pipefail
+mnemo=$1
+mpiexec=$2
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+for t in 2 3; do
+  "$mnemo" prepare --source synthetic --output "$work/s$t" --tasks "$t" --classes-per-task 2 \
+    --synthetic-train-per-class 60 --synthetic-test-per-class 20 >/dev/null 2>&1
+done
+train() {  # stream strategy seed run
+  timeout 120 "$mpiexec" -n 2 "$mnemo" train --stream "$work/$1" --strategy "$2" --seed "$3" --run-dir "$work/$4" \
+    --replay-capacity 40 --threads 1 >"$work/$4.log" 2>&1 || { cat "$work/$4.log"; fail "training $4"; }
+}
+train s3 er 1 er-1
+train s3 er 2 er-2
+train s3 finetune 1 ft-1
+train s2 er 1 er-2tasks
+cp -r "$work/er-1" "$work/broken"
+sed -i 's/"complete": true/"complete": false/' "$work/broken/results.json"
+
+"$mnemo" report "$work/er-1" "$work/er-2" "$work/ft-1" "$work/er-2tasks" "$work/broken" \
+  --reference "$work/er-2" --output "$work/report" >"$work/report.out" 2>&1 || { cat "$work/report.out"; fail "report"; }
+cat "$work/report.out"
+grep -q "incomplete" "$work/report.out" || fail "the incomplete run was not reported as left out"
+
+python3 - "$work" <<'PY'
+import glob, json, struct, sys
+work = sys.argv[1]
+rep = json.load(open(f"{work}/report/report.json"))
+rows = {(r["tasks"], r["strategy"]): r for r in rep["rows"]}
+assert set(rows) == {(3, "er"), (3, "finetune"), (2, "er")}, rows.keys()
+er = rows[(3, "er")]
+assert len(er["runs"]) == 2 and len(rows[(3, "finetune")]["runs"]) == 1
+# mean/std recomputed from the two runs' own results.json
+accs = []
+for d in er["runs"]:
+    r = json.load(open(f"{d}/results.json"))
+    accs.append(sum(r["accuracy"]["class_il"][-1]) / 3)
+mean = sum(accs) / 2
+std = (sum((a - mean) ** 2 for a in accs) / 1) ** 0.5
+assert abs(er["acc"]["mean"] - mean) < 1e-9 and abs(er["acc"]["std"] - std) < 1e-9, (er["acc"], accs)
+assert rows[(3, "finetune")]["acc"]["std"] == 0
+assert "intransigence" in er and "intransigence" not in rows[(2, "er")]
+pngs = glob.glob(f"{work}/report/*.png")
+assert len(pngs) == 6, pngs
+for p in pngs:
+    data = open(p, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", p
+    w, h = struct.unpack(">II", data[16:24])
+    assert w > 100 and h > 100 and len(data) > 2000, (p, w, h, len(data))
+print("report rows and plots ok")
+PY
+
+set +e
+"$mnemo" report "$work/nope" --output "$work/r2" >"$work/missing.out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 3 ] || { cat "$work/missing.out"; fail "missing run dir exited $rc, expected 3"; }
+grep -q "$work/nope/results.json" "$work/missing.out" || fail "missing run dir not named"
+echo "1 passed, 0 failed"

@@ -1,0 +1,51 @@
+// Tests: results.json keeps the documented schema. The key paths of a
+//   2-task result are compared with a checked-in list: changing the
+//   schema must come with a new schema_version and an updated list.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "eval/results_writer.h"
+
+namespace mnemo::eval {
+namespace {
+
+void key_paths(const nlohmann::json& j, const std::string& prefix, std::set<std::string>& out) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      out.insert(prefix + k);
+      key_paths(v, prefix + k + ".", out);
+    }
+  } else if (j.is_array() && !j.empty() && j[0].is_object()) {
+    key_paths(j[0], prefix + "[].", out);
+  }
+}
+
+TEST(ResultsSchema, KeyPathsMatchTheCheckedInSchema) {
+  RunResults r;
+  r.config = {{"strategy", "er"}};
+  r.stream = {{"dataset", "synthetic"}};
+  r.num_classes = 2;
+  r.tasks = {TaskTiming{{0}, 10, 1.0, 0.1, 0.2, 1 << 20}, TaskTiming{{1}, 10, 1.0, 0.1, 0.2, 1 << 20}};
+  r.baseline_class_il = r.baseline_task_il = {0.5, 0.5};
+  r.class_il = r.task_il = {{1.0, 0.0}, {0.5, 1.0}};
+  r.confusion = {{1, 0, 0, 1}, {1, 0, 0, 1}};
+  r.complete = true;
+  std::set<std::string> got;
+  key_paths(results_json(r), "", got);
+  got.erase("config.strategy");
+  got.erase("stream.dataset");
+  std::ifstream in(MNEMO_RESULTS_SCHEMA_FILE);
+  ASSERT_TRUE(in) << MNEMO_RESULTS_SCHEMA_FILE;
+  std::set<std::string> want;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#') want.insert(line);
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(results_json(r)["schema_version"], 1) << "bump the list with the version";
+}
+
+}  // namespace
+}  // namespace mnemo::eval
