@@ -47,9 +47,15 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
   sub.add_option("--hidden", o.hidden, "MLP hidden layer widths")->expected(1, 16);
   sub.add_option("--epochs", o.epochs, "Passes over each task");
   sub.add_option("--batch-size", o.batch_size, "Global stream batch per step (split across ranks)");
-  sub.add_option("--lr", o.lr, "SGD learning rate");
-  sub.add_option("--momentum", o.momentum, "SGD momentum");
-  sub.add_option("--weight-decay", o.weight_decay, "SGD weight decay (L2)");
+  sub.add_option("--optimizer", o.optimizer, "Optimizer: sgd | adam | adagrad | rmsprop (state reset per task)")
+      ->check(CLI::IsMember({"sgd", "adam", "adagrad", "rmsprop"}));
+  sub.add_option("--lr", o.lr, "Learning rate");
+  sub.add_option("--momentum", o.momentum, "Momentum (sgd, rmsprop)");
+  sub.add_option("--weight-decay", o.weight_decay, "Weight decay (L2 added to the gradient)");
+  sub.add_option("--lr-schedule", o.lr_schedule, "Per-task schedule: constant | step | cosine")
+      ->check(CLI::IsMember({"constant", "step", "cosine"}));
+  sub.add_option("--lr-milestones", o.lr_milestones, "step schedule: epochs at which lr *= --lr-gamma");
+  sub.add_option("--lr-gamma", o.lr_gamma, "step schedule: decay factor");
   sub.add_option("--replay-capacity", o.replay_capacity, "Global replay memory, samples (split across ranks)");
   sub.add_option("--replay-batch", o.replay_batch, "Global replay batch per step (split across ranks)");
   sub.add_option("--eval-batch", o.eval_batch, "Evaluation batch per rank");

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "train/optimizer.h"
+
 namespace mnemo::train {
 
 struct TrainOptions {
@@ -19,9 +21,13 @@ struct TrainOptions {
   std::vector<std::int64_t> hidden = {100, 100};        ///< MLP hidden widths
   std::int64_t epochs = 1;                              ///< passes over each task
   std::int64_t batch_size = 10;                         ///< global stream batch, samples
+  std::string optimizer = "sgd";                       ///< sgd | adam | adagrad | rmsprop
   double lr = 0.1;
-  double momentum = 0.0;
-  double weight_decay = 0.0;
+  double momentum = 0.0;                                ///< sgd, rmsprop
+  double weight_decay = 0.0;                            ///< L2 added to the gradient
+  std::string lr_schedule = "constant";                 ///< per task: constant | step | cosine
+  std::vector<std::int64_t> lr_milestones;              ///< step schedule: epochs where lr *= lr_gamma
+  double lr_gamma = 0.1;
   std::int64_t replay_capacity = 500;                   ///< global replay memory, samples
   std::int64_t replay_batch = 10;                       ///< global replay batch per step, samples
   std::int64_t eval_batch = 1000;                       ///< evaluation batch per rank, samples
@@ -32,7 +38,21 @@ struct TrainOptions {
 };
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, strategy, model, hidden, epochs,
-                                   batch_size, lr, momentum, weight_decay, replay_capacity, replay_batch,
+                                   batch_size, optimizer, lr, momentum, weight_decay, lr_schedule, lr_milestones,
+                                   lr_gamma, replay_capacity, replay_batch,
                                    eval_batch, seed, backend, threads, log_every)
+
+/// The optimizer part of the options.
+inline OptimizerOptions optimizer_options(const TrainOptions& o) {
+  OptimizerOptions out;
+  out.name = o.optimizer;
+  out.lr = o.lr;
+  out.momentum = o.momentum;
+  out.weight_decay = o.weight_decay;
+  out.schedule = o.lr_schedule;
+  out.milestones = o.lr_milestones;
+  out.gamma = o.lr_gamma;
+  return out;
+}
 
 }  // namespace mnemo::train

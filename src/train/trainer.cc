@@ -21,7 +21,7 @@
 #include "strategies/strategy.h"
 #include "train/evaluator.h"
 #include "train/flat_parameters.h"
-#include "train/flat_sgd.h"
+#include "train/optimizer.h"
 #include "train/gradient_step.h"
 #include "train/progress.h"
 
@@ -48,9 +48,7 @@ void validate(const TrainOptions& o) {
   positive(o.eval_batch, "eval-batch");
   if (o.replay_capacity < 0) throw UsageError("--replay-capacity must be >= 0");
   if (o.replay_batch < 0) throw UsageError("--replay-batch must be >= 0");
-  if (!(o.lr > 0)) throw UsageError("--lr must be positive");
-  if (o.momentum < 0 || o.momentum >= 1) throw UsageError("--momentum must be in [0, 1)");
-  if (o.weight_decay < 0) throw UsageError("--weight-decay must be >= 0");
+  validate(optimizer_options(o));
 }
 
 // Rank 0 makes sure results can be written, and refuses to clobber a run.
@@ -148,7 +146,7 @@ class Trainer {
     model_->to(device_);
     model_->train();
     flat_ = std::make_unique<FlatParameters>(*model_);
-    sgd_ = std::make_unique<FlatSgd>(SgdOptions{o_.lr, o_.momentum, o_.weight_decay});
+    optimizer_ = make_optimizer(optimizer_options(o_));
 
     strategies::StrategyContext ctx;
     ctx.model = model_;
@@ -241,6 +239,7 @@ class Trainer {
     TaskData task;
     run_agreed(control_, [&] { task = load_task(*stream_, t, shard.samples); });
     strategy_->before_task(t);
+    optimizer_->reset();
     for (std::int64_t epoch = 0; epoch < o_.epochs; ++epoch) {
       std::vector<std::int64_t> order(static_cast<std::size_t>(shard.samples.size()));
       std::iota(order.begin(), order.end(), 0);
@@ -257,7 +256,8 @@ class Trainer {
         batch.images = task.images.index_select(0, idx);
         batch.y = task.labels.index_select(0, idx).to(device_);
         batch.x = strategies::to_input(batch.images, device_);
-        const double loss = train_step(batch);
+        const double loss =
+            train_step(batch, scheduled_lr(optimizer_options(o_), epoch, step, shard.steps, o_.epochs));
         progress.update(step, loss, o_.batch_size, strategy_->summary());
       }
       progress.finish();
@@ -268,10 +268,10 @@ class Trainer {
 
   // One optimizer step; returns an estimate of the global loss (this rank's
   // share times the world size), for progress lines only.
-  double train_step(const strategies::Batch& batch) {
+  double train_step(const strategies::Batch& batch, double lr) {
     const double loss = synced_gradient(strategy_->loss(batch), *flat_, control_, *grad_comm_, &comm_seconds_);
     strategy_->after_sync();
-    sgd_->step(flat_->values(), flat_->grads());
+    optimizer_->step(flat_->values(), flat_->grads(), lr);
     strategy_->after_step(batch);
     return loss * control_.world_size();
   }
@@ -283,7 +283,7 @@ class Trainer {
   std::unique_ptr<data::StreamReader> stream_;
   model::Model model_;
   std::unique_ptr<FlatParameters> flat_;
-  std::unique_ptr<FlatSgd> sgd_;
+  std::unique_ptr<FlatOptimizer> optimizer_;
   std::unique_ptr<strategies::Strategy> strategy_;
   std::unique_ptr<Evaluator> evaluator_;
   double comm_seconds_ = 0;  // time in collectives during the current task

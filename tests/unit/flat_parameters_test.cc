@@ -1,10 +1,11 @@
-// Tests: flat buffers alias the parameters and gradients; FlatSgd matches
-//   torch::optim::SGD step for step.
+// Tests: flat buffers alias the parameters and gradients; every flat
+//   optimizer matches its torch::optim twin step for step; LR schedules.
 #include <gtest/gtest.h>
 
 #include "model/model.h"
 #include "train/flat_parameters.h"
-#include "train/flat_sgd.h"
+#include "core/error.h"
+#include "train/optimizer.h"
 
 namespace mnemo::train {
 namespace {
@@ -55,13 +56,17 @@ TEST(FlatParameters, SignatureDependsOnArchitecture) {
   EXPECT_NE(FlatParameters(*a).signature(), FlatParameters(*c).signature());
 }
 
-TEST(FlatSgd, MatchesTorchSgdWithMomentumAndWeightDecay) {
+// Runs 6 steps with a torch::optim optimizer and with the flat one; the
+// parameters must agree.
+template <class TorchOpt, class TorchOptions>
+void expect_same_trajectory(const TorchOptions& torch_options, const OptimizerOptions& mine_options,
+                            double tolerance = 1e-5) {
   auto ref = make_mlp(3), mine = make_mlp(3);
-  torch::optim::SGD opt(ref->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(1e-3));
+  TorchOpt opt(ref->parameters(), torch_options);
   FlatParameters flat(*mine);
-  FlatSgd sgd({0.05, 0.9, 1e-3});
+  auto flat_opt = make_optimizer(mine_options);
   torch::manual_seed(4);
-  for (int step = 0; step < 5; ++step) {
+  for (int step = 0; step < 6; ++step) {
     const auto x = torch::rand({6, 1, 4, 4});
     const auto y = torch::randint(0, 5, {6}, torch::kInt64);
     opt.zero_grad();
@@ -70,11 +75,63 @@ TEST(FlatSgd, MatchesTorchSgdWithMomentumAndWeightDecay) {
     flat.zero_grad();
     loss_of(*mine, x, y).backward();
     flat.bind_grads();
-    sgd.step(flat.values(), flat.grads());
+    flat_opt->step(flat.values(), flat.grads(), mine_options.lr);
   }
   std::vector<torch::Tensor> ref_params;
   for (auto& p : ref->parameters()) ref_params.push_back(p.detach().flatten());
-  EXPECT_TRUE(torch::allclose(torch::cat(ref_params), flat.values(), 1e-5, 1e-6));
+  const double diff = (torch::cat(ref_params) - flat.values()).abs().max().item<double>();
+  EXPECT_LT(diff, tolerance) << mine_options.name;
+  // And the optimizer moved the parameters at all.
+  auto fresh = make_mlp(3);
+  FlatParameters fresh_flat(*fresh);
+  EXPECT_GT((fresh_flat.values() - flat.values()).abs().max().item<double>(), 1e-3);
+}
+
+OptimizerOptions opts(const std::string& name, double lr, double momentum, double wd) {
+  OptimizerOptions o;
+  o.name = name;
+  o.lr = lr;
+  o.momentum = momentum;
+  o.weight_decay = wd;
+  return o;
+}
+
+TEST(FlatOptimizer, SgdMatchesTorchWithMomentumAndWeightDecay) {
+  expect_same_trajectory<torch::optim::SGD>(torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(1e-3),
+                                            opts("sgd", 0.05, 0.9, 1e-3));
+}
+
+TEST(FlatOptimizer, AdamMatchesTorch) {
+  expect_same_trajectory<torch::optim::Adam>(torch::optim::AdamOptions(0.01).weight_decay(1e-3),
+                                             opts("adam", 0.01, 0, 1e-3));
+}
+
+TEST(FlatOptimizer, AdagradMatchesTorch) {
+  expect_same_trajectory<torch::optim::Adagrad>(torch::optim::AdagradOptions(0.05), opts("adagrad", 0.05, 0, 0));
+}
+
+TEST(FlatOptimizer, RmspropMatchesTorchWithMomentum) {
+  expect_same_trajectory<torch::optim::RMSprop>(torch::optim::RMSpropOptions(0.01).momentum(0.5),
+                                                opts("rmsprop", 0.01, 0.5, 0));
+}
+
+TEST(FlatOptimizer, Schedules) {
+  OptimizerOptions o = opts("sgd", 0.1, 0, 0);
+  EXPECT_DOUBLE_EQ(scheduled_lr(o, 3, 7, 10, 5), 0.1);
+  o.schedule = "step";
+  o.milestones = {2, 4};
+  o.gamma = 0.5;
+  EXPECT_DOUBLE_EQ(scheduled_lr(o, 1, 9, 10, 5), 0.1);
+  EXPECT_DOUBLE_EQ(scheduled_lr(o, 2, 0, 10, 5), 0.05);
+  EXPECT_DOUBLE_EQ(scheduled_lr(o, 4, 0, 10, 5), 0.025);
+  o.schedule = "cosine";
+  EXPECT_DOUBLE_EQ(scheduled_lr(o, 0, 0, 10, 2), 0.1);
+  EXPECT_NEAR(scheduled_lr(o, 1, 0, 10, 2), 0.05, 1e-12);  // half-way: cos(pi/2) = 0
+  EXPECT_NEAR(scheduled_lr(o, 1, 9, 10, 2), 0.1 * 0.5 * (1 + std::cos(M_PI * 19 / 20)), 1e-12);
+}
+
+TEST(FlatOptimizer, UnknownNameIsAUsageError) {
+  EXPECT_THROW(make_optimizer(opts("lbfgs", 0.1, 0, 0)), UsageError);
 }
 
 }  // namespace

@@ -1,0 +1,157 @@
+// Implements: the flat optimizers and schedules (see optimizer.h).
+#include "train/optimizer.h"
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace mnemo::train {
+namespace {
+
+// g + wd * p without touching the gradient buffer (the all-reduced gradient
+// may be needed again by a strategy).
+const torch::Tensor& decayed(const torch::Tensor& grads, const torch::Tensor& values, double wd, torch::Tensor& tmp) {
+  if (wd == 0.0) return grads;
+  tmp = torch::add(grads, values, wd);
+  return tmp;
+}
+
+class Sgd final : public FlatOptimizer {
+ public:
+  explicit Sgd(const OptimizerOptions& o) : o_(o) {}
+  void step(torch::Tensor& p, const torch::Tensor& grads, double lr) override {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor& g = decayed(grads, p, o_.weight_decay, tmp_);
+    if (o_.momentum == 0.0) {
+      p.add_(g, -lr);
+      return;
+    }
+    if (!v_.defined()) {
+      v_ = g.clone();
+    } else {
+      v_.mul_(o_.momentum).add_(g);
+    }
+    p.add_(v_, -lr);
+  }
+  void reset() override { v_ = torch::Tensor(); }
+
+ private:
+  OptimizerOptions o_;
+  torch::Tensor v_, tmp_;
+};
+
+class Adam final : public FlatOptimizer {
+ public:
+  explicit Adam(const OptimizerOptions& o) : o_(o), eps_(o.eps < 0 ? 1e-8 : o.eps) {}
+  void step(torch::Tensor& p, const torch::Tensor& grads, double lr) override {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor& g = decayed(grads, p, o_.weight_decay, tmp_);
+    if (!m_.defined()) {
+      m_ = torch::zeros_like(p);
+      v_ = torch::zeros_like(p);
+    }
+    ++t_;
+    m_.mul_(o_.beta1).add_(g, 1 - o_.beta1);
+    v_.mul_(o_.beta2).addcmul_(g, g, 1 - o_.beta2);
+    const double bc1 = 1 - std::pow(o_.beta1, static_cast<double>(t_));
+    const double bc2 = 1 - std::pow(o_.beta2, static_cast<double>(t_));
+    denom_ = v_.sqrt().div_(std::sqrt(bc2)).add_(eps_);
+    p.addcdiv_(m_, denom_, -lr / bc1);
+  }
+  void reset() override {
+    m_ = v_ = torch::Tensor();
+    t_ = 0;
+  }
+
+ private:
+  OptimizerOptions o_;
+  double eps_;
+  torch::Tensor m_, v_, denom_, tmp_;
+  std::int64_t t_ = 0;
+};
+
+class Adagrad final : public FlatOptimizer {
+ public:
+  explicit Adagrad(const OptimizerOptions& o) : o_(o), eps_(o.eps < 0 ? 1e-10 : o.eps) {}
+  void step(torch::Tensor& p, const torch::Tensor& grads, double lr) override {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor& g = decayed(grads, p, o_.weight_decay, tmp_);
+    if (!sum_.defined()) sum_ = torch::zeros_like(p);
+    sum_.addcmul_(g, g, 1.0);
+    denom_ = sum_.sqrt().add_(eps_);
+    p.addcdiv_(g, denom_, -lr);
+  }
+  void reset() override { sum_ = torch::Tensor(); }
+
+ private:
+  OptimizerOptions o_;
+  double eps_;
+  torch::Tensor sum_, denom_, tmp_;
+};
+
+class RmsProp final : public FlatOptimizer {
+ public:
+  explicit RmsProp(const OptimizerOptions& o) : o_(o), eps_(o.eps < 0 ? 1e-8 : o.eps) {}
+  void step(torch::Tensor& p, const torch::Tensor& grads, double lr) override {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor& g = decayed(grads, p, o_.weight_decay, tmp_);
+    if (!v_.defined()) v_ = torch::zeros_like(p);
+    v_.mul_(o_.alpha).addcmul_(g, g, 1 - o_.alpha);
+    denom_ = v_.sqrt().add_(eps_);
+    if (o_.momentum > 0) {
+      if (!buf_.defined()) buf_ = torch::zeros_like(p);
+      buf_.mul_(o_.momentum).addcdiv_(g, denom_);
+      p.add_(buf_, -lr);
+    } else {
+      p.addcdiv_(g, denom_, -lr);
+    }
+  }
+  void reset() override { v_ = buf_ = torch::Tensor(); }
+
+ private:
+  OptimizerOptions o_;
+  double eps_;
+  torch::Tensor v_, buf_, denom_, tmp_;
+};
+
+}  // namespace
+
+void validate(const OptimizerOptions& o) {
+  if (o.name != "sgd" && o.name != "adam" && o.name != "adagrad" && o.name != "rmsprop") {
+    throw UsageError(with_hint("unknown optimizer '" + o.name + "'", "use one of: sgd, adam, adagrad, rmsprop"));
+  }
+  if (!(o.lr > 0)) throw UsageError("--lr must be positive");
+  if (o.momentum < 0 || o.momentum >= 1) throw UsageError("--momentum must be in [0, 1)");
+  if (o.weight_decay < 0) throw UsageError("--weight-decay must be >= 0");
+  if (o.schedule != "constant" && o.schedule != "step" && o.schedule != "cosine") {
+    throw UsageError(with_hint("unknown --lr-schedule '" + o.schedule + "'", "use constant, step or cosine"));
+  }
+  if (!(o.gamma > 0)) throw UsageError("--lr-gamma must be positive");
+}
+
+std::unique_ptr<FlatOptimizer> make_optimizer(const OptimizerOptions& o) {
+  validate(o);
+  if (o.name == "adam") return std::make_unique<Adam>(o);
+  if (o.name == "adagrad") return std::make_unique<Adagrad>(o);
+  if (o.name == "rmsprop") return std::make_unique<RmsProp>(o);
+  return std::make_unique<Sgd>(o);
+}
+
+double scheduled_lr(const OptimizerOptions& o, std::int64_t epoch, std::int64_t step, std::int64_t steps,
+                    std::int64_t epochs) {
+  if (o.schedule == "step") {
+    double lr = o.lr;
+    for (auto m : o.milestones) {
+      if (epoch >= m) lr *= o.gamma;
+    }
+    return lr;
+  }
+  if (o.schedule == "cosine") {
+    const double total = static_cast<double>(std::max<std::int64_t>(1, steps * epochs));
+    const double t = static_cast<double>(epoch * steps + step);
+    return o.lr * 0.5 * (1.0 + std::cos(M_PI * t / total));
+  }
+  return o.lr;
+}
+
+}  // namespace mnemo::train
