@@ -2,7 +2,9 @@
 #include <map>
 
 #include "core/error.h"
+#include "model/cnn.h"
 #include "model/mlp.h"
+#include "model/resnet.h"
 #include "model/model.h"
 
 namespace mnemo::model {
@@ -10,7 +12,8 @@ namespace {
 std::map<std::string, ModelFactory>& registry() {
   // Built-ins are listed here, not self-registered: a static library would
   // drop an object file that nothing references.
-  static std::map<std::string, ModelFactory> r = {{"mlp", make_mlp}};
+  static std::map<std::string, ModelFactory> r = {
+      {"mlp", make_mlp}, {"cnn", make_small_cnn}, {"resnet18", make_reduced_resnet18}};
   return r;
 }
 }  // namespace

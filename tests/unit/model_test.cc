@@ -1,0 +1,64 @@
+// Tests: every registered model builds, maps [N, C, H, W] to [N, classes],
+//   and the reduced ResNet-18 has the parameter count derived by hand.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "model/model.h"
+
+namespace mnemo::model {
+namespace {
+
+std::int64_t count(const Model& m) {
+  std::int64_t n = 0;
+  for (const auto& p : m->parameters()) n += p.numel();
+  return n;
+}
+
+Model build(const std::string& name, std::vector<std::int64_t> shape, std::int64_t classes) {
+  ModelOptions o;
+  o.name = name;
+  o.input_shape = std::move(shape);
+  o.num_classes = classes;
+  return make_model(o);
+}
+
+TEST(Models, EveryModelMapsImagesToLogits) {
+  for (const auto& name : model_names()) {
+    for (auto shape : {std::vector<std::int64_t>{1, 28, 28}, std::vector<std::int64_t>{3, 32, 32}}) {
+      auto m = build(name, shape, 10);
+      auto x = torch::rand({4, shape[0], shape[1], shape[2]});
+      EXPECT_EQ(m->forward(x).sizes(), (std::vector<std::int64_t>{4, 10})) << name;
+    }
+  }
+}
+
+TEST(Models, ReducedResNet18HasTheHandCountedParameters) {
+  // nf = 20, 3 input channels, 10 classes. conv1 3*20*9 + bn 2*20 = 580.
+  // Stage 1 (20->20): 2 blocks x (2 convs 20*20*9 + 2 bn 2*20) = 14560.
+  // Stage 2 (20->40): block 1: 20*40*9 + 40*40*9 + 2*80 + shortcut 20*40 + 80 = 22640; block 2: 2*40*40*9 + 160 = 28960.
+  // Stage 3 (40->80): 28800 + 57600 + 320 + 3200 + 160 = 90080; 2*57600 + 320 = 115520.
+  // Stage 4 (80->160): 115200 + 230400 + 640 + 12800 + 320 = 359360; 2*230400 + 640 = 461440.
+  // Head: 160*10 + 10 = 1610.
+  const std::int64_t want = 580 + 14560 + 22640 + 28960 + 90080 + 115520 + 359360 + 461440 + 1610;
+  EXPECT_EQ(count(build("resnet18", {3, 32, 32}, 10)), want);
+}
+
+TEST(Models, MlpWidths) {
+  ModelOptions o;
+  o.input_shape = {1, 28, 28};
+  o.num_classes = 10;
+  o.hidden = {100, 100};
+  EXPECT_EQ(count(make_model(o)), 784 * 100 + 100 + 100 * 100 + 100 + 100 * 10 + 10);
+}
+
+TEST(Models, UnknownModelListsTheKnownOnes) {
+  try {
+    build("vit", {1, 8, 8}, 2);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("resnet18"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace mnemo::model
