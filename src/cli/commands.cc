@@ -43,7 +43,7 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
   sub.add_option("--run-dir", o.run_dir, "Directory for config.json, results.json, accuracy_matrix.csv");
   sub.add_flag("--overwrite", o.overwrite, "Replace results in an existing run directory");
   sub.add_option("--strategy", o.strategy, "Continual-learning strategy: " + strategies);
-  sub.add_option("--model", o.model, "Model: mlp");
+  sub.add_option("--model", o.model, "Model: mlp | cnn | resnet18 (reduced, nf=20)");
   sub.add_option("--hidden", o.hidden, "MLP hidden layer widths")->expected(1, 16);
   sub.add_option("--epochs", o.epochs, "Passes over each task");
   sub.add_option("--batch-size", o.batch_size, "Global stream batch per step (split across ranks)");
@@ -62,6 +62,12 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
   sub.add_option("--seed", o.seed, "Seed of initialisation, shuffles and replay sampling");
   sub.add_option("--backend", o.backend, "Gradient all-reduce backend: auto | mpi | nccl | local")
       ->check(CLI::IsMember({"auto", "mpi", "nccl", "local"}));
+  sub.add_option("--bucket-mb", o.bucket_mb, "Gradient bucket cap, MiB (0: one bucket for all gradients)");
+  sub.add_flag("--overlap,!--no-overlap", o.overlap, "Start bucket all-reduces during backward");
+  sub.add_flag("--deterministic", o.deterministic, "Deterministic kernels: same seed, world size and threads give "
+                                                    "identical bytes");
+  sub.add_flag("--debug-collectives", o.debug_collectives, "Cross-check every collective's (sequence, op, bytes) "
+                                                           "across ranks");
   sub.add_option("--threads", o.threads, "CPU threads per rank (0: cores / ranks on the node)");
   sub.add_option("--log-every", o.log_every, "Steps between progress lines (0: 4 per task)");
 }

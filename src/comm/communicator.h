@@ -27,6 +27,13 @@ template <> constexpr DType dtype_of<std::int64_t>() { return DType::kInt64; }
 /// Where a backend's buffers must live.
 enum class BufferPlace { kHost, kDevice };
 
+/// An asynchronous collective in flight; wait() completes it.
+class Request {
+ public:
+  virtual ~Request() = default;
+  virtual void wait() = 0;
+};
+
 class Communicator {
  public:
   virtual ~Communicator() = default;
@@ -41,6 +48,9 @@ class Communicator {
 
   /// In-place elementwise sum over all ranks. All ranks, same order.
   virtual void allreduce_sum(void* data, std::size_t count, DType dtype) = 0;
+  /// Starts an in-place sum; the buffer must stay untouched until wait().
+  /// All ranks, same order. The default runs it synchronously.
+  virtual std::unique_ptr<Request> allreduce_sum_async(void* data, std::size_t count, DType dtype);
   /// In-place elementwise max over all ranks. All ranks, same order.
   virtual void allreduce_max(void* data, std::size_t count, DType dtype) = 0;
   /// Copies root's buffer to every rank. All ranks, same order.

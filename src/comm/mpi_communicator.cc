@@ -52,6 +52,16 @@ int checked_count(std::size_t count) {
   return static_cast<int>(count);
 }
 
+class MpiRequest final : public Request {
+ public:
+  MpiRequest() = default;
+  ~MpiRequest() override {
+    if (request_ != MPI_REQUEST_NULL) MPI_Wait(&request_, MPI_STATUS_IGNORE);
+  }
+  void wait() override { MNEMO_MPI_CHECK(MPI_Wait(&request_, MPI_STATUS_IGNORE)); }
+  MPI_Request request_ = MPI_REQUEST_NULL;
+};
+
 class MpiCommunicator final : public Communicator {
  public:
   MpiCommunicator() {
@@ -80,6 +90,12 @@ class MpiCommunicator final : public Communicator {
 
   void allreduce_sum(void* data, std::size_t count, DType dtype) override {
     MNEMO_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), to_mpi(dtype), MPI_SUM, comm_));
+  }
+  std::unique_ptr<Request> allreduce_sum_async(void* data, std::size_t count, DType dtype) override {
+    auto r = std::make_unique<MpiRequest>();
+    MNEMO_MPI_CHECK(
+        MPI_Iallreduce(MPI_IN_PLACE, data, checked_count(count), to_mpi(dtype), MPI_SUM, comm_, &r->request_));
+    return r;
   }
   void allreduce_max(void* data, std::size_t count, DType dtype) override {
     MNEMO_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), to_mpi(dtype), MPI_MAX, comm_));

@@ -44,6 +44,16 @@ ncclDataType_t to_nccl(DType dtype) {
 
 class NcclCommunicator final : public Communicator {
  public:
+  // Completion of everything enqueued so far on the backend's stream.
+  class StreamRequest final : public Request {
+   public:
+    explicit StreamRequest(NcclCommunicator* owner) : owner_(owner) {}
+    void wait() override { owner_->wait(); }
+
+   private:
+    NcclCommunicator* owner_;
+  };
+
   NcclCommunicator(Communicator& control, int device) : control_(control), device_(device) {
     MNEMO_CUDA_CHECK(cudaSetDevice(device_));
     ncclUniqueId id;
@@ -69,6 +79,11 @@ class NcclCommunicator final : public Communicator {
     check(ncclAllReduce(data, data, count, to_nccl(dtype), ncclSum, comm_, stream_), "ncclAllReduce",
           __FILE__, __LINE__);
     wait();
+  }
+  std::unique_ptr<Request> allreduce_sum_async(void* data, std::size_t count, DType dtype) override {
+    check(ncclAllReduce(data, data, count, to_nccl(dtype), ncclSum, comm_, stream_), "ncclAllReduce",
+          __FILE__, __LINE__);
+    return std::make_unique<StreamRequest>(this);
   }
   void allreduce_max(void* data, std::size_t count, DType dtype) override {
     check(ncclAllReduce(data, data, count, to_nccl(dtype), ncclMax, comm_, stream_), "ncclAllReduce",

@@ -45,6 +45,7 @@ nlohmann::json results_json(const RunResults& r) {
   return {{"schema", "mnemo.results"},
           {"schema_version", kResultsSchemaVersion},
           {"complete", r.complete},
+          {"model_fingerprint", r.model_fingerprint},
           {"config", r.config},
           {"stream", r.stream},
           {"num_classes", r.num_classes},

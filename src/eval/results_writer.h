@@ -1,6 +1,6 @@
 // Implements: the run's result files and console tables (rank 0 only).
 //   results.json (schema "mnemo.results", version 1; see README "Output files"):
-//     schema, schema_version, complete, config, stream, num_classes,
+//     schema, schema_version, complete, model_fingerprint, config, stream, num_classes,
 //     tasks[{classes, train_samples, seconds, samples_per_second,
 //            eval_seconds, comm_seconds, comm_share, peak_rss_bytes}],
 //     baseline{class_il, task_il}, accuracy{class_il, task_il} (row i:
@@ -44,6 +44,8 @@ struct RunResults {
   std::vector<std::vector<std::int64_t>> confusion;
   /// Whether every task of the stream was trained.
   bool complete = false;
+  /// FNV-1a of the final parameters' bytes (hex): equal runs, equal value.
+  std::string model_fingerprint;
 };
 
 nlohmann::json metrics_json(const Metrics& m);

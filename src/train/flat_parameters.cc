@@ -39,18 +39,33 @@ FlatParameters::FlatParameters(torch::nn::Module& module) {
     p.set_data(value_view);
     grad_views_.push_back(grads_.narrow(0, off, n).view(p.sizes()));
     p.mutable_grad() = grad_views_.back();
+    offsets_.push_back(off);
     off += n;
   }
 }
 
-void FlatParameters::bind_grads() {
+std::uint64_t FlatParameters::value_fingerprint() const {
+  const torch::Tensor host = values_.to(torch::kCPU).contiguous();
+  const auto* bytes = static_cast<const unsigned char*>(host.data_ptr());
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (std::int64_t i = 0; i < host.numel() * static_cast<std::int64_t>(host.element_size()); ++i) {
+    h ^= bytes[i];
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+bool FlatParameters::bind_grads() {
+  bool rebound = false;
   for (std::size_t i = 0; i < params_.size(); ++i) {
     auto& g = params_[i].mutable_grad();
     if (!g.defined() || g.data_ptr() != grad_views_[i].data_ptr()) {
       if (g.defined()) grad_views_[i].copy_(g);
       g = grad_views_[i];
+      rebound = true;
     }
   }
+  return rebound;
 }
 
 }  // namespace mnemo::train

@@ -23,13 +23,21 @@ class FlatParameters {
   torch::Tensor& grads() { return grads_; }
   std::int64_t numel() const { return values_.numel(); }
   void zero_grad() { grads_.zero_(); }
-  /// Restores the .grad views if autograd replaced any (cheap pointer checks).
-  void bind_grads();
+  /// Restores the .grad views if autograd replaced any (cheap pointer
+  /// checks); returns true when it had to.
+  bool bind_grads();
   /// FNV-1a hash of parameter names, shapes and dtypes: equal models, equal hashes.
   std::uint64_t signature() const { return signature_; }
+  /// FNV-1a hash of the parameter values' bytes (for determinism checks).
+  std::uint64_t value_fingerprint() const;
+
+  /// The parameters, in flat-buffer order, and each one's offset in it.
+  const std::vector<torch::Tensor>& parameters() const { return params_; }
+  const std::vector<std::int64_t>& offsets() const { return offsets_; }
 
  private:
   std::vector<torch::Tensor> params_, grad_views_;
+  std::vector<std::int64_t> offsets_;
   torch::Tensor values_, grads_;
   std::uint64_t signature_ = 0;
 };

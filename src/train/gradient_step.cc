@@ -8,7 +8,7 @@
 namespace mnemo::train {
 
 double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParameters& flat, Communicator& control,
-                       Communicator& gradients, double* comm_seconds) {
+                       GradientReducer& reducer, double* comm_seconds) {
   using Clock = std::chrono::steady_clock;
   double waited = 0;
   MNEMO_ASSERT(terms.size() <= kMaxLossTerms, "a strategy returned too many loss terms");
@@ -26,14 +26,17 @@ double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParam
     loss = loss.defined() ? loss + scaled : scaled;
   }
   double value = 0;
+  reducer.prepare();
   if (loss.defined()) {
     loss.backward();
-    flat.bind_grads();
     value = loss.item<double>();
   }
-  if (flat.grads().is_cuda()) torch::cuda::synchronize();
+  // Autograd accumulates into the flat views in place; if it ever replaced
+  // one, buckets launched during backward would have missed it.
+  const bool rebound = flat.bind_grads();
+  MNEMO_ASSERT(!(rebound && reducer.overlaps()), "autograd replaced a gradient view during an overlapped reduce");
   start = Clock::now();
-  gradients.allreduce_sum(flat.grads().data_ptr(), static_cast<std::size_t>(flat.numel()), DType::kFloat32);
+  reducer.finish();
   waited += std::chrono::duration<double>(Clock::now() - start).count();
   if (comm_seconds != nullptr) *comm_seconds += waited;
   return value;

@@ -5,7 +5,8 @@
 //     2. backward of sum_k weight_k * local_sum_k / global_count_k into the
 //        flat gradient buffer (zeroed first; skipped when this rank has no
 //        samples this step);
-//     3. sum the flat gradient buffer over ranks (one all-reduce).
+//     3. sum the flat gradient buffer over ranks, bucket by bucket
+//        (GradientReducer: buckets may start during backward).
 //   The result, on every rank, is exactly the gradient of the global-batch
 //   mean loss, whatever the split of samples across ranks.
 #pragma once
@@ -15,6 +16,7 @@
 #include "comm/communicator.h"
 #include "strategies/strategy.h"
 #include "train/flat_parameters.h"
+#include "train/gradient_reducer.h"
 
 namespace mnemo::train {
 
@@ -24,6 +26,6 @@ inline constexpr std::size_t kMaxLossTerms = 4;
 /// contribution to the global loss (sum over ranks = the global loss).
 /// Adds the seconds spent in the two collectives to *comm_seconds if given.
 double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParameters& flat, Communicator& control,
-                       Communicator& gradients, double* comm_seconds = nullptr);
+                       GradientReducer& reducer, double* comm_seconds = nullptr);
 
 }  // namespace mnemo::train

@@ -33,6 +33,10 @@ struct TrainOptions {
   std::int64_t eval_batch = 1000;                       ///< evaluation batch per rank, samples
   std::uint64_t seed = 0;                               ///< init, shuffles, replay sampling
   std::string backend = "auto";                         ///< auto | mpi | nccl | local
+  double bucket_mb = 25.0;                              ///< gradient bucket cap, MiB (0: one bucket)
+  bool overlap = true;                                  ///< start buckets during backward
+  bool deterministic = false;                           ///< deterministic kernels; same seed+world: same bytes
+  bool debug_collectives = false;                       ///< cross-check every collective's (seq, op, bytes)
   int threads = 0;                                      ///< CPU threads per rank; 0: cores / ranks on the node
   std::int64_t log_every = 0;                           ///< steps between progress lines; 0: 4 per task
 };
@@ -40,7 +44,8 @@ struct TrainOptions {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, strategy, model, hidden, epochs,
                                    batch_size, optimizer, lr, momentum, weight_decay, lr_schedule, lr_milestones,
                                    lr_gamma, replay_capacity, replay_batch,
-                                   eval_batch, seed, backend, threads, log_every)
+                                   eval_batch, seed, backend, bucket_mb, overlap, deterministic, debug_collectives,
+                                   threads, log_every)
 
 /// The optimizer part of the options.
 inline OptimizerOptions optimizer_options(const TrainOptions& o) {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "comm/agreement.h"
+#include "comm/checked_communicator.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/memory.h"
@@ -23,6 +24,7 @@
 #include "train/flat_parameters.h"
 #include "train/optimizer.h"
 #include "train/gradient_step.h"
+#include "train/model_sync.h"
 #include "train/progress.h"
 
 namespace mnemo::train {
@@ -49,6 +51,7 @@ void validate(const TrainOptions& o) {
   if (o.replay_capacity < 0) throw UsageError("--replay-capacity must be >= 0");
   if (o.replay_batch < 0) throw UsageError("--replay-batch must be >= 0");
   validate(optimizer_options(o));
+  if (o.bucket_mb < 0) throw UsageError("--bucket-mb must be >= 0");
 }
 
 // Rank 0 makes sure results can be written, and refuses to clobber a run.
@@ -114,6 +117,7 @@ class Trainer {
       if (control_.rank() == 0) log_task(t, results);
     }
     results.complete = true;
+    results.model_fingerprint = fmt::format("{:016x}", flat_->value_fingerprint());
     run_agreed(control_, [&] {
       if (control_.rank() == 0) report(results);
     });
@@ -129,6 +133,8 @@ class Trainer {
       device_ = torch::Device(torch::kCUDA, static_cast<int>(control_.local_rank() % torch::cuda::device_count()));
     }
     grad_comm_ = make_communicator(parse_backend(o_.backend), control_, gpu, device_.index());
+    if (o_.debug_collectives) grad_comm_ = make_checked_communicator(std::move(grad_comm_), "gradient");
+    if (o_.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
     if (grad_comm_->buffer_place() == BufferPlace::kHost && device_.is_cuda()) {
       device_ = torch::kCPU;  // an explicit host backend keeps the model on the CPU
     }
@@ -147,6 +153,8 @@ class Trainer {
     model_->train();
     flat_ = std::make_unique<FlatParameters>(*model_);
     optimizer_ = make_optimizer(optimizer_options(o_));
+    reducer_ = std::make_unique<GradientReducer>(*flat_, *grad_comm_,
+                                                 static_cast<std::size_t>(o_.bucket_mb * (1 << 20)), o_.overlap);
 
     strategies::StrategyContext ctx;
     ctx.model = model_;
@@ -159,22 +167,17 @@ class Trainer {
     strategy_ = strategies::make_strategy({o_.strategy, o_.replay_capacity, o_.replay_batch}, ctx);
     evaluator_ = std::make_unique<Evaluator>(*stream_, control_.world_size(), control_.rank(), device_, o_.eval_batch);
     if (control_.rank() == 0) prepare_run_dir(o_);
-    spdlog::info("{} ranks, backend {}, device {}, {} threads/rank; {} parameters; stream {} ({} tasks)",
+    spdlog::info("{} ranks, backend {}, device {}, {} threads/rank; {} parameters in {} gradient bucket(s){}; "
+                 "stream {} ({} tasks)",
                  control_.world_size(), grad_comm_->backend(), device_.str(), threads_per_rank(o_, control_),
-                 flat_->numel(), o_.stream, stream_->num_tasks());
+                 flat_->numel(), reducer_->num_buckets(), o_.overlap ? " overlapped with backward" : "", o_.stream,
+                 stream_->num_tasks());
   }
 
   // Every rank must hold the same architecture; then rank 0's weights win.
   void synchronize_model() {
-    const auto sig = static_cast<std::int64_t>(flat_->signature() >> 1);
-    std::int64_t mx = sig, neg = -sig;
-    control_.allreduce_max(&mx, 1, DType::kInt64);
-    control_.allreduce_max(&neg, 1, DType::kInt64);
-    if (mx != sig || -neg != sig) {
-      throw Error("the ranks built different models (parameter signatures differ); every rank must run the "
-                  "same mnemo build with the same --model/--hidden and stream");
-    }
-    grad_comm_->broadcast(flat_->values().data_ptr(), static_cast<std::size_t>(flat_->numel()), DType::kFloat32, 0);
+    verify_same_model(control_, *flat_);
+    broadcast_parameters(*grad_comm_, *flat_, 0);
   }
 
   void report(const eval::RunResults& r) const {
@@ -185,7 +188,7 @@ class Trainer {
                  eval::format_metrics(class_il, "class-IL").c_str(), eval::format_metrics(task_il, "task-IL").c_str());
     std::fflush(stdout);
     eval::write_results(o_.run_dir, r);
-    spdlog::info("wrote {}/results.json and accuracy_matrix.csv", o_.run_dir);
+    spdlog::info("wrote {}/results.json, accuracy_matrix.csv and results.h5", o_.run_dir);
   }
 
   nlohmann::json stream_info() const {
@@ -203,6 +206,7 @@ class Trainer {
   }
 
   eval::EvalCounts evaluate_all() {
+    average_buffers(*grad_comm_, *model_);
     eval::EvalCounts counts = evaluator_->evaluate(*model_);
     eval::reduce_counts(control_, counts, 0);
     return counts;
@@ -238,6 +242,7 @@ class Trainer {
         data::train_shard(info.train_count, o_.batch_size, control_.world_size(), control_.rank());
     TaskData task;
     run_agreed(control_, [&] { task = load_task(*stream_, t, shard.samples); });
+    verify_same_model(control_, *flat_);  // again at every task boundary
     strategy_->before_task(t);
     optimizer_->reset();
     for (std::int64_t epoch = 0; epoch < o_.epochs; ++epoch) {
@@ -269,7 +274,7 @@ class Trainer {
   // One optimizer step; returns an estimate of the global loss (this rank's
   // share times the world size), for progress lines only.
   double train_step(const strategies::Batch& batch, double lr) {
-    const double loss = synced_gradient(strategy_->loss(batch), *flat_, control_, *grad_comm_, &comm_seconds_);
+    const double loss = synced_gradient(strategy_->loss(batch), *flat_, control_, *reducer_, &comm_seconds_);
     strategy_->after_sync();
     optimizer_->step(flat_->values(), flat_->grads(), lr);
     strategy_->after_step(batch);
@@ -284,6 +289,7 @@ class Trainer {
   model::Model model_;
   std::unique_ptr<FlatParameters> flat_;
   std::unique_ptr<FlatOptimizer> optimizer_;
+  std::unique_ptr<GradientReducer> reducer_;
   std::unique_ptr<strategies::Strategy> strategy_;
   std::unique_ptr<Evaluator> evaluator_;
   double comm_seconds_ = 0;  // time in collectives during the current task
@@ -292,6 +298,10 @@ class Trainer {
 }  // namespace
 
 eval::RunResults run_training(const TrainOptions& options, Communicator& control) {
+  if (options.debug_collectives && control.world_size() > 1) {
+    auto checked = make_checked_communicator(control, "control");
+    return Trainer(options, *checked).run();
+  }
   return Trainer(options, control).run();
 }
 

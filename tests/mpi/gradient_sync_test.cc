@@ -9,11 +9,17 @@
 #include "strategies/strategy.h"
 #include "train/flat_parameters.h"
 #include "train/gradient_step.h"
+#include "train/model_sync.h"
+#include "train/optimizer.h"
+#include "comm/checked_communicator.h"
+#include "core/error.h"
 
 namespace mnemo::train {
 namespace {
 
 using testing::world;
+
+const std::unique_ptr<Communicator> local_ = make_local_communicator();
 
 model::Model make_net() {
   torch::manual_seed(1);
@@ -41,7 +47,13 @@ torch::Tensor flat_grad(model::ModelImpl& m) {
   return torch::cat(g);
 }
 
-void check(int terms, const std::vector<double>& weights) {
+struct ReduceMode {
+  std::size_t bucket_bytes;
+  bool overlap;
+};
+
+// Returns the synced flat gradient.
+torch::Tensor check(int terms, const std::vector<double>& weights, ReduceMode mode = {0, false}) {
   const int size = world().world_size();
   auto net = make_net();
   FlatParameters flat(*net);
@@ -56,7 +68,8 @@ void check(int terms, const std::vector<double>& weights) {
     term.weight = weights[k];
     local.push_back(term);
   }
-  synced_gradient(local, flat, world(), world());
+  GradientReducer reducer(flat, world(), mode.bucket_bytes, mode.overlap);
+  synced_gradient(local, flat, world(), reducer);
 
   // Reference: one process, the union of every rank's samples, mean per term.
   auto ref = make_net();
@@ -74,20 +87,112 @@ void check(int terms, const std::vector<double>& weights) {
   loss.backward();
   const auto want = flat_grad(*ref);
   const double diff = (flat.grads() - want).abs().max().item<double>();
-  EXPECT_LT(diff, 1e-5) << "terms=" << terms << " world=" << size;
+  EXPECT_LT(diff, 1e-5) << "terms=" << terms << " world=" << size << " buckets=" << reducer.num_buckets();
   EXPECT_GT(want.abs().max().item<double>(), 1e-3) << "reference gradient is trivially small";
+  return flat.grads().clone();
 }
 
 TEST(GradientSync, OneTermEqualsUnionBatch) { check(1, {1.0}); }
 
 TEST(GradientSync, TwoWeightedTermsEqualUnionBatch) { check(2, {1.0, 0.5}); }
 
+TEST(GradientSync, BucketedEqualsUnbucketed) {
+  const torch::Tensor one = check(2, {1.0, 0.5}, {0, false});
+  for (ReduceMode mode : {ReduceMode{64, false}, ReduceMode{64, true}, ReduceMode{1000, true}}) {
+    const torch::Tensor many = check(2, {1.0, 0.5}, mode);
+    EXPECT_LT((one - many).abs().max().item<double>(), 1e-6) << mode.bucket_bytes << " overlap " << mode.overlap;
+  }
+}
+
+TEST(GradientSync, BucketsTileTheBufferInReverseOrder) {
+  auto net = make_net();  // 9*8+8, 8*8+8, 8*4+4 = 80, 72, 36 floats
+  FlatParameters flat(*net);
+  GradientReducer reducer(flat, world(), /*bucket_bytes=*/40 * 4, /*overlap=*/false);
+  // Reverse order: [head.w 32 + head.b 4] [l2.b 8 ... ] ...: every bucket is a
+  // contiguous slice, bucket 0 ends at the buffer's end, the last starts at 0.
+  ASSERT_GT(reducer.num_buckets(), 2u);
+  EXPECT_EQ(reducer.bucket_range(0).second, flat.numel());
+  EXPECT_EQ(reducer.bucket_range(reducer.num_buckets() - 1).first, 0);
+  for (std::size_t i = 1; i < reducer.num_buckets(); ++i) {
+    EXPECT_EQ(reducer.bucket_range(i).second, reducer.bucket_range(i - 1).first);
+  }
+}
+
+// N ranks with local batch b equal 1 rank with batch N*b: parameters after
+// k SGD steps, each rank taking its block of every global batch.
+TEST(GradientSync, DataParallelTrainingEqualsSingleProcess) {
+  const int size = world().world_size(), rank = world().rank();
+  constexpr int kSteps = 5;
+  constexpr std::int64_t kLocal = 3;
+  const std::int64_t global = kLocal * size;
+  auto batch = [&](int step) {
+    torch::manual_seed(500 + step);
+    return Samples{torch::rand({global, 1, 3, 3}), torch::randint(0, 4, {global}, torch::kInt64)};
+  };
+  auto net = make_net();
+  FlatParameters flat(*net);
+  GradientReducer reducer(flat, world(), /*bucket_bytes=*/128, /*overlap=*/true);
+  auto sgd = make_optimizer(OptimizerOptions{});
+  auto ref = make_net();
+  FlatParameters ref_flat(*ref);
+  GradientReducer ref_reducer(ref_flat, *local_, 0, false);
+  auto ref_sgd = make_optimizer(OptimizerOptions{});
+  for (int step = 0; step < kSteps; ++step) {
+    const Samples s = batch(step);
+    const auto mine_x = s.x.narrow(0, rank * kLocal, kLocal), mine_y = s.y.narrow(0, rank * kLocal, kLocal);
+    synced_gradient({strategies::cross_entropy_term(*net, mine_x, mine_y)}, flat, world(), reducer);
+    sgd->step(flat.values(), flat.grads(), 0.1);
+    synced_gradient({strategies::cross_entropy_term(*ref, s.x, s.y)}, ref_flat, *local_, ref_reducer);
+    ref_sgd->step(ref_flat.values(), ref_flat.grads(), 0.1);
+  }
+  EXPECT_LT((flat.values() - ref_flat.values()).abs().max().item<double>(), 1e-5);
+  auto fresh = make_net();
+  EXPECT_GT((FlatParameters(*fresh).values() - flat.values()).abs().max().item<double>(), 1e-3);
+}
+
+TEST(GradientSync, ModelMismatchIsAClearErrorOnEveryRank) {
+  torch::manual_seed(1);
+  model::ModelOptions o;
+  o.input_shape = {1, 3, 3};
+  o.num_classes = 4;
+  o.hidden = {8 + (world().rank() == world().world_size() - 1 && world().world_size() > 1 ? 1 : 0)};
+  auto net = model::make_model(o);
+  FlatParameters flat(*net);
+  if (world().world_size() == 1) {
+    EXPECT_NO_THROW(verify_same_model(world(), flat));
+    return;
+  }
+  try {
+    verify_same_model(world(), flat);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("different models"), std::string::npos) << e.what();
+  }
+}
+
+TEST(GradientSync, DebugCollectivesNamesTheDivergingRank) {
+  if (world().world_size() == 1) GTEST_SKIP() << "needs 2 ranks";
+  auto checked = make_checked_communicator(world(), "test");
+  std::vector<std::int64_t> v(world().rank() == 1 ? 3 : 2, 1);  // rank 1 sends more
+  try {
+    checked->allreduce_sum(v);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("rank 1: #1 allreduce_sum of 24 bytes"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("rank 0: #1 allreduce_sum of 16 bytes"), std::string::npos) << msg;
+  }
+  std::vector<std::int64_t> ok(2, 1);
+  checked->allreduce_sum(ok);  // agreeing collectives still pass
+  EXPECT_EQ(ok[0], world().world_size());
+}
+
 TEST(GradientSync, ParametersStayIdenticalAcrossRanks) {
   auto net = make_net();
   FlatParameters flat(*net);
   // Rank 0's values win after a broadcast, as at the start of training.
   if (world().rank() != 0) flat.values().add_(1.0);
-  world().broadcast(flat.values().data_ptr(), static_cast<std::size_t>(flat.numel()), DType::kFloat32, 0);
+  broadcast_parameters(world(), flat, 0);
   auto ref = make_net();
   FlatParameters ref_flat(*ref);
   EXPECT_TRUE(torch::equal(flat.values(), ref_flat.values()));

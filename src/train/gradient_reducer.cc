@@ -1,0 +1,86 @@
+// Implements: GradientReducer (see gradient_reducer.h).
+#include "train/gradient_reducer.h"
+
+#include <torch/csrc/autograd/utils/lambda_post_hook.h>
+#include <torch/csrc/autograd/variable.h>
+
+#include "core/error.h"
+
+namespace mnemo::train {
+
+GradientReducer::GradientReducer(FlatParameters& flat, Communicator& comm, std::size_t bucket_bytes, bool overlap)
+    : flat_(flat), comm_(comm), overlap_(overlap) {
+  const auto& params = flat.parameters();
+  const auto& offsets = flat.offsets();
+  const std::size_t n = params.size();
+  bucket_of_.resize(n);
+  const std::int64_t cap = bucket_bytes == 0 ? INT64_MAX : static_cast<std::int64_t>(bucket_bytes / sizeof(float));
+  // Walk parameters backwards; a bucket is [offsets[first], end).
+  std::int64_t end = flat.numel();
+  Bucket current;
+  current.end = end;
+  for (std::size_t k = n; k-- > 0;) {
+    const std::int64_t size = params[k].numel();
+    if (current.params > 0 && current.end - offsets[k] > cap) {
+      buckets_.push_back(std::move(current));
+      current = Bucket{};
+      current.end = offsets[k] + size;
+    }
+    current.begin = offsets[k];
+    ++current.params;
+    bucket_of_[k] = buckets_.size();
+  }
+  buckets_.push_back(std::move(current));
+  MNEMO_ASSERT(buckets_.back().begin == 0, "buckets must cover the flat buffer");
+
+  if (!overlap_) return;
+  for (std::size_t k = 0; k < n; ++k) {
+    auto acc = torch::autograd::impl::grad_accumulator(params[k]);
+    MNEMO_ASSERT(acc != nullptr, "parameter without a gradient accumulator");
+    acc->add_post_hook(std::make_unique<torch::autograd::utils::LambdaPostHook>(
+        [this, k, alive = alive_](const torch::autograd::variable_list& outputs,
+                                  const torch::autograd::variable_list&) {
+          if (*alive) mark_ready(k);
+          return outputs;
+        }));
+    accumulators_.push_back(std::move(acc));
+  }
+}
+
+GradientReducer::~GradientReducer() {
+  *alive_ = false;  // the hooks stay registered in autograd; make them inert
+}
+
+void GradientReducer::prepare() {
+  for (auto& b : buckets_) {
+    b.ready = 0;
+    b.request.reset();
+  }
+  next_ = 0;
+  armed_ = overlap_;
+}
+
+void GradientReducer::mark_ready(std::size_t param) {
+  if (!armed_) return;  // e.g. a strategy's extra backward after the sync
+  Bucket& b = buckets_[bucket_of_[param]];
+  ++b.ready;
+  while (next_ < buckets_.size() && buckets_[next_].ready >= buckets_[next_].params) launch(next_++);
+}
+
+void GradientReducer::launch(std::size_t i) {
+  Bucket& b = buckets_[i];
+  float* base = flat_.grads().data_ptr<float>();
+  b.request = comm_.allreduce_sum_async(base + b.begin, static_cast<std::size_t>(b.end - b.begin), DType::kFloat32);
+}
+
+void GradientReducer::finish() {
+  armed_ = false;
+  if (flat_.grads().is_cuda()) torch::cuda::synchronize();
+  while (next_ < buckets_.size()) launch(next_++);
+  for (auto& b : buckets_) {
+    if (b.request) b.request->wait();
+    b.request.reset();
+  }
+}
+
+}  // namespace mnemo::train

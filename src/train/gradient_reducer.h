@@ -1,0 +1,67 @@
+// Implements: DDP-style gradient buckets over the flat gradient buffer.
+//
+//   Rationale. Parameters are assigned to buckets in reverse order (the
+//   order in which backward produces their gradients), each bucket holding
+//   at most `bucket_bytes`; since parameters are contiguous in the flat
+//   buffer, a bucket is a contiguous slice and is all-reduced in place with
+//   no packing copy. With overlap on, a post-accumulation hook on each
+//   parameter marks it ready; a bucket is launched (asynchronously where
+//   the backend allows) as soon as it and every lower-numbered bucket are
+//   ready, so every rank launches buckets in the same order 0, 1, 2, ...
+//   finish() launches whatever is left (a rank with an empty batch, or
+//   parameters that got no gradient) in that same order, then waits for all.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "comm/communicator.h"
+#include "train/flat_parameters.h"
+
+namespace mnemo::train {
+
+class GradientReducer {
+ public:
+  /// `bucket_bytes` = 0 puts everything in one bucket. With `overlap`,
+  /// hooks launch buckets during backward.
+  GradientReducer(FlatParameters& flat, Communicator& comm, std::size_t bucket_bytes, bool overlap);
+  ~GradientReducer();
+
+  /// Arms the hooks for the next backward (call before backward).
+  void prepare();
+  /// Launches the remaining buckets in order and waits for all of them.
+  /// All ranks, same order.
+  void finish();
+
+  std::size_t num_buckets() const { return buckets_.size(); }
+  bool overlaps() const { return overlap_; }
+  /// Flat-buffer [begin, end) of bucket i.
+  std::pair<std::int64_t, std::int64_t> bucket_range(std::size_t i) const {
+    return {buckets_[i].begin, buckets_[i].end};
+  }
+
+ private:
+  struct Bucket {
+    std::int64_t begin = 0, end = 0;  // flat-buffer elements
+    int params = 0;                   // parameters in the bucket
+    int ready = 0;                    // of which ready this step
+    std::unique_ptr<Request> request;
+  };
+  void mark_ready(std::size_t param);
+  void launch(std::size_t bucket);
+
+  FlatParameters& flat_;
+  Communicator& comm_;
+  bool overlap_;
+  bool armed_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // hooks outlive the reducer
+  std::vector<Bucket> buckets_;
+  std::vector<std::size_t> bucket_of_;  // parameter -> bucket
+  std::size_t next_ = 0;                // next bucket to launch
+  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;
+};
+
+}  // namespace mnemo::train
