@@ -39,6 +39,15 @@ std::unique_ptr<Request> Communicator::allreduce_sum_async(void* data, std::size
   return std::make_unique<CompletedRequest>();
 }
 
+std::vector<std::int64_t> Communicator::gather_counts(std::int64_t value, int root) {
+  // Portable fallback: a sum of one-hot vectors.
+  std::vector<std::int64_t> all(static_cast<std::size_t>(world_size()), 0);
+  all[static_cast<std::size_t>(rank())] = value;
+  reduce_sum(all, root);
+  if (rank() != root) all.clear();
+  return all;
+}
+
 BackendKind parse_backend(const std::string& name) {
   if (name == "auto") return BackendKind::kAuto;
   if (name == "mpi") return BackendKind::kMpi;

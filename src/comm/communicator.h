@@ -57,6 +57,8 @@ class Communicator {
   virtual void broadcast(void* data, std::size_t count, DType dtype, int root) = 0;
   /// Sums into root's buffer; other ranks' buffers are left as they were.
   virtual void reduce_sum(void* data, std::size_t count, DType dtype, int root) = 0;
+  /// Every rank's `value`, in rank order, on `root` (empty elsewhere). All ranks, same order.
+  virtual std::vector<std::int64_t> gather_counts(std::int64_t value, int root);
   virtual void barrier() = 0;
   /// Tears the whole job down (every rank), for errors after training began.
   [[noreturn]] virtual void abort(int exit_code) = 0;

@@ -111,6 +111,11 @@ class MpiCommunicator final : public Communicator {
       MNEMO_MPI_CHECK(MPI_Reduce(data, nullptr, n, to_mpi(dtype), MPI_SUM, root, comm_));
     }
   }
+  std::vector<std::int64_t> gather_counts(std::int64_t value, int root) override {
+    std::vector<std::int64_t> all(rank_ == root ? static_cast<std::size_t>(size_) : 0);
+    MNEMO_MPI_CHECK(MPI_Gather(&value, 1, MPI_INT64_T, all.data(), 1, MPI_INT64_T, root, comm_));
+    return all;
+  }
   void barrier() override { MNEMO_MPI_CHECK(MPI_Barrier(comm_)); }
   [[noreturn]] void abort(int exit_code) override {
     MPI_Abort(MPI_COMM_WORLD, exit_code);

@@ -100,6 +100,9 @@ class NcclCommunicator final : public Communicator {
           __FILE__, __LINE__);
     wait();
   }
+  std::vector<std::int64_t> gather_counts(std::int64_t value, int root) override {
+    return control_.gather_counts(value, root);  // host values: over MPI
+  }
   void barrier() override { control_.barrier(); }
   [[noreturn]] void abort(int exit_code) override {
     if (comm_ != nullptr) ncclCommAbort(comm_);

@@ -90,3 +90,25 @@ TEST(Communicator, LocalRanksCoverTheNode) {
 
 }  // namespace
 }  // namespace mnemo
+
+namespace mnemo {
+namespace {
+
+TEST(Communicator, GatherCountsInRankOrder) {
+  const int size = testing::world().world_size();
+  for (int root = 0; root < size; ++root) {
+    const auto all = testing::world().gather_counts(10 * testing::world().rank() + 1, root);
+    if (testing::world().rank() == root) {
+      ASSERT_EQ(all.size(), static_cast<std::size_t>(size));
+      for (int r = 0; r < size; ++r) EXPECT_EQ(all[r], 10 * r + 1);
+    } else {
+      EXPECT_TRUE(all.empty());
+    }
+  }
+  // The portable fallback (used by backends without a native gather) agrees.
+  const auto local = make_local_communicator();
+  EXPECT_EQ(local->gather_counts(5, 0), (std::vector<std::int64_t>{5}));
+}
+
+}  // namespace
+}  // namespace mnemo
