@@ -33,6 +33,7 @@ class CheckedCommunicator final : public Communicator {
   int local_size() const override { return inner_.local_size(); }
   std::string backend() const override { return inner_.backend() + "+checked"; }
   BufferPlace buffer_place() const override { return inner_.buffer_place(); }
+  bool asynchronous() const override { return inner_.asynchronous(); }
 
   void allreduce_sum(void* d, std::size_t n, DType t) override {
     verify(kAllreduceSum, n * dtype_size(t), -1);

@@ -45,6 +45,8 @@ class Communicator {
   virtual int local_size() const = 0;
   virtual std::string backend() const = 0;
   virtual BufferPlace buffer_place() const = 0;
+  /// True when async collectives progress on their own (overlap pays off).
+  virtual bool asynchronous() const { return false; }
 
   /// In-place elementwise sum over all ranks. All ranks, same order.
   virtual void allreduce_sum(void* data, std::size_t count, DType dtype) = 0;

@@ -74,6 +74,7 @@ class NcclCommunicator final : public Communicator {
   int local_size() const override { return control_.local_size(); }
   std::string backend() const override { return "nccl"; }
   BufferPlace buffer_place() const override { return BufferPlace::kDevice; }
+  bool asynchronous() const override { return true; }
 
   void allreduce_sum(void* data, std::size_t count, DType dtype) override {
     check(ncclAllReduce(data, data, count, to_nccl(dtype), ncclSum, comm_, stream_), "ncclAllReduce",

@@ -25,8 +25,9 @@ namespace mnemo::train {
 
 class GradientReducer {
  public:
-  /// `bucket_bytes` = 0 puts everything in one bucket. With `overlap`,
-  /// hooks launch buckets during backward.
+  /// `bucket_bytes` = 0 puts everything in one bucket. With `overlap` and
+  /// an asynchronous backend (nccl), hooks launch buckets during backward;
+  /// otherwise buckets run after backward with blocking collectives.
   GradientReducer(FlatParameters& flat, Communicator& comm, std::size_t bucket_bytes, bool overlap);
   ~GradientReducer();
 
