@@ -64,6 +64,8 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
       ->check(CLI::IsMember({"auto", "mpi", "nccl", "local"}));
   sub.add_option("--bucket-mb", o.bucket_mb, "Gradient bucket cap, MiB (0: one bucket for all gradients)");
   sub.add_flag("--overlap,!--no-overlap", o.overlap, "Start bucket all-reduces during backward");
+  sub.add_option("--wire-dtype", o.wire_dtype, "Gradient all-reduce precision: fp32 | fp16 | bf16 (halves the bytes)")
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
   sub.add_flag("--deterministic", o.deterministic, "Deterministic kernels: same seed, world size and threads give "
                                                     "identical bytes");
   sub.add_flag("--debug-collectives", o.debug_collectives, "Cross-check every collective's (sequence, op, bytes) "

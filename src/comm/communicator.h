@@ -13,7 +13,7 @@
 
 namespace mnemo {
 
-enum class DType { kFloat32, kFloat64, kInt32, kInt64 };
+enum class DType { kFloat32, kFloat64, kInt32, kInt64, kFloat16, kBFloat16 };
 
 std::size_t dtype_size(DType dtype);
 const char* dtype_name(DType dtype);

@@ -8,6 +8,7 @@
 #include "comm/communicator.h"
 #include "comm/mpi_check.h"
 #include "core/error.h"
+#include "core/half.h"
 
 namespace mnemo {
 
@@ -43,8 +44,31 @@ MPI_Datatype to_mpi(DType dtype) {
     case DType::kFloat64: return MPI_DOUBLE;
     case DType::kInt32: return MPI_INT32_T;
     case DType::kInt64: return MPI_INT64_T;
+    case DType::kFloat16:
+    case DType::kBFloat16: return MPI_UINT16_T;  // summed by the user ops below
   }
   MNEMO_ASSERT(false, "unknown dtype");
+}
+
+// MPI has no 16-bit float sum: these ops widen to float, add, round back.
+template <float (*Widen)(std::uint16_t), std::uint16_t (*Narrow)(float)>
+void sum16(void* in, void* inout, int* len, MPI_Datatype*) {
+  const auto* a = static_cast<const std::uint16_t*>(in);
+  auto* b = static_cast<std::uint16_t*>(inout);
+  for (int i = 0; i < *len; ++i) b[i] = Narrow(Widen(a[i]) + Widen(b[i]));
+}
+
+MPI_Op sum_op(DType dtype) {
+  static MPI_Op half = MPI_OP_NULL, bf16 = MPI_OP_NULL;
+  if (dtype == DType::kFloat16) {
+    if (half == MPI_OP_NULL) MPI_Op_create(&sum16<half_to_float, float_to_half>, /*commute=*/1, &half);
+    return half;
+  }
+  if (dtype == DType::kBFloat16) {
+    if (bf16 == MPI_OP_NULL) MPI_Op_create(&sum16<bf16_to_float, float_to_bf16>, /*commute=*/1, &bf16);
+    return bf16;
+  }
+  return MPI_SUM;
 }
 
 int checked_count(std::size_t count) {
@@ -89,15 +113,16 @@ class MpiCommunicator final : public Communicator {
   BufferPlace buffer_place() const override { return BufferPlace::kHost; }
 
   void allreduce_sum(void* data, std::size_t count, DType dtype) override {
-    MNEMO_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), to_mpi(dtype), MPI_SUM, comm_));
+    MNEMO_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), to_mpi(dtype), sum_op(dtype), comm_));
   }
   std::unique_ptr<Request> allreduce_sum_async(void* data, std::size_t count, DType dtype) override {
     auto r = std::make_unique<MpiRequest>();
     MNEMO_MPI_CHECK(
-        MPI_Iallreduce(MPI_IN_PLACE, data, checked_count(count), to_mpi(dtype), MPI_SUM, comm_, &r->request_));
+        MPI_Iallreduce(MPI_IN_PLACE, data, checked_count(count), to_mpi(dtype), sum_op(dtype), comm_, &r->request_));
     return r;
   }
   void allreduce_max(void* data, std::size_t count, DType dtype) override {
+    MNEMO_ASSERT(dtype_size(dtype) >= 4, "allreduce_max of 16-bit floats is not supported");
     MNEMO_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), to_mpi(dtype), MPI_MAX, comm_));
   }
   void broadcast(void* data, std::size_t count, DType dtype, int root) override {
@@ -106,9 +131,9 @@ class MpiCommunicator final : public Communicator {
   void reduce_sum(void* data, std::size_t count, DType dtype, int root) override {
     const int n = checked_count(count);
     if (rank_ == root) {
-      MNEMO_MPI_CHECK(MPI_Reduce(MPI_IN_PLACE, data, n, to_mpi(dtype), MPI_SUM, root, comm_));
+      MNEMO_MPI_CHECK(MPI_Reduce(MPI_IN_PLACE, data, n, to_mpi(dtype), sum_op(dtype), root, comm_));
     } else {
-      MNEMO_MPI_CHECK(MPI_Reduce(data, nullptr, n, to_mpi(dtype), MPI_SUM, root, comm_));
+      MNEMO_MPI_CHECK(MPI_Reduce(data, nullptr, n, to_mpi(dtype), sum_op(dtype), root, comm_));
     }
   }
   std::vector<std::int64_t> gather_counts(std::int64_t value, int root) override {

@@ -38,6 +38,8 @@ ncclDataType_t to_nccl(DType dtype) {
     case DType::kFloat64: return ncclFloat64;
     case DType::kInt32: return ncclInt32;
     case DType::kInt64: return ncclInt64;
+    case DType::kFloat16: return ncclFloat16;
+    case DType::kBFloat16: return ncclBfloat16;
   }
   MNEMO_ASSERT(false, "unknown dtype");
 }

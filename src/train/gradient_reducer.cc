@@ -8,8 +8,11 @@
 
 namespace mnemo::train {
 
-GradientReducer::GradientReducer(FlatParameters& flat, Communicator& comm, std::size_t bucket_bytes, bool overlap)
-    : flat_(flat), comm_(comm), overlap_(overlap && comm.asynchronous()) {
+GradientReducer::GradientReducer(FlatParameters& flat, Communicator& comm, std::size_t bucket_bytes, bool overlap,
+                                 DType wire)
+    : flat_(flat), comm_(comm), overlap_(overlap && comm.asynchronous()), wire_(wire) {
+  MNEMO_ASSERT(wire == DType::kFloat32 || wire == DType::kFloat16 || wire == DType::kBFloat16,
+               "gradients go over the wire as float32, float16 or bfloat16");
   const auto& params = flat.parameters();
   const auto& offsets = flat.offsets();
   const std::size_t n = params.size();
@@ -32,6 +35,10 @@ GradientReducer::GradientReducer(FlatParameters& flat, Communicator& comm, std::
   }
   buckets_.push_back(std::move(current));
   MNEMO_ASSERT(buckets_.back().begin == 0, "buckets must cover the flat buffer");
+  if (wire_ != DType::kFloat32) {
+    const auto type = wire_ == DType::kFloat16 ? torch::kFloat16 : torch::kBFloat16;
+    for (auto& b : buckets_) b.staging = torch::empty({b.end - b.begin}, flat.grads().options().dtype(type));
+  }
 
   if (!overlap_) return;
   for (std::size_t k = 0; k < n; ++k) {
@@ -69,14 +76,19 @@ void GradientReducer::mark_ready(std::size_t param) {
 
 void GradientReducer::launch(std::size_t i) {
   Bucket& b = buckets_[i];
-  float* base = flat_.grads().data_ptr<float>();
   const auto count = static_cast<std::size_t>(b.end - b.begin);
+  void* data = flat_.grads().data_ptr<float>() + b.begin;
+  if (b.staging.defined()) {
+    b.staging.copy_(flat_.grads().narrow(0, b.begin, b.end - b.begin));  // round to 16 bits
+    if (b.staging.is_cuda()) torch::cuda::synchronize();
+    data = b.staging.data_ptr();
+  }
   // Blocking collectives are the backends' fastest path (Open MPI's tuned
   // allreduce beats its non-blocking libnbc one); use async only to overlap.
   if (overlap_) {
-    b.request = comm_.allreduce_sum_async(base + b.begin, count, DType::kFloat32);
+    b.request = comm_.allreduce_sum_async(data, count, wire_);
   } else {
-    comm_.allreduce_sum(base + b.begin, count, DType::kFloat32);
+    comm_.allreduce_sum(data, count, wire_);
   }
 }
 
@@ -87,6 +99,7 @@ void GradientReducer::finish() {
   for (auto& b : buckets_) {
     if (b.request) b.request->wait();
     b.request.reset();
+    if (b.staging.defined()) flat_.grads().narrow(0, b.begin, b.end - b.begin).copy_(b.staging);
   }
 }
 

@@ -28,7 +28,11 @@ class GradientReducer {
   /// `bucket_bytes` = 0 puts everything in one bucket. With `overlap` and
   /// an asynchronous backend (nccl), hooks launch buckets during backward;
   /// otherwise buckets run after backward with blocking collectives.
-  GradientReducer(FlatParameters& flat, Communicator& comm, std::size_t bucket_bytes, bool overlap);
+  /// `wire`: kFloat32, or kFloat16 / kBFloat16 to halve the bytes sent
+  /// (each bucket is rounded into a 16-bit staging buffer, summed in 16
+  /// bits, and widened back into the gradient buffer).
+  GradientReducer(FlatParameters& flat, Communicator& comm, std::size_t bucket_bytes, bool overlap,
+                  DType wire = DType::kFloat32);
   ~GradientReducer();
 
   /// Arms the hooks for the next backward (call before backward).
@@ -50,6 +54,7 @@ class GradientReducer {
     int params = 0;                   // parameters in the bucket
     int ready = 0;                    // of which ready this step
     std::unique_ptr<Request> request;
+    torch::Tensor staging;            // 16-bit copy on the wire, if compressed
   };
   void mark_ready(std::size_t param);
   void launch(std::size_t bucket);
@@ -57,6 +62,7 @@ class GradientReducer {
   FlatParameters& flat_;
   Communicator& comm_;
   bool overlap_;
+  DType wire_;
   bool armed_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // hooks outlive the reducer
   std::vector<Bucket> buckets_;

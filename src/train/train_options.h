@@ -35,6 +35,7 @@ struct TrainOptions {
   std::string backend = "auto";                         ///< auto | mpi | nccl | local
   double bucket_mb = 25.0;                              ///< gradient bucket cap, MiB (0: one bucket)
   bool overlap = true;                                  ///< start buckets during backward
+  std::string wire_dtype = "fp32";                      ///< gradient all-reduce precision: fp32 | fp16 | bf16
   bool deterministic = false;                           ///< deterministic kernels; same seed+world: same bytes
   bool debug_collectives = false;                       ///< cross-check every collective's (seq, op, bytes)
   int threads = 0;                                      ///< CPU threads per rank; 0: cores / ranks on the node
@@ -44,7 +45,7 @@ struct TrainOptions {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, strategy, model, hidden, epochs,
                                    batch_size, optimizer, lr, momentum, weight_decay, lr_schedule, lr_milestones,
                                    lr_gamma, replay_capacity, replay_batch,
-                                   eval_batch, seed, backend, bucket_mb, overlap, deterministic, debug_collectives,
+                                   eval_batch, seed, backend, bucket_mb, overlap, wire_dtype, deterministic, debug_collectives,
                                    threads, log_every)
 
 /// The optimizer part of the options.

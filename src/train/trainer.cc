@@ -52,6 +52,9 @@ void validate(const TrainOptions& o) {
   if (o.replay_batch < 0) throw UsageError("--replay-batch must be >= 0");
   validate(optimizer_options(o));
   if (o.bucket_mb < 0) throw UsageError("--bucket-mb must be >= 0");
+  if (o.wire_dtype != "fp32" && o.wire_dtype != "fp16" && o.wire_dtype != "bf16") {
+    throw UsageError(with_hint("unknown --wire-dtype '" + o.wire_dtype + "'", "use fp32, fp16 or bf16"));
+  }
 }
 
 // Rank 0 makes sure results can be written, and refuses to clobber a run.
@@ -153,8 +156,11 @@ class Trainer {
     model_->train();
     flat_ = std::make_unique<FlatParameters>(*model_);
     optimizer_ = make_optimizer(optimizer_options(o_));
+    const DType wire = o_.wire_dtype == "fp16"   ? DType::kFloat16
+                       : o_.wire_dtype == "bf16" ? DType::kBFloat16
+                                                 : DType::kFloat32;
     reducer_ = std::make_unique<GradientReducer>(*flat_, *grad_comm_,
-                                                 static_cast<std::size_t>(o_.bucket_mb * (1 << 20)), o_.overlap);
+                                                 static_cast<std::size_t>(o_.bucket_mb * (1 << 20)), o_.overlap, wire);
 
     strategies::StrategyContext ctx;
     ctx.model = model_;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "comm/agreement.h"
+#include "core/half.h"
 #include "mpi_env.h"
 
 namespace mnemo {
@@ -108,6 +109,29 @@ TEST(Communicator, GatherCountsInRankOrder) {
   // The portable fallback (used by backends without a native gather) agrees.
   const auto local = make_local_communicator();
   EXPECT_EQ(local->gather_counts(5, 0), (std::vector<std::int64_t>{5}));
+}
+
+}  // namespace
+}  // namespace mnemo
+
+namespace mnemo {
+namespace {
+
+// Small integers are exact in fp16 and bf16, so sums are exact too.
+TEST(Communicator, SixteenBitFloatSums) {
+  const int r = testing::world().rank(), n = testing::world().world_size();
+  for (DType t : {DType::kFloat16, DType::kBFloat16}) {
+    std::vector<std::uint16_t> v(1001);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const float x = static_cast<float>(r + static_cast<int>(i % 5)) - 2.0f;
+      v[i] = t == DType::kFloat16 ? float_to_half(x) : float_to_bf16(x);
+    }
+    testing::world().allreduce_sum(v.data(), v.size(), t);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const float got = t == DType::kFloat16 ? half_to_float(v[i]) : bf16_to_float(v[i]);
+      ASSERT_EQ(got, n * (n - 1) / 2.0f + n * (static_cast<int>(i % 5) - 2.0f)) << dtype_name(t) << " i=" << i;
+    }
+  }
 }
 
 }  // namespace

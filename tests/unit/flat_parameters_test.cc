@@ -5,6 +5,7 @@
 #include "model/model.h"
 #include "train/flat_parameters.h"
 #include "core/error.h"
+#include "core/half.h"
 #include "train/optimizer.h"
 
 namespace mnemo::train {
@@ -128,6 +129,24 @@ TEST(FlatOptimizer, Schedules) {
   EXPECT_DOUBLE_EQ(scheduled_lr(o, 0, 0, 10, 2), 0.1);
   EXPECT_NEAR(scheduled_lr(o, 1, 0, 10, 2), 0.05, 1e-12);  // half-way: cos(pi/2) = 0
   EXPECT_NEAR(scheduled_lr(o, 1, 9, 10, 2), 0.1 * 0.5 * (1 + std::cos(M_PI * 19 / 20)), 1e-12);
+}
+
+// The hand-written 16-bit conversions (used by MPI's 16-bit sums) agree
+// with LibTorch's on ordinary, tiny (subnormal), huge and halfway values.
+TEST(HalfConversion, MatchesTorch) {
+  torch::manual_seed(0);
+  auto x = torch::cat({torch::randn({20000}) * 3, torch::randn({2000}) * 1e-6, torch::randn({200}) * 7e4,
+                       torch::tensor({0.0f, -0.0f, 1.0f + 1.0f / 2048, 65504.0f, 65520.0f, 1e-8f})});
+  const auto half = x.to(torch::kFloat16), bf = x.to(torch::kBFloat16);
+  for (std::int64_t i = 0; i < x.numel(); ++i) {
+    const float v = x[i].item<float>();
+    const auto h = float_to_half(v);
+    ASSERT_EQ(h, *reinterpret_cast<const std::uint16_t*>(half[i].data_ptr())) << "fp16 of " << v;
+    ASSERT_EQ(half_to_float(h), half[i].item<float>());
+    const auto b = float_to_bf16(v);
+    ASSERT_EQ(b, *reinterpret_cast<const std::uint16_t*>(bf[i].data_ptr())) << "bf16 of " << v;
+    ASSERT_EQ(bf16_to_float(b), bf[i].item<float>());
+  }
 }
 
 TEST(FlatOptimizer, UnknownNameIsAUsageError) {
