@@ -45,6 +45,9 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
   sub.add_option("--strategy", o.strategy, "Continual-learning strategy: " + strategies);
   sub.add_option("--model", o.model, "Model: mlp | cnn | resnet18 (reduced, nf=20)");
   sub.add_option("--hidden", o.hidden, "MLP hidden layer widths")->expected(1, 16);
+  sub.add_option("--head", o.head, "single: one head over all classes (class-IL); per-task: one head per task, "
+                                   "each sample's loss over its task's classes (task-IL)")
+      ->check(CLI::IsMember({"single", "per-task"}));
   sub.add_option("--epochs", o.epochs, "Passes over each task");
   sub.add_option("--batch-size", o.batch_size, "Global stream batch per step (split across ranks)");
   sub.add_option("--optimizer", o.optimizer, "Optimizer: sgd | adam | adagrad | rmsprop (state reset per task)")

@@ -40,7 +40,7 @@ std::vector<LossTerm> ExperienceReplay::loss(const Batch& batch) {
     y = torch::cat({y, buf_labels.to(context_.device)});
   }
   if (images.size(0) == 0) return {};
-  return {cross_entropy_term(*context_.model, to_input(images, context_.device), y)};
+  return {cross_entropy_term(*context_.model, to_input(images, context_.device), y, context_.head_mask)};
 }
 
 void ExperienceReplay::after_step(const Batch& batch) {

@@ -5,7 +5,7 @@ namespace mnemo::strategies {
 
 std::vector<LossTerm> Finetune::loss(const Batch& batch) {
   if (batch.size() == 0) return {};
-  return {cross_entropy_term(*context_.model, batch.x, batch.y)};
+  return {cross_entropy_term(*context_.model, batch.x, batch.y, context_.head_mask)};
 }
 
 }  // namespace mnemo::strategies

@@ -1,5 +1,6 @@
 // Implements: the strategy registry, shared loss helpers, and the built-in
 //   strategies' registration (listed here so static linking keeps them).
+#include <limits>
 #include <map>
 
 #include "core/error.h"
@@ -42,11 +43,23 @@ std::unique_ptr<Strategy> make_strategy(const StrategyOptions& options, const St
   return it->second(options, context);
 }
 
-LossTerm cross_entropy_term(model::ModelImpl& model, const torch::Tensor& x, const torch::Tensor& y) {
+LossTerm cross_entropy_term(model::ModelImpl& model, const torch::Tensor& x, const torch::Tensor& y,
+                            const torch::Tensor& head_mask) {
   torch::Tensor logits = model.forward(x);
+  if (head_mask.defined()) logits = logits + head_mask.index_select(0, y);
   return {torch::nn::functional::cross_entropy(
               logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)),
           x.size(0), 1.0};
+}
+
+torch::Tensor make_head_mask(const std::vector<std::vector<std::int64_t>>& task_classes, std::int64_t num_classes) {
+  torch::Tensor mask = torch::full({num_classes, num_classes}, -std::numeric_limits<float>::infinity());
+  for (const auto& classes : task_classes) {
+    for (auto c : classes) {
+      for (auto d : classes) mask[c][d] = 0.0f;
+    }
+  }
+  return mask;
 }
 
 torch::Tensor to_input(const torch::Tensor& images_u8, const torch::Device& device) {

@@ -48,6 +48,10 @@ struct StrategyContext {
   std::int64_t num_classes = 0;
   std::vector<std::int64_t> image_shape;  ///< {C, H, W}
   std::uint64_t seed = 0;
+  /// Per-task heads (task-incremental): [C, C] additive mask, row c = 0 on
+  /// the classes of c's task and -inf elsewhere, so a sample's loss sees only
+  /// its own task's logits. Undefined for a single head over all classes.
+  torch::Tensor head_mask;
 };
 
 struct StrategyOptions {
@@ -79,8 +83,13 @@ bool register_strategy(const std::string& name, StrategyFactory factory);
 std::unique_ptr<Strategy> make_strategy(const StrategyOptions& options, const StrategyContext& context);
 std::vector<std::string> strategy_names();
 
-/// Summed cross-entropy of `model` on (x, y) as a loss term.
-LossTerm cross_entropy_term(model::ModelImpl& model, const torch::Tensor& x, const torch::Tensor& y);
+/// Summed cross-entropy of `model` on (x, y) as a loss term; with a head
+/// mask, over each sample's own task's classes only.
+LossTerm cross_entropy_term(model::ModelImpl& model, const torch::Tensor& x, const torch::Tensor& y,
+                            const torch::Tensor& head_mask = {});
+
+/// The [C, C] head mask for tasks' disjoint class lists.
+torch::Tensor make_head_mask(const std::vector<std::vector<std::int64_t>>& task_classes, std::int64_t num_classes);
 
 /// Converts uint8 images (CPU) to the float model input on `device`.
 torch::Tensor to_input(const torch::Tensor& images_u8, const torch::Device& device);

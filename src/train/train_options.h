@@ -19,6 +19,7 @@ struct TrainOptions {
   std::string strategy = "er";
   std::string model = "mlp";
   std::vector<std::int64_t> hidden = {100, 100};        ///< MLP hidden widths
+  std::string head = "single";                          ///< single (class-IL) | per-task (task-IL heads)
   std::int64_t epochs = 1;                              ///< passes over each task
   std::int64_t batch_size = 10;                         ///< global stream batch, samples
   std::string optimizer = "sgd";                       ///< sgd | adam | adagrad | rmsprop
@@ -42,7 +43,7 @@ struct TrainOptions {
   std::int64_t log_every = 0;                           ///< steps between progress lines; 0: 4 per task
 };
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, strategy, model, hidden, epochs,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, strategy, model, hidden, head, epochs,
                                    batch_size, optimizer, lr, momentum, weight_decay, lr_schedule, lr_milestones,
                                    lr_gamma, replay_capacity, replay_batch,
                                    eval_batch, seed, backend, bucket_mb, overlap, wire_dtype, deterministic, debug_collectives,

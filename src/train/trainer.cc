@@ -52,6 +52,9 @@ void validate(const TrainOptions& o) {
   if (o.replay_batch < 0) throw UsageError("--replay-batch must be >= 0");
   validate(optimizer_options(o));
   if (o.bucket_mb < 0) throw UsageError("--bucket-mb must be >= 0");
+  if (o.head != "single" && o.head != "per-task") {
+    throw UsageError(with_hint("unknown --head '" + o.head + "'", "use single or per-task"));
+  }
   if (o.wire_dtype != "fp32" && o.wire_dtype != "fp16" && o.wire_dtype != "bf16") {
     throw UsageError(with_hint("unknown --wire-dtype '" + o.wire_dtype + "'", "use fp32, fp16 or bf16"));
   }
@@ -170,6 +173,11 @@ class Trainer {
     ctx.num_classes = stream_->num_classes();
     ctx.image_shape = stream_->image_shape();
     ctx.seed = o_.seed;
+    if (o_.head == "per-task") {
+      std::vector<std::vector<std::int64_t>> classes;
+      for (std::int64_t t = 0; t < stream_->num_tasks(); ++t) classes.push_back(stream_->task(t).classes);
+      ctx.head_mask = strategies::make_head_mask(classes, stream_->num_classes()).to(device_);
+    }
     strategy_ = strategies::make_strategy({o_.strategy, o_.replay_capacity, o_.replay_batch}, ctx);
     evaluator_ = std::make_unique<Evaluator>(*stream_, control_.world_size(), control_.rank(), device_, o_.eval_batch);
     if (control_.rank() == 0) prepare_run_dir(o_);

@@ -64,6 +64,31 @@ TEST(Strategy, ErSplitsCapacityAndBatchAcrossRanks) {
   EXPECT_EQ(er.loss(batch_of(1, 0))[0].count, 3);
 }
 
+TEST(Strategy, PerTaskHeadsSeeOnlyTheirTasksLogits) {
+  auto c = context();
+  c.head_mask = make_head_mask({{0, 1}, {2, 3}}, 4);
+  const Batch b = batch_of(4, 0);  // labels 0, 1, 2, 3
+  const auto term = make_strategy({"finetune", 0, 0}, c)->loss(b)[0];
+  // By hand: CE over the two logits of each sample's task.
+  const auto logits = c.model->forward(b.x);
+  double want = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int first = i < 2 ? 0 : 2;
+    const auto own = logits[i].slice(0, first, first + 2);
+    want += -torch::log_softmax(own, 0)[i - first].item<double>();
+  }
+  EXPECT_NEAR(term.sum.item<double>(), want, 1e-5);
+  // A batch of task 0 only sends no gradient to task 1's output units.
+  Batch t0 = batch_of(2, 0);  // labels 0, 1
+  auto s = make_strategy({"finetune", 0, 0}, c);
+  c.model->zero_grad();
+  s->loss(t0)[0].sum.backward();
+  const auto params = c.model->parameters();
+  const auto& head_w = params[params.size() - 2];  // [4 classes, 5 hidden]
+  EXPECT_EQ(head_w.grad().slice(0, 2, 4).abs().sum().item<double>(), 0.0);
+  EXPECT_GT(head_w.grad().slice(0, 0, 2).abs().sum().item<double>(), 0.0);
+}
+
 TEST(Strategy, UnknownNameListsTheKnownOnes) {
   try {
     make_strategy({"nope", 1, 1}, context());
