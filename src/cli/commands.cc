@@ -61,6 +61,14 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
   sub.add_option("--lr-gamma", o.lr_gamma, "step schedule: decay factor");
   sub.add_option("--replay-capacity", o.replay_capacity, "Global replay memory, samples (split across ranks)");
   sub.add_option("--replay-batch", o.replay_batch, "Global replay batch per step (split across ranks)");
+  sub.add_option("--der-alpha", o.der_alpha, "der, derpp: weight of the logit-matching (MSE) term");
+  sub.add_option("--der-beta", o.der_beta, "derpp: weight of the replayed-label CE term");
+  sub.add_option("--ewc-lambda", o.ewc_lambda, "ewc: penalty weight");
+  sub.add_option("--ewc-gamma", o.ewc_gamma, "ewc: decay of the accumulated Fisher (online EWC)");
+  sub.add_option("--si-c", o.si_c, "si: penalty weight");
+  sub.add_option("--si-xi", o.si_xi, "si: damping");
+  sub.add_option("--lwf-alpha", o.lwf_alpha, "lwf: weight of the distillation term");
+  sub.add_option("--lwf-temperature", o.lwf_temperature, "lwf: softmax temperature");
   sub.add_option("--eval-batch", o.eval_batch, "Evaluation batch per rank");
   sub.add_option("--seed", o.seed, "Seed of initialisation, shuffles and replay sampling");
   sub.add_option("--backend", o.backend, "Gradient all-reduce backend: auto | mpi | nccl | local")

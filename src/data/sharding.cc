@@ -40,6 +40,24 @@ TrainShard train_shard(std::int64_t n, std::int64_t global_batch, int world_size
   return out;
 }
 
+TrainShard combined_shard(const std::vector<std::int64_t>& task_sizes, std::int64_t global_batch, int world_size,
+                          int rank) {
+  TrainShard out{};
+  std::int64_t steps = 0;
+  for (int q = 0; q < world_size; ++q) {
+    std::int64_t total = 0, batch = 0;
+    for (auto n : task_sizes) {
+      const TrainShard s = train_shard(n, global_batch, world_size, q);
+      total += s.samples.size();
+      batch = s.local_batch;
+    }
+    if (batch > 0) steps = std::max(steps, (total + batch - 1) / batch);
+    if (q == rank) out = TrainShard{{0, total}, batch, 0};
+  }
+  out.steps = steps;
+  return out;
+}
+
 Range step_slice(const TrainShard& shard, std::int64_t step) {
   const std::int64_t n = shard.samples.size();
   const std::int64_t begin = std::min(n, step * shard.local_batch);

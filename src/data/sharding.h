@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace mnemo::data {
 
@@ -33,6 +34,12 @@ struct TrainShard {
 /// Throws UsageError when a rank would get no samples or an empty batch
 /// (more ranks than samples, or a global batch smaller than the world).
 TrainShard train_shard(std::int64_t n, std::int64_t global_batch, int world_size, int rank);
+
+/// Rank r's share when several tasks are trained together (cumulative,
+/// joint): its block of each task (train_shard), concatenated, so
+/// samples = [0, sum of its blocks); steps is again equal on every rank.
+TrainShard combined_shard(const std::vector<std::int64_t>& task_sizes, std::int64_t global_batch, int world_size,
+                          int rank);
 
 /// Local batch slice [begin, end) of step `step` within the rank's block
 /// (may be empty on the last steps when blocks are uneven).

@@ -21,11 +21,13 @@ std::int64_t local_share(std::int64_t global, int world_size, int rank);
 
 class ReservoirBuffer {
  public:
-  /// `sample_size`: bytes per image; `seed` should already be rank-specific.
-  ReservoirBuffer(std::int64_t capacity, std::int64_t sample_size, std::uint64_t seed);
+  /// `sample_size`: bytes per image; `seed` should already be rank-specific;
+  /// `logit_size` > 0 also stores that many floats per sample (DER).
+  ReservoirBuffer(std::int64_t capacity, std::int64_t sample_size, std::uint64_t seed, std::int64_t logit_size = 0);
 
   /// Offers one sample; it is stored with probability capacity / seen.
-  void add(const std::uint8_t* image, std::int64_t label, std::int64_t task);
+  /// `logits` (logit_size floats) is required when the buffer stores logits.
+  void add(const std::uint8_t* image, std::int64_t label, std::int64_t task, const float* logits = nullptr);
 
   /// `n` distinct slots drawn uniformly (all slots, shuffled, when n >= size()).
   std::vector<std::int64_t> sample(std::int64_t n);
@@ -38,16 +40,20 @@ class ReservoirBuffer {
   const std::uint8_t* image(std::int64_t slot) const { return images_.data() + slot * sample_size_; }
   std::int64_t label(std::int64_t slot) const { return labels_[static_cast<std::size_t>(slot)]; }
   std::int64_t task(std::int64_t slot) const { return tasks_[static_cast<std::size_t>(slot)]; }
+  const float* logits(std::int64_t slot) const { return logits_.data() + slot * logit_size_; }
+  std::int64_t logit_size() const { return logit_size_; }
   /// Bytes held by the buffer's storage.
   std::size_t memory_bytes() const;
 
  private:
-  void store(std::int64_t slot, const std::uint8_t* image, std::int64_t label, std::int64_t task);
+  void store(std::int64_t slot, const std::uint8_t* image, std::int64_t label, std::int64_t task,
+             const float* logits);
 
-  std::int64_t capacity_, sample_size_;
+  std::int64_t capacity_, sample_size_, logit_size_;
   std::int64_t size_ = 0, seen_ = 0;
   std::vector<std::uint8_t> images_;
   std::vector<std::int64_t> labels_, tasks_;
+  std::vector<float> logits_;
   Rng rng_;
 };
 

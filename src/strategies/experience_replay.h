@@ -3,31 +3,27 @@
 //     loss = mean CE over [stream batch ; replay batch]
 //   where the replay batch is drawn uniformly from a reservoir buffer, and
 //   the stream batch is offered to the reservoir after each step.
-//
-//   Distributed semantics: each rank holds a shard of the global buffer
-//   (capacity split by local_share) filled from its own data shard, and
-//   draws its share of the global replay batch from it. The mean is over the
-//   global concatenated batch (the trainer normalises by the global count).
+//   Distributed: see replay_memory.h; the mean is over the global
+//   concatenated batch (the trainer normalises by the global count).
 #pragma once
 
-#include "replay/reservoir_buffer.h"
-#include "strategies/strategy.h"
+#include "strategies/replay_memory.h"
 
 namespace mnemo::strategies {
 
 class ExperienceReplay : public Strategy {
  public:
-  ExperienceReplay(const StrategyOptions& options, const StrategyContext& context);
+  ExperienceReplay(const StrategyOptions& options, const StrategyContext& context)
+      : context_(context), memory_(options, context, /*with_logits=*/false) {}
   std::vector<LossTerm> loss(const Batch& batch) override;
-  void after_step(const Batch& batch) override;
-  std::string summary() const override;
+  void after_step(const Batch& batch) override { memory_.add(batch); }
+  std::string summary() const override { return memory_.summary(); }
 
-  const replay::ReservoirBuffer& buffer() const { return buffer_; }
+  const replay::ReservoirBuffer& buffer() const { return memory_.buffer(); }
 
  private:
   StrategyContext context_;
-  std::int64_t local_replay_batch_;
-  replay::ReservoirBuffer buffer_;
+  ReplayMemory memory_;
 };
 
 }  // namespace mnemo::strategies

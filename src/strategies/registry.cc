@@ -4,18 +4,34 @@
 #include <map>
 
 #include "core/error.h"
+#include "strategies/agem.h"
+#include "strategies/baselines.h"
+#include "strategies/dark_experience_replay.h"
+#include "strategies/er_ace.h"
+#include "strategies/ewc.h"
 #include "strategies/experience_replay.h"
-#include "strategies/finetune.h"
+#include "strategies/lwf.h"
+#include "strategies/si.h"
 #include "strategies/strategy.h"
 
 namespace mnemo::strategies {
 namespace {
 
 std::map<std::string, StrategyFactory>& registry() {
+  using O = const StrategyOptions&;
+  using C = const StrategyContext&;
   static std::map<std::string, StrategyFactory> r = {
-      {"finetune", [](const StrategyOptions&, const StrategyContext& c) { return std::make_unique<Finetune>(c); }},
-      {"er",
-       [](const StrategyOptions& o, const StrategyContext& c) { return std::make_unique<ExperienceReplay>(o, c); }},
+      {"finetune", [](O, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Finetune>(c); }},
+      {"cumulative", [](O, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Cumulative>(c); }},
+      {"joint", [](O, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Joint>(c); }},
+      {"er", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<ExperienceReplay>(o, c); }},
+      {"er-ace", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<ErAce>(o, c); }},
+      {"der", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<DarkExperienceReplay>(o, c, false); }},
+      {"derpp", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<DarkExperienceReplay>(o, c, true); }},
+      {"agem", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Agem>(o, c); }},
+      {"ewc", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Ewc>(o, c); }},
+      {"si", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Si>(o, c); }},
+      {"lwf", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Lwf>(o, c); }},
   };
   return r;
 }

@@ -1,9 +1,11 @@
 // Implements: the strategy interface and registry.
 //
 //   Call order per task (every rank, same order):
-//     before_task(t) -> { loss(batch) -> [trainer: count all-reduce, backward,
-//     gradient all-reduce] -> after_sync() -> [optimizer step] -> after_step(batch) }*
-//     -> after_task(t)
+//     training_tasks(t) -> before_task(t) -> { loss(batch) -> [trainer: count
+//     all-reduce, backward, gradient all-reduce] -> after_sync() ->
+//     [optimizer step] -> after_step(batch) }* -> after_task(t, samples)
+//   Hooks that use TrainerServices' collectives (after_sync, after_task)
+//   must call them on every rank in the same order.
 //
 //   Losses are returned as terms of per-sample sums with their local sample
 //   counts. The trainer sums each term's count over ranks and scales the term
@@ -39,6 +41,28 @@ struct LossTerm {
   double weight = 1.0;
 };
 
+/// This rank's block of a task's training samples (CPU tensors).
+struct TaskSamples {
+  torch::Tensor images;  ///< uint8 [n, C, H, W]
+  torch::Tensor labels;  ///< int64 [n]
+  std::int64_t task = 0;
+};
+
+/// What the trainer lends strategies. Functions marked (collective) must be
+/// called by all ranks in the same order.
+struct TrainerServices {
+  /// The flat parameter buffer (every parameter is a view into it).
+  std::function<torch::Tensor()> parameters;
+  /// The flat gradient buffer; in after_sync it holds the global mean gradient.
+  std::function<torch::Tensor()> gradient;
+  /// (collective) Replaces gradient() with the global mean gradient of `terms`.
+  std::function<void(const std::vector<LossTerm>&)> synced_gradient;
+  /// (collective) In-place sum over ranks of a float32 tensor on the model's device.
+  std::function<void(torch::Tensor&)> allreduce_sum;
+  /// A copy of the current model (same architecture and values), in eval mode.
+  std::function<model::Model()> clone_model;
+};
+
 /// What a strategy may use, fixed for the run.
 struct StrategyContext {
   model::Model model;
@@ -52,17 +76,34 @@ struct StrategyContext {
   /// the classes of c's task and -inf elsewhere, so a sample's loss sees only
   /// its own task's logits. Undefined for a single head over all classes.
   torch::Tensor head_mask;
+  std::int64_t num_tasks = 0;
+  std::vector<std::vector<std::int64_t>> task_classes;
+  TrainerServices services;
 };
 
 struct StrategyOptions {
   std::string name = "er";
   std::int64_t replay_capacity = 500;  ///< global buffer size, samples, split across ranks
   std::int64_t replay_batch = 10;      ///< global replay batch per step, split across ranks
+  double der_alpha = 0.3;              ///< der, derpp: weight of the logit-matching (MSE) term
+  double der_beta = 0.5;               ///< derpp: weight of the replayed-label CE term
+  double ewc_lambda = 100.0;           ///< ewc: penalty weight
+  double ewc_gamma = 1.0;              ///< ewc: decay of the old Fisher (online EWC; 1 = sum)
+  double si_c = 0.5;                   ///< si: penalty weight
+  double si_xi = 1.0;                  ///< si: damping
+  double lwf_alpha = 1.0;              ///< lwf: weight of the distillation term
+  double lwf_temperature = 2.0;        ///< lwf: softmax temperature
 };
 
 class Strategy {
  public:
   virtual ~Strategy() = default;
+  /// Tasks whose training data is used while learning `task` (the union,
+  /// shuffled). Default {task}; cumulative {0..task}; joint trains on every
+  /// task at the last one and on none before.
+  virtual std::vector<std::int64_t> training_tasks(std::int64_t task, std::int64_t num_tasks) const {
+    return {task};
+  }
   virtual void before_task(std::int64_t task) {}
   /// Loss terms of one step on this rank's batch (may be empty: size() == 0).
   virtual std::vector<LossTerm> loss(const Batch& batch) = 0;
@@ -70,7 +111,8 @@ class Strategy {
   virtual void after_sync() {}
   /// After the optimizer step.
   virtual void after_step(const Batch& batch) {}
-  virtual void after_task(std::int64_t task) {}
+  /// After the last step of a task; `samples` is this rank's block of it.
+  virtual void after_task(const TaskSamples& samples) {}
   /// One line for the log, e.g. the replay buffer's fill.
   virtual std::string summary() const { return ""; }
 };

@@ -178,7 +178,43 @@ class Trainer {
       for (std::int64_t t = 0; t < stream_->num_tasks(); ++t) classes.push_back(stream_->task(t).classes);
       ctx.head_mask = strategies::make_head_mask(classes, stream_->num_classes()).to(device_);
     }
-    strategy_ = strategies::make_strategy({o_.strategy, o_.replay_capacity, o_.replay_batch}, ctx);
+    ctx.num_tasks = stream_->num_tasks();
+    for (std::int64_t t = 0; t < stream_->num_tasks(); ++t) ctx.task_classes.push_back(stream_->task(t).classes);
+    ctx.services.parameters = [this] { return flat_->values(); };
+    ctx.services.gradient = [this] { return flat_->grads(); };
+    ctx.services.synced_gradient = [this](const std::vector<strategies::LossTerm>& terms) {
+      synced_gradient(terms, *flat_, control_, *reducer_, &comm_seconds_);
+    };
+    ctx.services.allreduce_sum = [this](torch::Tensor& t) {
+      MNEMO_ASSERT(t.is_contiguous() && t.scalar_type() == torch::kFloat32, "allreduce_sum takes contiguous float32");
+      if (t.is_cuda()) torch::cuda::synchronize();
+      grad_comm_->allreduce_sum(t.data_ptr(), static_cast<std::size_t>(t.numel()), DType::kFloat32);
+    };
+    ctx.services.clone_model = [this, mo] {
+      model::Model copy = model::make_model(mo);
+      copy->to(device_);
+      torch::NoGradGuard no_grad;
+      auto src = model_->parameters(), dst = copy->parameters();
+      for (std::size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
+      auto bsrc = model_->buffers(), bdst = copy->buffers();
+      for (std::size_t i = 0; i < bsrc.size(); ++i) bdst[i].copy_(bsrc[i]);
+      for (auto& p : copy->parameters()) p.set_requires_grad(false);
+      copy->eval();
+      return copy;
+    };
+    strategies::StrategyOptions so;
+    so.name = o_.strategy;
+    so.replay_capacity = o_.replay_capacity;
+    so.replay_batch = o_.replay_batch;
+    so.der_alpha = o_.der_alpha;
+    so.der_beta = o_.der_beta;
+    so.ewc_lambda = o_.ewc_lambda;
+    so.ewc_gamma = o_.ewc_gamma;
+    so.si_c = o_.si_c;
+    so.si_xi = o_.si_xi;
+    so.lwf_alpha = o_.lwf_alpha;
+    so.lwf_temperature = o_.lwf_temperature;
+    strategy_ = strategies::make_strategy(so, ctx);
     evaluator_ = std::make_unique<Evaluator>(*stream_, control_.world_size(), control_.rank(), device_, o_.eval_batch);
     if (control_.rank() == 0) prepare_run_dir(o_);
     spdlog::info("{} ranks, backend {}, device {}, {} threads/rank; {} parameters in {} gradient bucket(s){}; "
@@ -249,40 +285,66 @@ class Trainer {
                  c.eval_seconds, c.peak_rss_bytes >> 20, t, row);
   }
 
-  // Trains task t; returns the number of stream samples seen (global).
+  // Trains task t (on the tasks the strategy names); returns the global
+  // number of training samples seen.
   std::int64_t train_task(std::int64_t t) {
-    const auto& info = stream_->task(t);
-    const data::TrainShard shard =
-        data::train_shard(info.train_count, o_.batch_size, control_.world_size(), control_.rank());
-    TaskData task;
-    run_agreed(control_, [&] { task = load_task(*stream_, t, shard.samples); });
+    const std::vector<std::int64_t> tasks = strategy_->training_tasks(t, stream_->num_tasks());
+    std::vector<std::int64_t> sizes;
+    for (auto k : tasks) sizes.push_back(stream_->task(k).train_count);
+    strategies::TaskSamples current;
+    TaskData data;
+    run_agreed(control_, [&] {
+      std::vector<torch::Tensor> images, labels;
+      for (auto k : tasks) {
+        const auto shard = data::train_shard(sizes[images.size()], o_.batch_size, control_.world_size(),
+                                             control_.rank());
+        TaskData d = load_task(*stream_, k, shard.samples);
+        if (k == t) current = {d.images, d.labels, t};
+        images.push_back(d.images);
+        labels.push_back(d.labels);
+      }
+      if (!images.empty()) data = {torch::cat(images), torch::cat(labels)};
+      if (!current.images.defined()) {
+        const auto shard = data::train_shard(stream_->task(t).train_count, o_.batch_size, control_.world_size(),
+                                             control_.rank());
+        TaskData d = load_task(*stream_, t, shard.samples);
+        current = {d.images, d.labels, t};
+      }
+    });
     verify_same_model(control_, *flat_);  // again at every task boundary
     strategy_->before_task(t);
     optimizer_->reset();
-    for (std::int64_t epoch = 0; epoch < o_.epochs; ++epoch) {
-      std::vector<std::int64_t> order(static_cast<std::size_t>(shard.samples.size()));
-      std::iota(order.begin(), order.end(), 0);
-      Rng::derive(o_.seed, 0xe90c, static_cast<std::uint64_t>(t * 1000003 + epoch),
-                  static_cast<std::uint64_t>(control_.rank()))
-          .shuffle(order);
-      const torch::Tensor order_t = torch::from_blob(order.data(), {shard.samples.size()}, torch::kInt64);
-      Progress progress(control_.rank() == 0, t, epoch, shard.steps, o_.log_every);
-      for (std::int64_t step = 0; step < shard.steps; ++step) {
-        const data::Range slice = data::step_slice(shard, step);
-        strategies::Batch batch;
-        batch.task = t;
-        const torch::Tensor idx = order_t.narrow(0, slice.begin, slice.size());
-        batch.images = task.images.index_select(0, idx);
-        batch.y = task.labels.index_select(0, idx).to(device_);
-        batch.x = strategies::to_input(batch.images, device_);
-        const double loss =
-            train_step(batch, scheduled_lr(optimizer_options(o_), epoch, step, shard.steps, o_.epochs));
-        progress.update(step, loss, o_.batch_size, strategy_->summary());
-      }
-      progress.finish();
+    if (!tasks.empty()) {
+      const data::TrainShard shard = data::combined_shard(sizes, o_.batch_size, control_.world_size(), control_.rank());
+      for (std::int64_t epoch = 0; epoch < o_.epochs; ++epoch) train_epoch(t, epoch, shard, data);
     }
-    strategy_->after_task(t);
-    return info.train_count * o_.epochs;
+    strategy_->after_task(current);
+    std::int64_t total = 0;
+    for (auto n : sizes) total += n;
+    return total * o_.epochs;
+  }
+
+  void train_epoch(std::int64_t t, std::int64_t epoch, const data::TrainShard& shard, const TaskData& data) {
+    std::vector<std::int64_t> order(static_cast<std::size_t>(shard.samples.size()));
+    std::iota(order.begin(), order.end(), 0);
+    Rng::derive(o_.seed, 0xe90c, static_cast<std::uint64_t>(t * 1000003 + epoch),
+                static_cast<std::uint64_t>(control_.rank()))
+        .shuffle(order);
+    const torch::Tensor order_t = torch::from_blob(order.data(), {shard.samples.size()}, torch::kInt64);
+    Progress progress(control_.rank() == 0, t, epoch, shard.steps, o_.log_every);
+    for (std::int64_t step = 0; step < shard.steps; ++step) {
+      const data::Range slice = data::step_slice(shard, step);
+      strategies::Batch batch;
+      batch.task = t;
+      const torch::Tensor idx = order_t.narrow(0, slice.begin, slice.size());
+      batch.images = data.images.index_select(0, idx);
+      batch.y = data.labels.index_select(0, idx).to(device_);
+      batch.x = strategies::to_input(batch.images, device_);
+      const double loss =
+          train_step(batch, scheduled_lr(optimizer_options(o_), epoch, step, shard.steps, o_.epochs));
+      progress.update(step, loss, o_.batch_size, strategy_->summary());
+    }
+    progress.finish();
   }
 
   // One optimizer step; returns an estimate of the global loss (this rank's

@@ -1,0 +1,46 @@
+// Implements: DarkExperienceReplay.
+#include "strategies/dark_experience_replay.h"
+
+namespace mnemo::strategies {
+
+DarkExperienceReplay::DarkExperienceReplay(const StrategyOptions& o, const StrategyContext& c, bool plus_plus)
+    : options_(o), context_(c), plus_plus_(plus_plus), memory_(o, c, /*with_logits=*/true) {}
+
+std::vector<LossTerm> DarkExperienceReplay::loss(const Batch& batch) {
+  std::vector<LossTerm> terms;
+  stream_logits_ = torch::Tensor();
+  if (batch.size() > 0) {
+    torch::Tensor logits = context_.model->forward(batch.x);
+    stream_logits_ = logits.detach();
+    if (context_.head_mask.defined()) logits = logits + context_.head_mask.index_select(0, batch.y);
+    terms.push_back({torch::nn::functional::cross_entropy(
+                         logits, batch.y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)),
+                     batch.size(), 1.0});
+  } else {
+    terms.push_back({torch::Tensor(), 0, 1.0});
+  }
+  const ReplayBatch r = memory_.sample();
+  if (r.size() > 0) {
+    const torch::Tensor out = context_.model->forward(r.x);
+    // Per-sample mean over logits, summed over samples: the global mean is F.mse_loss.
+    const torch::Tensor mse = (out - r.logits).pow(2).mean(/*dim=*/1).sum();
+    terms.push_back({mse, r.size(), options_.der_alpha});
+  } else {
+    terms.push_back({torch::Tensor(), 0, options_.der_alpha});
+  }
+  if (plus_plus_) {
+    const ReplayBatch r2 = memory_.sample();
+    if (r2.size() > 0) {
+      LossTerm ce = cross_entropy_term(*context_.model, r2.x, r2.y, context_.head_mask);
+      ce.weight = options_.der_beta;
+      terms.push_back(ce);
+    } else {
+      terms.push_back({torch::Tensor(), 0, options_.der_beta});
+    }
+  }
+  return terms;
+}
+
+void DarkExperienceReplay::after_step(const Batch& batch) { memory_.add(batch, stream_logits_); }
+
+}  // namespace mnemo::strategies

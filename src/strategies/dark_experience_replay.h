@@ -1,0 +1,30 @@
+// Implements: `der` and `derpp`, Dark Experience Replay (Buzzega et al.,
+//   NeurIPS 2020). The buffer (reservoir) stores each sample's logits as
+//   the model produced them when the sample was seen.
+//     der:   loss = CE(stream) + alpha * MSE(f(x'), z')        (x', z') ~ buffer
+//     derpp: loss = der + beta * CE(f(x''), y'')               (x'', y'') ~ buffer, drawn independently
+//   Each term is a mean over its own global batch (MSE: over samples, of
+//   the squared error summed over the logits / logit count, as F.mse_loss).
+//   Distributed: buffer shards and replay batches as in replay_memory.h.
+#pragma once
+
+#include "strategies/replay_memory.h"
+
+namespace mnemo::strategies {
+
+class DarkExperienceReplay : public Strategy {
+ public:
+  DarkExperienceReplay(const StrategyOptions& options, const StrategyContext& context, bool plus_plus);
+  std::vector<LossTerm> loss(const Batch& batch) override;
+  void after_step(const Batch& batch) override;
+  std::string summary() const override { return memory_.summary(); }
+
+ private:
+  StrategyOptions options_;
+  StrategyContext context_;
+  bool plus_plus_;
+  ReplayMemory memory_;
+  torch::Tensor stream_logits_;  // of the last stream batch, stored after the step
+};
+
+}  // namespace mnemo::strategies

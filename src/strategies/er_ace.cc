@@ -1,0 +1,31 @@
+// Implements: ErAce.
+#include "strategies/er_ace.h"
+
+#include <limits>
+
+namespace mnemo::strategies {
+
+std::vector<LossTerm> ErAce::loss(const Batch& batch) {
+  // (collective) classes present in the global stream batch.
+  torch::Tensor present = torch::zeros({context_.num_classes}, torch::TensorOptions().device(context_.device));
+  if (batch.size() > 0) present.index_fill_(0, batch.y, 1.0);
+  context_.services.allreduce_sum(present);
+  std::vector<LossTerm> terms;
+  if (batch.size() > 0) {
+    torch::Tensor logits = context_.model->forward(batch.x);
+    if (task_ > 0) logits = logits.masked_fill(present.eq(0).unsqueeze(0), std::numeric_limits<float>::lowest());
+    if (context_.head_mask.defined()) logits = logits + context_.head_mask.index_select(0, batch.y);
+    terms.push_back({torch::nn::functional::cross_entropy(
+                         logits, batch.y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)),
+                     batch.size(), 1.0});
+  } else {
+    terms.push_back({torch::Tensor(), 0, 1.0});
+  }
+  if (task_ > 0) {
+    const ReplayBatch r = memory_.sample();
+    if (r.size() > 0) terms.push_back(cross_entropy_term(*context_.model, r.x, r.y, context_.head_mask));
+  }
+  return terms;
+}
+
+}  // namespace mnemo::strategies

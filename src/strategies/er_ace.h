@@ -1,0 +1,29 @@
+// Implements: `er-ace`, ER with Asymmetric Cross-Entropy (Caccia et al.,
+//   ICLR 2022): from task 1 on, the stream batch's CE only sees the logits
+//   of the classes present in the (global) stream batch, so new classes do
+//   not push old ones' logits down; the replay batch uses a plain CE over
+//   all classes:  loss = CE_masked(stream) + CE(replay).
+//   Distributed: the present-class set is the union over ranks (one small
+//   all-reduce per step), so the mask equals a single process's.
+#pragma once
+
+#include "strategies/replay_memory.h"
+
+namespace mnemo::strategies {
+
+class ErAce : public Strategy {
+ public:
+  ErAce(const StrategyOptions& options, const StrategyContext& context)
+      : context_(context), memory_(options, context, /*with_logits=*/false) {}
+  void before_task(std::int64_t task) override { task_ = task; }
+  std::vector<LossTerm> loss(const Batch& batch) override;
+  void after_step(const Batch& batch) override { memory_.add(batch); }
+  std::string summary() const override { return memory_.summary(); }
+
+ private:
+  StrategyContext context_;
+  ReplayMemory memory_;
+  std::int64_t task_ = 0;
+};
+
+}  // namespace mnemo::strategies

@@ -1,0 +1,52 @@
+// Implements: Ewc.
+#include "strategies/ewc.h"
+
+namespace mnemo::strategies {
+
+std::vector<LossTerm> Ewc::loss(const Batch& batch) {
+  if (batch.size() == 0) return {};
+  return {cross_entropy_term(*context_.model, batch.x, batch.y, context_.head_mask)};
+}
+
+void Ewc::after_sync() {
+  if (!fisher_.defined()) return;
+  torch::NoGradGuard no_grad;
+  torch::Tensor g = context_.services.gradient();
+  g.add_(fisher_ * (context_.services.parameters() - anchor_), 2.0 * options_.ewc_lambda);
+}
+
+double Ewc::penalty(const torch::Tensor& theta) const {
+  if (!fisher_.defined()) return 0.0;
+  return options_.ewc_lambda * (fisher_ * (theta - anchor_).pow(2)).sum().item<double>();
+}
+
+void Ewc::after_task(const TaskSamples& samples) {
+  torch::Tensor grad = context_.services.gradient();
+  torch::Tensor fish = torch::zeros_like(grad);
+  const std::int64_t n = samples.images.size(0);
+  auto& model = *context_.model;
+  const bool was_training = model.is_training();
+  model.eval();  // the Fisher of the trained model; BatchNorm statistics untouched
+  for (std::int64_t i = 0; i < n; ++i) {  // per-sample gradients
+    const torch::Tensor x = to_input(samples.images.narrow(0, i, 1), context_.device);
+    const torch::Tensor y = samples.labels.narrow(0, i, 1).to(context_.device);
+    torch::Tensor logits = model.forward(x);
+    if (context_.head_mask.defined()) logits = logits + context_.head_mask.index_select(0, y);
+    const torch::Tensor log_p = torch::log_softmax(logits, 1).gather(1, y.unsqueeze(1)).sum();
+    grad.zero_();
+    log_p.backward();
+    torch::NoGradGuard no_grad;
+    fish.add_(grad.pow(2), std::exp(log_p.item<double>()));
+  }
+  grad.zero_();
+  if (was_training) model.train();
+  torch::Tensor count = torch::full({1}, static_cast<float>(n), grad.options());
+  context_.services.allreduce_sum(fish);   // (collective)
+  context_.services.allreduce_sum(count);  // (collective)
+  torch::NoGradGuard no_grad;
+  fish.div_(std::max(1.0f, count.item<float>()));
+  fisher_ = fisher_.defined() ? fisher_.mul_(options_.ewc_gamma).add_(fish) : fish;
+  anchor_ = context_.services.parameters().clone();
+}
+
+}  // namespace mnemo::strategies

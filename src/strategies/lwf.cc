@@ -1,0 +1,42 @@
+// Implements: Lwf.
+#include "strategies/lwf.h"
+
+namespace mnemo::strategies {
+
+void Lwf::before_task(std::int64_t task) {
+  if (task == 0) return;
+  teacher_ = context_.services.clone_model();
+  std::vector<std::int64_t> old;
+  for (std::int64_t t = 0; t < task; ++t) {
+    old.insert(old.end(), context_.task_classes[t].begin(), context_.task_classes[t].end());
+  }
+  old_classes_ = torch::tensor(old, torch::kInt64).to(context_.device);
+}
+
+torch::Tensor Lwf::distillation(const torch::Tensor& student, const torch::Tensor& teacher, double temperature) {
+  const torch::Tensor log_p_teacher = torch::log_softmax(teacher / temperature, 1);
+  const torch::Tensor log_p_student = torch::log_softmax(student / temperature, 1);
+  return (log_p_teacher.exp() * (log_p_teacher - log_p_student)).sum() * (temperature * temperature);
+}
+
+std::vector<LossTerm> Lwf::loss(const Batch& batch) {
+  if (batch.size() == 0) return {};
+  torch::Tensor logits = context_.model->forward(batch.x);
+  torch::Tensor masked = context_.head_mask.defined() ? logits + context_.head_mask.index_select(0, batch.y) : logits;
+  std::vector<LossTerm> terms = {
+      {torch::nn::functional::cross_entropy(masked, batch.y,
+                                            torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)),
+       batch.size(), 1.0}};
+  if (teacher_) {
+    torch::Tensor teacher_logits;
+    {
+      torch::NoGradGuard no_grad;
+      teacher_logits = teacher_->forward(batch.x).index_select(1, old_classes_);
+    }
+    terms.push_back({distillation(logits.index_select(1, old_classes_), teacher_logits, options_.lwf_temperature),
+                     batch.size(), options_.lwf_alpha});
+  }
+  return terms;
+}
+
+}  // namespace mnemo::strategies

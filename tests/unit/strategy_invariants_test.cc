@@ -1,0 +1,172 @@
+// Tests: the strategies' defining invariants, against closed forms.
+//   A-GEM: the projected gradient has a non-negative dot product with the
+//   reference; EWC: the penalty is zero at the anchor and its gradient is
+//   2 lambda F (theta - theta*); LwF: distillation is zero when student ==
+//   teacher; SI: Omega = omega / (delta^2 + xi) for a hand-made update;
+//   DER/DER++: logits stored with the samples, one term per loss part.
+#include <gtest/gtest.h>
+
+#include "strategies/agem.h"
+#include "strategies/dark_experience_replay.h"
+#include "strategies/ewc.h"
+#include "strategies/lwf.h"
+#include "strategies/si.h"
+#include "train/flat_parameters.h"
+
+namespace mnemo::strategies {
+namespace {
+
+// A context whose services act on a real model's flat buffers, on one process.
+struct Fixture {
+  StrategyContext c;
+  std::unique_ptr<train::FlatParameters> flat;
+  Fixture() {
+    torch::manual_seed(0);
+    model::ModelOptions o;
+    o.input_shape = {1, 2, 2};
+    o.num_classes = 4;
+    o.hidden = {5};
+    c.model = model::make_model(o);
+    c.num_classes = 4;
+    c.image_shape = {1, 2, 2};
+    c.num_tasks = 2;
+    c.task_classes = {{0, 1}, {2, 3}};
+    flat = std::make_unique<train::FlatParameters>(*c.model);
+    c.services.parameters = [this] { return flat->values(); };
+    c.services.gradient = [this] { return flat->grads(); };
+    c.services.allreduce_sum = [](torch::Tensor&) {};
+    c.services.synced_gradient = [this](const std::vector<LossTerm>& terms) {
+      flat->zero_grad();
+      for (const auto& t : terms) (t.sum * (t.weight / t.count)).backward();
+    };
+    c.services.clone_model = [this] {
+      model::ModelOptions o;
+      o.input_shape = {1, 2, 2};
+      o.num_classes = 4;
+      o.hidden = {5};
+      auto copy = model::make_model(o);
+      torch::NoGradGuard g;
+      auto src = c.model->parameters(), dst = copy->parameters();
+      for (std::size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
+      return copy;
+    };
+  }
+};
+
+Batch batch_of(std::int64_t n, std::int64_t first_label, std::int64_t task = 0) {
+  Batch b;
+  b.images = (torch::arange(n * 4, torch::kInt64) * 37).remainder(256).to(torch::kUInt8).view({n, 1, 2, 2});
+  b.x = to_input(b.images, torch::kCPU);
+  b.y = torch::arange(first_label, first_label + n, torch::kInt64).remainder(4);
+  b.task = task;
+  return b;
+}
+
+TEST(Agem, ProjectionRemovesTheConflict) {
+  const auto g_ref = torch::tensor({1.0f, 0.0f, 1.0f});
+  const auto g = torch::tensor({-2.0f, 1.0f, 0.5f});  // dot = -1.5 < 0
+  const auto p = Agem::project(g, g_ref);
+  EXPECT_GE(torch::dot(p, g_ref).item<float>(), -1e-6);
+  EXPECT_NEAR(torch::dot(p, g_ref).item<float>(), 0.0f, 1e-6);
+  // Closed form: g - (-1.5 / 2) g_ref.
+  EXPECT_TRUE(torch::allclose(p, torch::tensor({-1.25f, 1.0f, 1.25f})));
+  const auto agree = torch::tensor({2.0f, 1.0f, 0.0f});  // dot > 0: untouched
+  EXPECT_TRUE(torch::equal(Agem::project(agree, g_ref), agree));
+}
+
+TEST(Agem, ProjectedTrainingGradientAgreesWithTheMemory) {
+  Fixture f;
+  StrategyOptions o;
+  o.replay_capacity = 8;
+  o.replay_batch = 4;
+  Agem agem(o, f.c);
+  agem.before_task(0);
+  agem.after_step(batch_of(4, 0));  // memory: task 0 samples
+  agem.before_task(1);
+  const Batch b = batch_of(4, 2, 1);
+  f.c.services.synced_gradient(agem.loss(b));
+  agem.after_sync();
+  const torch::Tensor projected = f.flat->grads().clone();
+  // The reference gradient of the memory, recomputed: the whole 4-sample memory.
+  const Batch mem = batch_of(4, 0);
+  f.c.services.synced_gradient({cross_entropy_term(*f.c.model, mem.x, mem.y)});
+  EXPECT_GE(torch::dot(projected, f.flat->grads()).item<double>(), -1e-5);
+}
+
+TEST(Ewc, PenaltyIsZeroAtTheAnchorAndItsGradientIsClosedForm) {
+  Fixture f;
+  StrategyOptions o;
+  o.ewc_lambda = 3.0;
+  Ewc ewc(o, f.c);
+  const Batch b = batch_of(4, 0);
+  ewc.after_task({b.images, b.y, 0});
+  ASSERT_TRUE(ewc.fisher().defined());
+  EXPECT_GT(ewc.fisher().sum().item<double>(), 0.0);
+  const torch::Tensor anchor = f.flat->values().clone();
+  EXPECT_EQ(ewc.penalty(anchor), 0.0);
+  f.flat->grads().zero_();
+  ewc.after_sync();
+  EXPECT_EQ(f.flat->grads().abs().max().item<double>(), 0.0);  // no pull at the anchor
+  f.flat->values().add_(0.1);
+  f.flat->grads().zero_();
+  ewc.after_sync();
+  EXPECT_TRUE(torch::allclose(f.flat->grads(), 2 * 3.0 * ewc.fisher() * 0.1, 1e-5, 1e-7));
+  EXPECT_NEAR(ewc.penalty(f.flat->values()), 3.0 * 0.01 * ewc.fisher().sum().item<double>(), 1e-6);
+}
+
+TEST(Lwf, DistillationIsZeroWhenStudentEqualsTeacher) {
+  torch::manual_seed(1);
+  const auto logits = torch::randn({5, 3});
+  EXPECT_NEAR(Lwf::distillation(logits, logits, 2.0).item<double>(), 0.0, 1e-6);
+  EXPECT_GT(Lwf::distillation(logits, torch::randn({5, 3}), 2.0).item<double>(), 1e-3);
+}
+
+TEST(Lwf, SecondTaskAddsADistillationTermThatStartsAtZero) {
+  Fixture f;
+  Lwf lwf(StrategyOptions{}, f.c);
+  lwf.before_task(0);
+  EXPECT_EQ(lwf.loss(batch_of(2, 2)).size(), 1u);
+  lwf.before_task(1);  // teacher = the current model
+  const auto terms = lwf.loss(batch_of(2, 2));
+  ASSERT_EQ(terms.size(), 2u);
+  EXPECT_NEAR(terms[1].sum.item<double>(), 0.0, 1e-6);
+}
+
+TEST(Si, ImportanceMatchesAHandMadeUpdate) {
+  Fixture f;
+  StrategyOptions o;
+  o.si_xi = 0.5;
+  Si si(o, f.c);
+  si.before_task(0);
+  const torch::Tensor g = torch::linspace(-1, 1, f.flat->numel());
+  f.flat->grads().copy_(g);
+  si.after_sync();                     // records g
+  f.flat->values().add_(g, -0.1);      // an SGD step, lr 0.1
+  si.after_step(Batch{});
+  si.after_task({});
+  // omega = -g * (-0.1 g) = 0.1 g^2; Omega = omega / ((0.1 g)^2 + xi)
+  const torch::Tensor want = 0.1 * g.pow(2) / ((0.1 * g).pow(2) + 0.5);
+  EXPECT_TRUE(torch::allclose(si.importance(), want, 1e-5, 1e-7));
+}
+
+TEST(Der, StoresLogitsAndReturnsOneTermPerPart) {
+  Fixture f;
+  StrategyOptions o;
+  o.replay_capacity = 8;
+  o.replay_batch = 2;
+  DarkExperienceReplay der(o, f.c, false), derpp(o, f.c, true);
+  const Batch b = batch_of(3, 0);
+  EXPECT_EQ(der.loss(b).size(), 2u);
+  der.after_step(b);
+  const auto terms = der.loss(b);
+  ASSERT_EQ(terms.size(), 2u);
+  EXPECT_EQ(terms[1].count, 2);
+  // Nothing changed the model: stored logits equal fresh ones, so the MSE is 0.
+  EXPECT_NEAR(terms[1].sum.item<double>(), 0.0, 1e-10);
+  derpp.loss(b);
+  derpp.after_step(b);
+  EXPECT_EQ(derpp.loss(b).size(), 3u);
+}
+
+}  // namespace
+}  // namespace mnemo::strategies
