@@ -71,3 +71,29 @@ TEST(Sharding, BatchSmallerThanWorldIsAUsageError) { EXPECT_THROW(train_shard(10
 
 }  // namespace
 }  // namespace mnemo::data
+
+namespace mnemo::data {
+namespace {
+
+TEST(Sharding, CombinedTasksCoverEveryRanksBlocksWithEqualSteps) {
+  const std::vector<std::int64_t> sizes = {13, 7, 22};
+  for (int world = 1; world <= 4; ++world) {
+    std::int64_t steps = -1, total = 0;
+    for (int r = 0; r < world; ++r) {
+      const TrainShard c = combined_shard(sizes, 6, world, r);
+      std::int64_t own = 0;
+      for (auto n : sizes) own += train_shard(n, 6, world, r).samples.size();
+      EXPECT_EQ(c.samples.size(), own);
+      if (steps < 0) steps = c.steps;
+      EXPECT_EQ(c.steps, steps);
+      std::int64_t covered = 0;
+      for (std::int64_t s = 0; s < c.steps; ++s) covered += step_slice(c, s).size();
+      EXPECT_EQ(covered, own) << "world " << world << " rank " << r;
+      total += own;
+    }
+    EXPECT_EQ(total, 13 + 7 + 22);
+  }
+}
+
+}  // namespace
+}  // namespace mnemo::data
