@@ -11,7 +11,10 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/process.h"
+#include "data/stream_format.h"
+#include "data/stream_inspect.h"
 #include "eval/report.h"
+#include "replay/replay_store.h"
 #include "strategies/strategy.h"
 #include "train/trainer.h"
 
@@ -61,6 +64,8 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
   sub.add_option("--lr-gamma", o.lr_gamma, "step schedule: decay factor");
   sub.add_option("--replay-capacity", o.replay_capacity, "Global replay memory, samples (split across ranks)");
   sub.add_option("--replay-batch", o.replay_batch, "Global replay batch per step (split across ranks)");
+  sub.add_option("--replay-policy", o.replay_policy, "Replay insertion: reservoir | class-balanced | ring (per task)")
+      ->check(CLI::IsMember({"reservoir", "class-balanced", "ring"}));
   sub.add_option("--der-alpha", o.der_alpha, "der, derpp: weight of the logit-matching (MSE) term");
   sub.add_option("--der-beta", o.der_beta, "derpp: weight of the replayed-label CE term");
   sub.add_option("--ewc-lambda", o.ewc_lambda, "ewc: penalty weight");
@@ -83,6 +88,22 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
                                                            "across ranks");
   sub.add_option("--threads", o.threads, "CPU threads per rank (0: cores / ranks on the node)");
   sub.add_option("--log-every", o.log_every, "Steps between progress lines (0: 4 per task)");
+}
+
+void add_inspect_options(CLI::App& sub, std::vector<std::string>& paths) {
+  sub.add_option("paths", paths, "Stream directories, replay directories (run-dir/replay) or replay shards")
+      ->required();
+}
+
+void run_inspect(const std::vector<std::string>& paths, Communicator& control) {
+  run_agreed(control, [&] {
+    if (control.rank() != 0) return;
+    for (const auto& p : paths) {
+      const bool stream = std::filesystem::exists(std::filesystem::path(p) / data::kManifestFile);
+      std::fputs((stream ? data::describe_stream(p) : replay::describe_replay(p)).c_str(), stdout);
+    }
+    std::fflush(stdout);
+  });
 }
 
 void add_report_options(CLI::App& sub, ReportOptions& o) {

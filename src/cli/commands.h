@@ -20,6 +20,9 @@ struct ReportOptions {
 };
 
 void add_prepare_options(CLI::App& sub, data::PrepareOptions& o);
+void add_inspect_options(CLI::App& sub, std::vector<std::string>& paths);
+/// Rank 0 describes each stream or replay set; the other ranks wait. All ranks.
+void run_inspect(const std::vector<std::string>& paths, Communicator& control);
 void add_report_options(CLI::App& sub, ReportOptions& o);
 void add_train_options(CLI::App& sub, train::TrainOptions& o);
 

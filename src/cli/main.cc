@@ -40,6 +40,10 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
   train_cmd->fallthrough()->footer(kConfigFooter);
   cli::add_train_options(*train_cmd, train);
 
+  std::vector<std::string> inspect;
+  auto* inspect_cmd = app.add_subcommand("inspect", "Validate and describe streams and replay memories");
+  cli::add_inspect_options(*inspect_cmd, inspect);
+
   cli::ReportOptions report;
   auto* report_cmd = app.add_subcommand("report", "Compare runs: a table of metrics (mean ± std over seeds) and plots");
   cli::add_report_options(*report_cmd, report);
@@ -63,7 +67,7 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
         return;
       }
       throw UsageError(with_hint(e.what(), "run 'mnemo --help' or 'mnemo " +
-                                               std::string(prepare_cmd->parsed() ? "prepare" : report_cmd->parsed() ? "report" : "train") +
+                                               std::string(prepare_cmd->parsed() ? "prepare" : report_cmd->parsed() ? "report" : inspect_cmd->parsed() ? "inspect" : "train") +
                                                " --help' for the options and their defaults"));
     }
   });
@@ -71,6 +75,7 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
   if (prepare_cmd->parsed()) cli::run_prepare(prepare, control);
   if (train_cmd->parsed()) cli::run_train(train, control);
   if (report_cmd->parsed()) cli::run_report(report, control);
+  if (inspect_cmd->parsed()) cli::run_inspect(inspect, control);
   return code;
 }
 

@@ -22,6 +22,7 @@ class Agem : public Strategy {
   void after_sync() override;
   void after_step(const Batch& batch) override { memory_.add(batch); }
   std::string summary() const override { return memory_.summary(); }
+  ReplayMemory* memory() override { return &memory_; }
 
   /// The projection, exposed for tests: returns g projected against g_ref.
   static torch::Tensor project(const torch::Tensor& g, const torch::Tensor& g_ref);

@@ -18,6 +18,7 @@ class DarkExperienceReplay : public Strategy {
   std::vector<LossTerm> loss(const Batch& batch) override;
   void after_step(const Batch& batch) override;
   std::string summary() const override { return memory_.summary(); }
+  ReplayMemory* memory() override { return &memory_; }
 
  private:
   StrategyOptions options_;

@@ -19,6 +19,7 @@ class ErAce : public Strategy {
   std::vector<LossTerm> loss(const Batch& batch) override;
   void after_step(const Batch& batch) override { memory_.add(batch); }
   std::string summary() const override { return memory_.summary(); }
+  ReplayMemory* memory() override { return &memory_; }
 
  private:
   StrategyContext context_;

@@ -19,7 +19,8 @@ class ExperienceReplay : public Strategy {
   void after_step(const Batch& batch) override { memory_.add(batch); }
   std::string summary() const override { return memory_.summary(); }
 
-  const replay::ReservoirBuffer& buffer() const { return memory_.buffer(); }
+  const replay::ReplayBuffer& buffer() const { return memory_.buffer(); }
+  ReplayMemory* memory() override { return &memory_; }
 
  private:
   StrategyContext context_;

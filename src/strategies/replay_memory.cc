@@ -8,11 +8,13 @@ namespace mnemo::strategies {
 
 ReplayMemory::ReplayMemory(const StrategyOptions& o, const StrategyContext& c, bool with_logits)
     : context_(c),
+      global_capacity_(o.replay_capacity),
       local_batch_(replay::local_share(o.replay_batch, c.world_size, c.rank)),
-      buffer_(replay::local_share(o.replay_capacity, c.world_size, c.rank),
-              c.image_shape.at(0) * c.image_shape.at(1) * c.image_shape.at(2),
-              Rng::derive(c.seed, /*purpose=*/0x4e91, static_cast<std::uint64_t>(c.rank)).next(),
-              with_logits ? c.num_classes : 0) {
+      buffer_(replay::BufferGeometry{replay::local_share(o.replay_capacity, c.world_size, c.rank),
+                                     c.image_shape.at(0) * c.image_shape.at(1) * c.image_shape.at(2),
+                                     with_logits ? c.num_classes : 0, std::max<std::int64_t>(1, c.num_tasks)},
+              replay::parse_policy(o.replay_policy),
+              Rng::derive(c.seed, /*purpose=*/0x4e91, static_cast<std::uint64_t>(c.rank)).next()) {
   if (o.replay_capacity < c.world_size) {
     throw UsageError(with_hint("--replay-capacity " + std::to_string(o.replay_capacity) + " is smaller than the " +
                                    std::to_string(c.world_size) + " ranks that share it",
@@ -57,6 +59,22 @@ void ReplayMemory::add(const Batch& batch, const torch::Tensor& logits) {
     buffer_.add(img + i * buffer_.sample_size(), lab[i], batch.task,
                 ls > 0 ? host_logits.data_ptr<float>() + i * ls : nullptr);
   }
+}
+
+void ReplayMemory::save(const std::string& dir) const {
+  replay::save_replay_shard(
+      dir, replay::to_shard(buffer_, context_.image_shape, context_.rank, context_.world_size, global_capacity_));
+}
+
+void ReplayMemory::load(const std::string& dir) {
+  auto shards = replay::load_replay_set(dir);
+  if (static_cast<int>(shards.size()) != context_.world_size) shards = replay::reshard(shards, context_.world_size);
+  const auto& mine = shards[static_cast<std::size_t>(context_.rank)];
+  if (mine.logit_size != buffer_.logit_size() || mine.image_shape != context_.image_shape) {
+    throw InputError(with_hint("replay set " + dir + " was written for another model or stream",
+                               "resume with the same stream and strategy"));
+  }
+  buffer_.restore(mine.samples, mine.seen);
 }
 
 std::string ReplayMemory::summary() const {

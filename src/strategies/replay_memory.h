@@ -6,7 +6,8 @@
 //   fills its shard from its own data block and samples its share.
 #pragma once
 
-#include "replay/reservoir_buffer.h"
+#include "replay/replay_buffer.h"
+#include "replay/replay_store.h"
 #include "strategies/strategy.h"
 
 namespace mnemo::strategies {
@@ -29,13 +30,21 @@ class ReplayMemory {
   /// Offers the stream batch to the reservoir (with its logits [n, C] for DER).
   void add(const Batch& batch, const torch::Tensor& logits = {});
 
-  const replay::ReservoirBuffer& buffer() const { return buffer_; }
+  const replay::ReplayBuffer& buffer() const { return buffer_; }
+  replay::ReplayBuffer& buffer() { return buffer_; }
   std::string summary() const;
+
+  /// Writes this rank's shard into `dir` (see replay_store.h).
+  void save(const std::string& dir) const;
+  /// Restores this rank's shard from the set in `dir`, resharding when it
+  /// was written by another number of ranks.
+  void load(const std::string& dir);
 
  private:
   StrategyContext context_;
+  std::int64_t global_capacity_;
   std::int64_t local_batch_;
-  replay::ReservoirBuffer buffer_;
+  replay::ReplayBuffer buffer_;
 };
 
 }  // namespace mnemo::strategies

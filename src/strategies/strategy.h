@@ -25,6 +25,8 @@
 
 namespace mnemo::strategies {
 
+class ReplayMemory;
+
 /// One rank's part of a step's stream batch.
 struct Batch {
   torch::Tensor images;  ///< uint8 [n, C, H, W], on the CPU (what replay stores)
@@ -85,6 +87,7 @@ struct StrategyOptions {
   std::string name = "er";
   std::int64_t replay_capacity = 500;  ///< global buffer size, samples, split across ranks
   std::int64_t replay_batch = 10;      ///< global replay batch per step, split across ranks
+  std::string replay_policy = "reservoir";  ///< reservoir | class-balanced | ring
   double der_alpha = 0.3;              ///< der, derpp: weight of the logit-matching (MSE) term
   double der_beta = 0.5;               ///< derpp: weight of the replayed-label CE term
   double ewc_lambda = 100.0;           ///< ewc: penalty weight
@@ -115,6 +118,8 @@ class Strategy {
   virtual void after_task(const TaskSamples& samples) {}
   /// One line for the log, e.g. the replay buffer's fill.
   virtual std::string summary() const { return ""; }
+  /// The strategy's replay memory, if it has one (persisted at task ends).
+  virtual class ReplayMemory* memory() { return nullptr; }
 };
 
 using StrategyFactory =

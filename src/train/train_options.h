@@ -31,6 +31,7 @@ struct TrainOptions {
   double lr_gamma = 0.1;
   std::int64_t replay_capacity = 500;                   ///< global replay memory, samples
   std::int64_t replay_batch = 10;                       ///< global replay batch per step, samples
+  std::string replay_policy = "reservoir";              ///< reservoir | class-balanced | ring
   double der_alpha = 0.3;                               ///< der, derpp: logit-matching weight
   double der_beta = 0.5;                                ///< derpp: replayed-label CE weight
   double ewc_lambda = 100.0;                            ///< ewc: penalty weight
@@ -53,7 +54,7 @@ struct TrainOptions {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, strategy, model, hidden, head, epochs,
                                    batch_size, optimizer, lr, momentum, weight_decay, lr_schedule, lr_milestones,
-                                   lr_gamma, replay_capacity, replay_batch, der_alpha, der_beta,
+                                   lr_gamma, replay_capacity, replay_batch, replay_policy, der_alpha, der_beta,
                                    ewc_lambda, ewc_gamma, si_c, si_xi, lwf_alpha, lwf_temperature,
                                    eval_batch, seed, backend, bucket_mb, overlap, wire_dtype, deterministic, debug_collectives,
                                    threads, log_every)

@@ -19,6 +19,7 @@
 #include "data/stream_reader.h"
 #include "eval/eval_counts.h"
 #include "model/model.h"
+#include "strategies/replay_memory.h"
 #include "strategies/strategy.h"
 #include "train/evaluator.h"
 #include "train/flat_parameters.h"
@@ -68,6 +69,7 @@ void prepare_run_dir(const TrainOptions& o) {
                                "pass --overwrite to replace it, or choose another --run-dir"));
   }
   std::error_code ec;
+  fs::remove_all(dir / "replay", ec);  // a stale replay set of an earlier run
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) {
     throw InputError(with_hint("cannot create run directory " + o.run_dir + ": " + ec.message(),
@@ -206,6 +208,7 @@ class Trainer {
     so.name = o_.strategy;
     so.replay_capacity = o_.replay_capacity;
     so.replay_batch = o_.replay_batch;
+    so.replay_policy = o_.replay_policy;
     so.der_alpha = o_.der_alpha;
     so.der_beta = o_.der_beta;
     so.ewc_lambda = o_.ewc_lambda;
@@ -319,6 +322,11 @@ class Trainer {
       for (std::int64_t epoch = 0; epoch < o_.epochs; ++epoch) train_epoch(t, epoch, shard, data);
     }
     strategy_->after_task(current);
+    if (strategies::ReplayMemory* memory = strategy_->memory()) {
+      // Every rank persists its shard; the set is complete after the barrier.
+      memory->save((std::filesystem::path(o_.run_dir) / "replay").string());
+      control_.barrier();
+    }
     std::int64_t total = 0;
     for (auto n : sizes) total += n;
     return total * o_.epochs;

@@ -1,0 +1,231 @@
+// Implements: replay shards on disk and resharding.
+#include "replay/replay_store.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "core/error.h"
+#include "data/io/h5.h"
+#include "data/sharding.h"
+
+namespace mnemo::replay {
+
+namespace fs = std::filesystem;
+namespace h5 = io::h5;
+
+std::string replay_shard_name(int rank, int world_size) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "replay-r%05d-of-%05d.h5", rank, world_size);
+  return buf;
+}
+
+ReplayShard to_shard(const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape, int rank,
+                     int world_size, std::int64_t global_capacity) {
+  ReplayShard s;
+  s.samples = buffer.samples();
+  s.seen = buffer.seen();
+  s.capacity = buffer.capacity();
+  s.global_capacity = global_capacity;
+  s.rank = rank;
+  s.world_size = world_size;
+  s.policy = buffer.policy();
+  s.image_shape = image_shape;
+  s.logit_size = buffer.logit_size();
+  return s;
+}
+
+void save_replay_shard(const std::string& dir, const ReplayShard& s) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const std::string path = (fs::path(dir) / replay_shard_name(s.rank, s.world_size)).string();
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  const auto n = static_cast<std::int64_t>(s.samples.size());
+  std::int64_t sample_size = 1;
+  for (auto d : s.image_shape) sample_size *= d;
+  std::vector<std::uint8_t> images;
+  std::vector<std::int64_t> labels, tasks;
+  std::vector<float> logits;
+  for (const auto& x : s.samples) {
+    images.insert(images.end(), x.image.begin(), x.image.end());
+    labels.push_back(x.label);
+    tasks.push_back(x.task);
+    logits.insert(logits.end(), x.logits.begin(), x.logits.end());
+  }
+  {
+    auto file = h5::File::create(tmp);
+    h5::Loc root{file, file.id(), "/"};
+    h5::write_attr(root, "format", kReplayFormat);
+    h5::write_attr(root, "format_version", kReplayFormatVersion);
+    h5::write_attr(root, "policy", std::string(policy_name(s.policy)));
+    h5::write_attr(root, "rank", static_cast<std::int64_t>(s.rank));
+    h5::write_attr(root, "world_size", static_cast<std::int64_t>(s.world_size));
+    h5::write_attr(root, "capacity", s.capacity);
+    h5::write_attr(root, "global_capacity", s.global_capacity);
+    h5::write_attr(root, "seen", s.seen);
+    h5::write_attr(root, "image_shape", s.image_shape);
+    h5::write_attr(root, "logit_size", s.logit_size);
+    std::vector<std::int64_t> shape = {n};
+    shape.insert(shape.end(), s.image_shape.begin(), s.image_shape.end());
+    const std::int64_t chunk = std::max<std::int64_t>(1, std::min<std::int64_t>(n, 256));
+    h5::write_dataset(root, "images", shape, images.data(), chunk, 4);
+    h5::write_dataset(root, "labels", {n}, labels.data(), chunk, 0);
+    h5::write_dataset(root, "tasks", {n}, tasks.data(), chunk, 0);
+    if (s.logit_size > 0) h5::write_dataset(root, "logits", {n, s.logit_size}, logits.data(), chunk, 0);
+    file.close();
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error("cannot rename " + tmp + " to " + path);
+  }
+}
+
+ReplayShard load_replay_shard(const std::string& path) {
+  auto file = h5::File::open(path);
+  h5::Loc root{file, file.id(), "/"};
+  if (h5::read_attr_string(root, "format") != kReplayFormat) {
+    throw InputError(with_hint(path + " is not a mnemo replay shard", "pass a directory written by mnemo train"));
+  }
+  if (h5::read_attr_int(root, "format_version") != kReplayFormatVersion) {
+    throw InputError(path + ": unknown replay format version " +
+                     std::to_string(h5::read_attr_int(root, "format_version")));
+  }
+  ReplayShard s;
+  s.policy = parse_policy(h5::read_attr_string(root, "policy"));
+  s.rank = static_cast<int>(h5::read_attr_int(root, "rank"));
+  s.world_size = static_cast<int>(h5::read_attr_int(root, "world_size"));
+  s.capacity = h5::read_attr_int(root, "capacity");
+  s.global_capacity = h5::read_attr_int(root, "global_capacity");
+  s.seen = h5::read_attr_int(root, "seen");
+  s.image_shape = h5::read_attr_ints(root, "image_shape");
+  s.logit_size = h5::read_attr_int(root, "logit_size");
+  if (s.image_shape.size() != 3 || s.rank < 0 || s.rank >= s.world_size || s.logit_size < 0 || s.capacity < 0) {
+    throw InputError(path + ": inconsistent replay shard attributes");
+  }
+  const auto lshape = h5::dataset_shape(root, "labels");
+  if (lshape.size() != 1) throw InputError(path + ":/labels must be 1-dimensional");
+  const std::int64_t n = lshape[0];
+  std::vector<std::int64_t> want = {n};
+  want.insert(want.end(), s.image_shape.begin(), s.image_shape.end());
+  if (h5::dataset_shape(root, "images") != want || h5::dataset_shape(root, "tasks") != lshape ||
+      (s.logit_size > 0 && h5::dataset_shape(root, "logits") != std::vector<std::int64_t>{n, s.logit_size})) {
+    throw InputError(with_hint(path + ": dataset shapes disagree with each other or with image_shape",
+                               "the shard is damaged"));
+  }
+  if (n > s.capacity) throw InputError(path + ": holds " + std::to_string(n) + " samples, more than its capacity");
+  const std::int64_t ss = s.image_shape[0] * s.image_shape[1] * s.image_shape[2];
+  std::vector<std::uint8_t> images(static_cast<std::size_t>(n * ss));
+  std::vector<std::int64_t> labels(static_cast<std::size_t>(n)), tasks(static_cast<std::size_t>(n));
+  std::vector<float> logits(static_cast<std::size_t>(n * s.logit_size));
+  h5::read_rows(root, "images", 0, n, images.data());
+  h5::read_rows(root, "labels", 0, n, labels.data());
+  h5::read_rows(root, "tasks", 0, n, tasks.data());
+  if (s.logit_size > 0) h5::read_rows(root, "logits", 0, n, logits.data());
+  for (std::int64_t i = 0; i < n; ++i) {
+    Sample x;
+    x.image.assign(images.begin() + i * ss, images.begin() + (i + 1) * ss);
+    x.label = labels[i];
+    x.task = tasks[i];
+    if (s.logit_size > 0) x.logits.assign(logits.begin() + i * s.logit_size, logits.begin() + (i + 1) * s.logit_size);
+    if (x.label < 0 || x.task < 0) {
+      throw InputError(path + ":/labels or /tasks[" + std::to_string(i) + "] is negative");
+    }
+    s.samples.push_back(std::move(x));
+  }
+  return s;
+}
+
+std::vector<ReplayShard> load_replay_set(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw InputError("replay directory " + dir + " does not exist");
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("replay-r", 0) == 0 && e.path().extension() == ".h5") files.push_back(e.path().string());
+  }
+  if (files.empty()) throw InputError("no replay shards (replay-r*.h5) in " + dir);
+  std::sort(files.begin(), files.end());
+  std::vector<ReplayShard> shards;
+  for (const auto& f : files) shards.push_back(load_replay_shard(f));
+  const int world = shards[0].world_size;
+  if (static_cast<int>(shards.size()) != world) {
+    throw InputError(with_hint(dir + " holds " + std::to_string(shards.size()) + " replay shards, but they say the set "
+                                   "has " + std::to_string(world),
+                               "a shard is missing or a stale one is left over"));
+  }
+  for (int r = 0; r < world; ++r) {
+    if (shards[r].rank != r || shards[r].world_size != world || shards[r].global_capacity != shards[0].global_capacity) {
+      throw InputError(files[r] + ": rank, world size or global capacity disagrees with the rest of the set");
+    }
+  }
+  return shards;
+}
+
+std::vector<ReplayShard> reshard(const std::vector<ReplayShard>& shards, int world_size) {
+  MNEMO_ASSERT(!shards.empty() && world_size >= 1, "reshard needs shards and a world size");
+  std::vector<const Sample*> all;
+  std::int64_t seen = 0;
+  for (const auto& s : shards) {
+    for (const auto& x : s.samples) all.push_back(&x);
+    seen += s.seen;
+  }
+  const auto n = static_cast<std::int64_t>(all.size());
+  std::vector<ReplayShard> out(static_cast<std::size_t>(world_size));
+  for (int r = 0; r < world_size; ++r) {
+    ReplayShard& s = out[static_cast<std::size_t>(r)];
+    s.rank = r;
+    s.world_size = world_size;
+    s.global_capacity = shards[0].global_capacity;
+    s.capacity = local_share(s.global_capacity, world_size, r);
+    s.policy = shards[0].policy;
+    s.image_shape = shards[0].image_shape;
+    s.logit_size = shards[0].logit_size;
+    const data::Range block = data::block_range(n, world_size, r);
+    if (block.size() > s.capacity) {
+      throw InputError("resharding: rank " + std::to_string(r) + " would get " + std::to_string(block.size()) +
+                       " samples but has " + std::to_string(s.capacity) + " slots");
+    }
+    for (auto i = block.begin; i < block.end; ++i) s.samples.push_back(*all[static_cast<std::size_t>(i)]);
+    s.seen = data::block_range(seen, world_size, r).size();
+  }
+  return out;
+}
+
+std::string describe_replay(const std::string& path) {
+  std::vector<ReplayShard> shards;
+  if (fs::is_directory(path)) {
+    shards = load_replay_set(path);
+  } else {
+    shards.push_back(load_replay_shard(path));
+  }
+  std::map<std::int64_t, std::int64_t> classes, tasks;
+  std::int64_t total = 0, seen = 0, capacity = 0;
+  for (const auto& s : shards) {
+    for (const auto& x : s.samples) {
+      ++classes[x.label];
+      ++tasks[x.task];
+    }
+    total += static_cast<std::int64_t>(s.samples.size());
+    seen += s.seen;
+    capacity += s.capacity;
+  }
+  std::ostringstream os;
+  os << "replay memory " << path << ": " << shards.size() << " shard(s) of a " << shards[0].world_size
+     << "-rank set, policy " << policy_name(shards[0].policy) << "\n  " << total << " samples in " << capacity
+     << " slots (global capacity " << shards[0].global_capacity << "), " << seen << " offered; image "
+     << shards[0].image_shape[0] << "x" << shards[0].image_shape[1] << "x" << shards[0].image_shape[2]
+     << (shards[0].logit_size > 0 ? ", with " + std::to_string(shards[0].logit_size) + " logits each" : "") << "\n";
+  os << "  per shard:";
+  for (const auto& s : shards) os << " r" << s.rank << "=" << s.samples.size();
+  os << "\n  per class:";
+  for (const auto& [c, n] : classes) os << " " << c << ":" << n;
+  os << "\n  per task: ";
+  for (const auto& [t, n] : tasks) os << " " << t << ":" << n;
+  os << "\n";
+  return os.str();
+}
+
+}  // namespace mnemo::replay

@@ -1,0 +1,55 @@
+// Implements: replay memory on disk, and resharding.
+//   A replay set is a directory of per-rank HDF5 shards
+//   replay-rRRRRR-of-NNNNN.h5, each with attributes format="mnemo.replay",
+//   format_version, policy, rank, world_size, capacity, global_capacity,
+//   seen, image_shape, logit_size, and datasets images uint8 [n, C, H, W],
+//   labels int64 [n], tasks int64 [n], logits float32 [n, L] (when L > 0).
+//
+//   Resharding protocol (N ranks -> M ranks): the union of the N shards'
+//   samples, in rank then slot order, is cut into M contiguous blocks
+//   (block_range); new rank r gets capacity local_share(global_capacity, M, r)
+//   and its block. The multiset of samples is unchanged, and so is the
+//   total of the seen counters (split like the samples). Storage knows
+//   files, not ranks: which rank writes which shard is the trainer's choice.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "replay/replay_buffer.h"
+
+namespace mnemo::replay {
+
+inline constexpr const char* kReplayFormat = "mnemo.replay";
+inline constexpr std::int64_t kReplayFormatVersion = 1;
+
+struct ReplayShard {
+  std::vector<Sample> samples;
+  std::int64_t seen = 0;
+  std::int64_t capacity = 0, global_capacity = 0;
+  int rank = 0, world_size = 1;
+  Policy policy = Policy::kReservoir;
+  std::vector<std::int64_t> image_shape;  ///< {C, H, W}
+  std::int64_t logit_size = 0;
+};
+
+std::string replay_shard_name(int rank, int world_size);
+
+/// The shard of `buffer` as plain data.
+ReplayShard to_shard(const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape, int rank,
+                     int world_size, std::int64_t global_capacity);
+
+/// Writes DIR/replay-r...h5 atomically (temporary file + rename).
+void save_replay_shard(const std::string& dir, const ReplayShard& shard);
+/// Reads and validates one shard; InputError naming the file otherwise.
+ReplayShard load_replay_shard(const std::string& path);
+/// Reads every shard of the set in `dir` (a complete rank set); InputError otherwise.
+std::vector<ReplayShard> load_replay_set(const std::string& dir);
+/// Redistributes `shards` onto `world_size` ranks (see the protocol above).
+std::vector<ReplayShard> reshard(const std::vector<ReplayShard>& shards, int world_size);
+
+/// Class and task histograms of a replay set or shard, for `mnemo inspect`.
+std::string describe_replay(const std::string& path);
+
+}  // namespace mnemo::replay
