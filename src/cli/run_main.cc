@@ -1,0 +1,116 @@
+// Implements: the mnemo command (run_main): MPI start-up, argument parsing,
+//   dispatch, and the error policy:
+//   - errors every rank agreed on (AgreedError) exit cleanly with their code,
+//     printed once by the rank that failed first;
+//   - any other error is logged by the rank that hit it, which then aborts
+//     the whole job (NCCL abort + MPI_Abort), so no peer waits forever.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/run_main.h"
+#include "cli/yaml_config.h"
+#include "comm/agreement.h"
+#include "comm/communicator.h"
+#include "core/error.h"
+#include "core/log.h"
+
+namespace {
+
+int run(int argc, char** argv, mnemo::Communicator& control) {
+  using namespace mnemo;
+  CLI::App app{"mnemo: distributed continual learning (LibTorch + MPI/NCCL + HDF5)", "mnemo"};
+  app.option_defaults()->always_capture_default();
+  app.require_subcommand(1);
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  // --config belongs to the main app (CLI11 reads config files there only);
+  // subcommands pass it up (fallthrough), so `mnemo train --config F` works.
+  CLI::Option* config = app.set_config("--config", "", "YAML file of options for the subcommand (flags override it)");
+  const char* kConfigFooter = "\n--config FILE: a YAML file of this command's options (long names, e.g. "
+                              "'batch-size: 10'); flags given on the command line override it.";
+
+  data::PrepareOptions prepare;
+  auto* prepare_cmd = app.add_subcommand("prepare", "Cut a dataset into a task stream of HDF5 shards");
+  prepare_cmd->fallthrough()->footer(kConfigFooter);
+  cli::add_prepare_options(*prepare_cmd, prepare);
+
+  train::TrainOptions train;
+  auto* train_cmd = app.add_subcommand("train", "Train on a task stream (run under mpirun for several ranks)");
+  train_cmd->fallthrough()->footer(kConfigFooter);
+  cli::add_train_options(*train_cmd, train);
+
+  std::vector<std::string> inspect;
+  auto* inspect_cmd = app.add_subcommand("inspect", "Validate and describe streams and replay memories");
+  cli::add_inspect_options(*inspect_cmd, inspect);
+
+  cli::ReportOptions report;
+  auto* report_cmd = app.add_subcommand("report", "Compare runs: a table of metrics (mean ± std over seeds) and plots");
+  cli::add_report_options(*report_cmd, report);
+
+  app.config_formatter(std::make_shared<cli::YamlConfig>(
+      [config] { return config->as<std::string>(); },
+      [&] { return std::string(prepare_cmd->parsed() ? "prepare" : train_cmd->parsed() ? "train" : ""); }));
+
+  bool done = false;
+  int code = kExitOk;
+  run_agreed(control, [&] {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ConfigError& e) {
+      throw UsageError(with_hint("config file " + config->as<std::string>() + ": " + e.what(),
+                                 "keys are the long option names of the subcommand, e.g. 'batch-size: 10'"));
+    } catch (const CLI::ParseError& e) {
+      if (e.get_exit_code() == 0) {  // --help
+        if (control.rank() == 0) app.exit(e);
+        done = true;
+        return;
+      }
+      throw UsageError(with_hint(e.what(), "run 'mnemo --help' or 'mnemo " +
+                                               std::string(prepare_cmd->parsed() ? "prepare" : report_cmd->parsed() ? "report" : inspect_cmd->parsed() ? "inspect" : "train") +
+                                               " --help' for the options and their defaults"));
+    }
+  });
+  if (done) return code;
+  if (prepare_cmd->parsed()) cli::run_prepare(prepare, control);
+  if (train_cmd->parsed()) cli::run_train(train, control);
+  if (report_cmd->parsed()) cli::run_report(report, control);
+  if (inspect_cmd->parsed()) cli::run_inspect(inspect, control);
+  return code;
+}
+
+}  // namespace
+
+namespace mnemo::cli {
+
+int run_main(int argc, char** argv) {
+  std::unique_ptr<MpiSession> mpi;
+  std::unique_ptr<Communicator> control;
+  try {
+    mpi = std::make_unique<MpiSession>(&argc, &argv);
+    control = make_mpi_communicator();
+    init_logging(control->rank(), control->world_size());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mnemo: cannot start MPI: %s\n", e.what());
+    return kExitInternal;
+  }
+  try {
+    return run(argc, argv, *control);
+  } catch (const AgreedError& e) {
+    if (e.reporter()) spdlog::error("{}", e.what());
+    return e.exit_code();
+  } catch (const Error& e) {
+    spdlog::error("{}", e.what());
+    spdlog::default_logger()->flush();
+    if (control->world_size() > 1) control->abort(e.exit_code());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    spdlog::error("unexpected error: {}", e.what());
+    spdlog::default_logger()->flush();
+    if (control->world_size() > 1) control->abort(kExitInternal);
+    return kExitInternal;
+  }
+}
+
+}  // namespace mnemo::cli

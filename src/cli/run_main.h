@@ -1,0 +1,13 @@
+// Implements: the entry point of the mnemo command, as a library function.
+//   A program of one's own registers its strategies and models first
+//   (mnemo::strategies::register_strategy, mnemo::model::register_model),
+//   then returns run_main(argc, argv): it gets every subcommand, option,
+//   error policy and output of `mnemo`, with its additions selectable by name.
+#pragma once
+
+namespace mnemo::cli {
+
+/// Runs `mnemo SUBCOMMAND ...`; returns the process exit code.
+int run_main(int argc, char** argv);
+
+}  // namespace mnemo::cli
