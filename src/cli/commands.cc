@@ -52,6 +52,8 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
                                    "each sample's loss over its task's classes (task-IL)")
       ->check(CLI::IsMember({"single", "per-task"}));
   sub.add_option("--epochs", o.epochs, "Passes over each task");
+  sub.add_flag("--online", o.online, "Online (single-pass) learning: each sample is seen once");
+  sub.add_option("--eval-every", o.eval_every, "Anytime evaluation of every task every K steps (0: task ends only)");
   sub.add_option("--batch-size", o.batch_size, "Global stream batch per step (split across ranks)");
   sub.add_option("--optimizer", o.optimizer, "Optimizer: sgd | adam | adagrad | rmsprop (state reset per task)")
       ->check(CLI::IsMember({"sgd", "adam", "adagrad", "rmsprop"}));

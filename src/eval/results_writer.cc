@@ -42,6 +42,10 @@ nlohmann::json results_json(const RunResults& r) {
     confusion.push_back(m);
   }
   const bool any = !r.class_il.empty();
+  nlohmann::json anytime = nlohmann::json::array();
+  for (const auto& a : r.anytime) {
+    anytime.push_back({{"task", a.task}, {"step", a.step}, {"class_il", a.class_il}, {"task_il", a.task_il}});
+  }
   return {{"schema", "mnemo.results"},
           {"schema_version", kResultsSchemaVersion},
           {"complete", r.complete},
@@ -53,6 +57,7 @@ nlohmann::json results_json(const RunResults& r) {
           {"baseline", {{"class_il", r.baseline_class_il}, {"task_il", r.baseline_task_il}}},
           {"accuracy", {{"class_il", r.class_il}, {"task_il", r.task_il}}},
           {"confusion", confusion},
+          {"anytime", anytime},
           {"metrics",
            {{"class_il", any ? metrics_json(compute_metrics(r.class_il, r.baseline_class_il)) : nlohmann::json()},
             {"task_il", any ? metrics_json(compute_metrics(r.task_il, r.baseline_task_il)) : nlohmann::json()}}}};

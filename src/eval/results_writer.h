@@ -4,7 +4,8 @@
 //     tasks[{classes, train_samples, seconds, samples_per_second,
 //            eval_seconds, comm_seconds, comm_share, peak_rss_bytes}],
 //     baseline{class_il, task_il}, accuracy{class_il, task_il} (row i:
-//     after task i), confusion[task][true][predicted], metrics{class_il, task_il}
+//     after task i), confusion[task][true][predicted], metrics{class_il, task_il},
+//     anytime[{task, step, class_il, task_il}]
 //   accuracy_matrix.csv: the class-IL matrix, one row per trained task.
 //   results.h5: the same matrices as datasets, the JSON as an attribute.
 #pragma once
@@ -33,6 +34,13 @@ struct TaskTiming {
   std::int64_t peak_rss_bytes = 0;  ///< max over ranks, bytes
 };
 
+/// An anytime evaluation: accuracy on every task after `step` steps.
+struct AnytimePoint {
+  std::int64_t task = 0;  ///< the task being trained
+  std::int64_t step = 0;  ///< optimizer steps since the start of the run
+  std::vector<double> class_il, task_il;
+};
+
 struct RunResults {
   nlohmann::json config;
   nlohmann::json stream;
@@ -42,6 +50,8 @@ struct RunResults {
   Matrix class_il, task_il;
   /// Class-IL confusion matrix after each task: [task][true * C + predicted].
   std::vector<std::vector<std::int64_t>> confusion;
+  /// Anytime evaluations (--eval-every), in step order.
+  std::vector<AnytimePoint> anytime;
   /// Whether every task of the stream was trained.
   bool complete = false;
   /// FNV-1a of the final parameters' bytes (hex): equal runs, equal value.

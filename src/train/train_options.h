@@ -21,6 +21,8 @@ struct TrainOptions {
   std::vector<std::int64_t> hidden = {100, 100};        ///< MLP hidden widths
   std::string head = "single";                          ///< single (class-IL) | per-task (task-IL heads)
   std::int64_t epochs = 1;                              ///< passes over each task
+  bool online = false;                                  ///< single pass: each sample seen once (epochs must be 1)
+  std::int64_t eval_every = 0;                          ///< anytime evaluation every K steps (0: task ends only)
   std::int64_t batch_size = 10;                         ///< global stream batch, samples
   std::string optimizer = "sgd";                       ///< sgd | adam | adagrad | rmsprop
   double lr = 0.1;
@@ -52,7 +54,7 @@ struct TrainOptions {
   std::int64_t log_every = 0;                           ///< steps between progress lines; 0: 4 per task
 };
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, strategy, model, hidden, head, epochs,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, strategy, model, hidden, head, epochs, online, eval_every,
                                    batch_size, optimizer, lr, momentum, weight_decay, lr_schedule, lr_milestones,
                                    lr_gamma, replay_capacity, replay_batch, replay_policy, der_alpha, der_beta,
                                    ewc_lambda, ewc_gamma, si_c, si_xi, lwf_alpha, lwf_temperature,

@@ -47,6 +47,11 @@ void validate(const TrainOptions& o) {
     if (v < 1) throw UsageError(std::string("--") + name + " must be at least 1, got " + std::to_string(v));
   };
   positive(o.epochs, "epochs");
+  if (o.online && o.epochs != 1) {
+    throw UsageError(with_hint("--online trains on each sample once, but --epochs is " + std::to_string(o.epochs),
+                               "drop --epochs or set it to 1"));
+  }
+  if (o.eval_every < 0) throw UsageError("--eval-every must be >= 0");
   positive(o.batch_size, "batch-size");
   positive(o.eval_batch, "eval-batch");
   if (o.replay_capacity < 0) throw UsageError("--replay-capacity must be >= 0");
@@ -103,6 +108,7 @@ class Trainer {
     results.config = o_;
     results.stream = stream_info();
     results.num_classes = stream_->num_classes();
+    anytime_ = &results.anytime;
     record_baseline(results);
     for (std::int64_t t = 0; t < stream_->num_tasks(); ++t) {
       comm_seconds_ = 0;
@@ -271,6 +277,13 @@ class Trainer {
     r.baseline_task_il = eval::accuracies(c.correct_task_il, c.total);
   }
 
+  // Anytime evaluation (all ranks, same steps): accuracy on every task now.
+  void record_anytime(std::int64_t t) {
+    const auto c = evaluate_all();
+    anytime_->push_back({t, global_step_, eval::accuracies(c.correct_class_il, c.total),
+                         eval::accuracies(c.correct_task_il, c.total)});
+  }
+
   void record_row(std::int64_t t, eval::RunResults& r) {
     const auto c = evaluate_all();
     r.class_il.push_back(eval::accuracies(c.correct_class_il, c.total));
@@ -351,6 +364,8 @@ class Trainer {
       const double loss =
           train_step(batch, scheduled_lr(optimizer_options(o_), epoch, step, shard.steps, o_.epochs));
       progress.update(step, loss, o_.batch_size, strategy_->summary());
+      ++global_step_;
+      if (o_.eval_every > 0 && global_step_ % o_.eval_every == 0) record_anytime(t);
     }
     progress.finish();
   }
@@ -377,6 +392,8 @@ class Trainer {
   std::unique_ptr<strategies::Strategy> strategy_;
   std::unique_ptr<Evaluator> evaluator_;
   double comm_seconds_ = 0;  // time in collectives during the current task
+  std::int64_t global_step_ = 0;
+  std::vector<eval::AnytimePoint>* anytime_ = nullptr;
 };
 
 }  // namespace

@@ -22,6 +22,14 @@ train 2 finetune "$work/ft"
 train 2 er "$work/er"
 train 1 er "$work/er1"
 train 3 er "$work/er3"
+# Online: one pass, anytime evaluation every 25 steps (1800 samples / batch 10 = 180 steps -> 7 points).
+timeout 120 "$mpiexec" -n 2 "$mnemo" train --stream "$work/stream" --run-dir "$work/online" --online \
+  --eval-every 25 --threads 1 >"$work/online.log" 2>&1 || { cat "$work/online.log"; exit 1; }
+set +e
+"$mnemo" train --stream "$work/stream" --run-dir "$work/bad" --online --epochs 2 >"$work/bad.log" 2>&1
+rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q -- "--online" "$work/bad.log" || { cat "$work/bad.log"; echo "FAIL: --online --epochs 2 exited $rc"; exit 1; }
 
 python3 - "$work" <<'PY'
 import csv, json, sys
@@ -39,6 +47,11 @@ er_old, er_acc = old_task_acc("er")
 for run in ("er1", "er3"):
     old, acc = old_task_acc(run)
     assert old > ft_old + 0.2, f"{run}: er on old tasks {old:.3f} vs finetune {ft_old:.3f}"
+on = json.load(open(f"{work}/online/results.json"))
+steps = [a["step"] for a in on["anytime"]]
+assert steps == [25 * k for k in range(1, 8)], steps
+assert all(len(a["class_il"]) == 3 for a in on["anytime"])
+assert on["anytime"][-1]["task"] == 2 and on["anytime"][0]["task"] == 0
 print(f"finetune old-task accuracy {ft_old:.3f} (ACC {ft_acc:.3f}); er {er_old:.3f} (ACC {er_acc:.3f})")
 assert er_old > ft_old + 0.3, "er does not beat finetune on old tasks by 30 points"
 assert er_acc > ft_acc + 0.2, "er does not beat finetune in ACC by 20 points"

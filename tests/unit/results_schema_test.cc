@@ -33,6 +33,7 @@ TEST(ResultsSchema, KeyPathsMatchTheCheckedInSchema) {
   r.class_il = r.task_il = {{1.0, 0.0}, {0.5, 1.0}};
   r.confusion = {{1, 0, 0, 1}, {1, 0, 0, 1}};
   r.complete = true;
+  r.anytime = {AnytimePoint{0, 5, {0.5, 0.0}, {0.5, 0.5}}};
   std::set<std::string> got;
   key_paths(results_json(r), "", got);
   got.erase("config.strategy");
