@@ -88,6 +88,11 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
                                                     "identical bytes");
   sub.add_flag("--debug-collectives", o.debug_collectives, "Cross-check every collective's (sequence, op, bytes) "
                                                            "across ranks");
+  sub.add_option("--checkpoint-every", o.checkpoint_every, "Also checkpoint every K steps (0: at task ends only)");
+  sub.add_option("--checkpoint-keep", o.checkpoint_keep, "Complete checkpoints to keep");
+  sub.add_option("--resume", o.resume, "Resume: 'auto' (the newest complete checkpoint of --run-dir, or start) "
+                                       "or a checkpoint directory");
+  sub.add_flag("--force", o.force, "Resume even when result-affecting options differ from the checkpoint's");
   sub.add_option("--threads", o.threads, "CPU threads per rank (0: cores / ranks on the node)");
   sub.add_option("--log-every", o.log_every, "Steps between progress lines (0: 4 per task)");
 }

@@ -17,6 +17,7 @@ enum ExitCode : int {
   kExitInternal = 1,   ///< a bug or a library failure
   kExitUsage = 2,      ///< bad command line or config
   kExitInput = 3,      ///< bad or missing data file
+  kExitRequeue = 75,   ///< preempted: checkpoint written, requeue the job (EX_TEMPFAIL)
 };
 
 /// Base of every mnemo error; carries the exit code the process should use.

@@ -43,6 +43,10 @@ class Rng {
     return static_cast<std::uint64_t>(m >> 64);
   }
 
+  /// The generator's whole state (to checkpoint it) and its restoration.
+  std::uint64_t state() const { return state_; }
+  void set_state(std::uint64_t state) { state_ = state; }
+
   /// Uniform double in [0, 1).
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 

@@ -63,6 +63,42 @@ nlohmann::json results_json(const RunResults& r) {
             {"task_il", any ? metrics_json(compute_metrics(r.task_il, r.baseline_task_il)) : nlohmann::json()}}}};
 }
 
+RunResults results_from_json(const nlohmann::json& j) {
+  RunResults r;
+  r.config = j.at("config");
+  r.stream = j.at("stream");
+  r.num_classes = j.at("num_classes").get<std::int64_t>();
+  for (const auto& t : j.at("tasks")) {
+    TaskTiming tt;
+    tt.classes = t.at("classes").get<std::vector<std::int64_t>>();
+    tt.train_samples = t.at("train_samples").get<std::int64_t>();
+    tt.seconds = t.at("seconds").get<double>();
+    tt.eval_seconds = t.at("eval_seconds").get<double>();
+    tt.comm_seconds = t.at("comm_seconds").get<double>();
+    tt.peak_rss_bytes = t.at("peak_rss_bytes").get<std::int64_t>();
+    r.tasks.push_back(tt);
+  }
+  r.baseline_class_il = j.at("baseline").at("class_il").get<std::vector<double>>();
+  r.baseline_task_il = j.at("baseline").at("task_il").get<std::vector<double>>();
+  r.class_il = j.at("accuracy").at("class_il").get<Matrix>();
+  r.task_il = j.at("accuracy").at("task_il").get<Matrix>();
+  for (const auto& m : j.at("confusion")) {
+    std::vector<std::int64_t> flat;
+    for (const auto& row : m) {
+      const auto v = row.get<std::vector<std::int64_t>>();
+      flat.insert(flat.end(), v.begin(), v.end());
+    }
+    r.confusion.push_back(flat);
+  }
+  for (const auto& a : j.at("anytime")) {
+    r.anytime.push_back({a.at("task").get<std::int64_t>(), a.at("step").get<std::int64_t>(),
+                         a.at("class_il").get<std::vector<double>>(), a.at("task_il").get<std::vector<double>>()});
+  }
+  r.complete = j.at("complete").get<bool>();
+  r.model_fingerprint = j.at("model_fingerprint").get<std::string>();
+  return r;
+}
+
 std::string matrix_csv(const Matrix& m) {
   std::ostringstream os;
   os << "after_task";

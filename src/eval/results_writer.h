@@ -60,6 +60,8 @@ struct RunResults {
 
 nlohmann::json metrics_json(const Metrics& m);
 nlohmann::json results_json(const RunResults& r);
+/// The inverse of results_json (for resuming a run from a checkpoint).
+RunResults results_from_json(const nlohmann::json& j);
 std::string matrix_csv(const Matrix& m);
 
 /// Writes results.json, accuracy_matrix.csv and results.h5 into `run_dir`, atomically.

@@ -79,6 +79,9 @@ class ReplayBuffer {
   std::vector<Sample> samples() const;
   /// Replaces the contents (size() = samples.size() <= capacity) and the seen count.
   void restore(const std::vector<Sample>& samples, std::int64_t seen);
+  /// The sampling RNG's state, for bit-exact resumption.
+  std::uint64_t rng_state() const { return rng_.state(); }
+  void set_rng_state(std::uint64_t state) { rng_.set_state(state); }
 
  private:
   void store(std::int64_t slot, const std::uint8_t* image, std::int64_t label, std::int64_t task,

@@ -30,4 +30,14 @@ void Agem::after_sync() {
   buffer.copy_(projected);
 }
 
+void Agem::save_state(torch::serialize::OutputArchive& a) const {
+  save_tensor(a, "task", torch::full({1}, task_, torch::kInt64));
+}
+
+void Agem::load_state(torch::serialize::InputArchive& a) {
+  torch::Tensor t;
+  load_tensor(a, "task", t, torch::kCPU);
+  if (t.defined()) task_ = t.item<std::int64_t>();
+}
+
 }  // namespace mnemo::strategies

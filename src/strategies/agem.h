@@ -18,6 +18,9 @@ class Agem : public Strategy {
   Agem(const StrategyOptions& options, const StrategyContext& context)
       : context_(context), memory_(options, context, /*with_logits=*/false) {}
   void before_task(std::int64_t task) override { task_ = task; }
+  void save_state(torch::serialize::OutputArchive& archive) const override;
+  void load_state(torch::serialize::InputArchive& archive) override;
+
   std::vector<LossTerm> loss(const Batch& batch) override;
   void after_sync() override;
   void after_step(const Batch& batch) override { memory_.add(batch); }

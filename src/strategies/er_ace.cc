@@ -28,4 +28,14 @@ std::vector<LossTerm> ErAce::loss(const Batch& batch) {
   return terms;
 }
 
+void ErAce::save_state(torch::serialize::OutputArchive& a) const {
+  save_tensor(a, "task", torch::full({1}, task_, torch::kInt64));
+}
+
+void ErAce::load_state(torch::serialize::InputArchive& a) {
+  torch::Tensor t;
+  load_tensor(a, "task", t, torch::kCPU);
+  if (t.defined()) task_ = t.item<std::int64_t>();
+}
+
 }  // namespace mnemo::strategies

@@ -49,4 +49,14 @@ void Ewc::after_task(const TaskSamples& samples) {
   anchor_ = context_.services.parameters().clone();
 }
 
+void Ewc::save_state(torch::serialize::OutputArchive& a) const {
+  save_tensor(a, "ewc.fisher", fisher_);
+  save_tensor(a, "ewc.anchor", anchor_);
+}
+
+void Ewc::load_state(torch::serialize::InputArchive& a) {
+  load_tensor(a, "ewc.fisher", fisher_, context_.device);
+  load_tensor(a, "ewc.anchor", anchor_, context_.device);
+}
+
 }  // namespace mnemo::strategies

@@ -23,6 +23,9 @@ class Ewc : public Strategy {
   /// lambda * sum F (theta - theta*)^2 at `theta` (0 before the first task ends).
   double penalty(const torch::Tensor& theta) const;
   const torch::Tensor& fisher() const { return fisher_; }
+  void save_state(torch::serialize::OutputArchive& archive) const override;
+  void load_state(torch::serialize::InputArchive& archive) override;
+
 
  private:
   StrategyOptions options_;

@@ -16,6 +16,9 @@ class Lwf : public Strategy {
  public:
   Lwf(const StrategyOptions& options, const StrategyContext& context) : options_(options), context_(context) {}
   void before_task(std::int64_t task) override;
+  void save_state(torch::serialize::OutputArchive& archive) const override;
+  void load_state(torch::serialize::InputArchive& archive) override;
+
   std::vector<LossTerm> loss(const Batch& batch) override;
 
   /// Sum over samples of T^2 * KL(softmax(teacher/T) || softmax(student/T)).

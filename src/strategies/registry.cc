@@ -78,6 +78,20 @@ torch::Tensor make_head_mask(const std::vector<std::vector<std::int64_t>>& task_
   return mask;
 }
 
+void save_tensor(torch::serialize::OutputArchive& archive, const std::string& key, const torch::Tensor& t) {
+  if (t.defined()) archive.write(key, t.to(torch::kCPU));
+}
+
+void load_tensor(torch::serialize::InputArchive& archive, const std::string& key, torch::Tensor& t,
+                 const torch::Device& device) {
+  torch::Tensor loaded;
+  if (archive.try_read(key, loaded)) {
+    t = loaded.to(device);
+  } else {
+    t = torch::Tensor();
+  }
+}
+
 torch::Tensor to_input(const torch::Tensor& images_u8, const torch::Device& device) {
   return images_u8.to(device).to(torch::kFloat32).div_(255.0);
 }

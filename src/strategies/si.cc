@@ -38,4 +38,20 @@ void Si::after_task(const TaskSamples&) {
   anchor_ = theta.clone();
 }
 
+void Si::save_state(torch::serialize::OutputArchive& a) const {
+  save_tensor(a, "si.small_omega", small_omega_);
+  save_tensor(a, "si.big_omega", big_omega_);
+  save_tensor(a, "si.anchor", anchor_);
+  save_tensor(a, "si.task_start", task_start_);
+  save_tensor(a, "si.previous", previous_);
+}
+
+void Si::load_state(torch::serialize::InputArchive& a) {
+  load_tensor(a, "si.small_omega", small_omega_, context_.device);
+  load_tensor(a, "si.big_omega", big_omega_, context_.device);
+  load_tensor(a, "si.anchor", anchor_, context_.device);
+  load_tensor(a, "si.task_start", task_start_, context_.device);
+  load_tensor(a, "si.previous", previous_, context_.device);
+}
+
 }  // namespace mnemo::strategies

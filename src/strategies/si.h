@@ -21,6 +21,9 @@ class Si : public Strategy {
   void after_step(const Batch& batch) override;
   void after_task(const TaskSamples& samples) override;
   const torch::Tensor& importance() const { return big_omega_; }
+  void save_state(torch::serialize::OutputArchive& archive) const override;
+  void load_state(torch::serialize::InputArchive& archive) override;
+
 
  private:
   StrategyOptions options_;

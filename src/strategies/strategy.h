@@ -120,6 +120,11 @@ class Strategy {
   virtual std::string summary() const { return ""; }
   /// The strategy's replay memory, if it has one (persisted at task ends).
   virtual class ReplayMemory* memory() { return nullptr; }
+  /// Checkpointing of the state that is identical on every rank (Fisher,
+  /// importances, teacher, task counters); the replay memory is saved
+  /// separately. A resumed strategy must continue bit-exactly.
+  virtual void save_state(torch::serialize::OutputArchive& archive) const {}
+  virtual void load_state(torch::serialize::InputArchive& archive) {}
 };
 
 using StrategyFactory =
@@ -137,6 +142,11 @@ LossTerm cross_entropy_term(model::ModelImpl& model, const torch::Tensor& x, con
 
 /// The [C, C] head mask for tasks' disjoint class lists.
 torch::Tensor make_head_mask(const std::vector<std::vector<std::int64_t>>& task_classes, std::int64_t num_classes);
+
+/// Archive helpers: undefined tensors are skipped on save and stay undefined on load.
+void save_tensor(torch::serialize::OutputArchive& archive, const std::string& key, const torch::Tensor& t);
+void load_tensor(torch::serialize::InputArchive& archive, const std::string& key, torch::Tensor& t,
+                 const torch::Device& device);
 
 /// Converts uint8 images (CPU) to the float model input on `device`.
 torch::Tensor to_input(const torch::Tensor& images_u8, const torch::Device& device);

@@ -8,14 +8,16 @@
 namespace mnemo::train {
 
 double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParameters& flat, Communicator& control,
-                       GradientReducer& reducer, double* comm_seconds) {
+                       GradientReducer& reducer, double* comm_seconds, std::int64_t* flag) {
   using Clock = std::chrono::steady_clock;
   double waited = 0;
   MNEMO_ASSERT(terms.size() <= kMaxLossTerms, "a strategy returned too many loss terms");
-  std::vector<std::int64_t> counts(kMaxLossTerms, 0);
+  std::vector<std::int64_t> counts(kMaxLossTerms + 1, 0);
   for (std::size_t k = 0; k < terms.size(); ++k) counts[k] = terms[k].count;
+  counts[kMaxLossTerms] = flag != nullptr ? *flag : 0;
   auto start = Clock::now();
   control.allreduce_sum(counts);
+  if (flag != nullptr) *flag = counts[kMaxLossTerms];
   waited += std::chrono::duration<double>(Clock::now() - start).count();
 
   flat.zero_grad();

@@ -25,7 +25,9 @@ inline constexpr std::size_t kMaxLossTerms = 4;
 /// Leaves the global mean gradient in flat.grads(); returns this rank's
 /// contribution to the global loss (sum over ranks = the global loss).
 /// Adds the seconds spent in the two collectives to *comm_seconds if given.
+/// With `flag`, *flag is summed over ranks along with the counts (no extra
+/// collective): the ranks agree on it, e.g. "a rank was asked to stop".
 double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParameters& flat, Communicator& control,
-                       GradientReducer& reducer, double* comm_seconds = nullptr);
+                       GradientReducer& reducer, double* comm_seconds = nullptr, std::int64_t* flag = nullptr);
 
 }  // namespace mnemo::train

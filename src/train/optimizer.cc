@@ -34,6 +34,7 @@ class Sgd final : public FlatOptimizer {
     p.add_(v_, -lr);
   }
   void reset() override { v_ = torch::Tensor(); }
+  std::vector<std::pair<std::string, torch::Tensor*>> state() override { return {{"v", &v_}}; }
 
  private:
   OptimizerOptions o_;
@@ -50,24 +51,27 @@ class Adam final : public FlatOptimizer {
       m_ = torch::zeros_like(p);
       v_ = torch::zeros_like(p);
     }
-    ++t_;
+    const auto t = static_cast<double>(t_.add_(1).item<std::int64_t>());
     m_.mul_(o_.beta1).add_(g, 1 - o_.beta1);
     v_.mul_(o_.beta2).addcmul_(g, g, 1 - o_.beta2);
-    const double bc1 = 1 - std::pow(o_.beta1, static_cast<double>(t_));
-    const double bc2 = 1 - std::pow(o_.beta2, static_cast<double>(t_));
+    const double bc1 = 1 - std::pow(o_.beta1, t);
+    const double bc2 = 1 - std::pow(o_.beta2, t);
     denom_ = v_.sqrt().div_(std::sqrt(bc2)).add_(eps_);
     p.addcdiv_(m_, denom_, -lr / bc1);
   }
   void reset() override {
     m_ = v_ = torch::Tensor();
-    t_ = 0;
+    t_ = torch::zeros({1}, torch::kInt64);
+  }
+  std::vector<std::pair<std::string, torch::Tensor*>> state() override {
+    return {{"m", &m_}, {"v", &v_}, {"t", &t_}};
   }
 
  private:
   OptimizerOptions o_;
   double eps_;
   torch::Tensor m_, v_, denom_, tmp_;
-  std::int64_t t_ = 0;
+  torch::Tensor t_ = torch::zeros({1}, torch::kInt64);  // step count (a tensor, to checkpoint it)
 };
 
 class Adagrad final : public FlatOptimizer {
@@ -82,6 +86,7 @@ class Adagrad final : public FlatOptimizer {
     p.addcdiv_(g, denom_, -lr);
   }
   void reset() override { sum_ = torch::Tensor(); }
+  std::vector<std::pair<std::string, torch::Tensor*>> state() override { return {{"sum", &sum_}}; }
 
  private:
   OptimizerOptions o_;
@@ -107,6 +112,7 @@ class RmsProp final : public FlatOptimizer {
     }
   }
   void reset() override { v_ = buf_ = torch::Tensor(); }
+  std::vector<std::pair<std::string, torch::Tensor*>> state() override { return {{"v", &v_}, {"buf", &buf_}}; }
 
  private:
   OptimizerOptions o_;

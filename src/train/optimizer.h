@@ -42,6 +42,8 @@ class FlatOptimizer {
   virtual void step(torch::Tensor& values, const torch::Tensor& grads, double lr) = 0;
   /// Forgets moments and step counts.
   virtual void reset() = 0;
+  /// The optimizer's state tensors by name (undefined ones are skipped on save).
+  virtual std::vector<std::pair<std::string, torch::Tensor*>> state() = 0;
 };
 
 /// UsageError for an unknown name or invalid hyper-parameters.

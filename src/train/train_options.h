@@ -50,6 +50,10 @@ struct TrainOptions {
   std::string wire_dtype = "fp32";                      ///< gradient all-reduce precision: fp32 | fp16 | bf16
   bool deterministic = false;                           ///< deterministic kernels; same seed+world: same bytes
   bool debug_collectives = false;                       ///< cross-check every collective's (seq, op, bytes)
+  std::int64_t checkpoint_every = 0;                    ///< also checkpoint every K steps (0: task ends only)
+  int checkpoint_keep = 2;                              ///< complete checkpoints kept
+  std::string resume;                                   ///< "" | auto | a checkpoint directory
+  bool force = false;                                   ///< resume even if result-affecting options differ
   int threads = 0;                                      ///< CPU threads per rank; 0: cores / ranks on the node
   std::int64_t log_every = 0;                           ///< steps between progress lines; 0: 4 per task
 };
@@ -59,7 +63,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, str
                                    lr_gamma, replay_capacity, replay_batch, replay_policy, der_alpha, der_beta,
                                    ewc_lambda, ewc_gamma, si_c, si_xi, lwf_alpha, lwf_temperature,
                                    eval_batch, seed, backend, bucket_mb, overlap, wire_dtype, deterministic, debug_collectives,
-                                   threads, log_every)
+                                   checkpoint_every, checkpoint_keep, resume, force, threads, log_every)
 
 /// The optimizer part of the options.
 inline OptimizerOptions optimizer_options(const TrainOptions& o) {

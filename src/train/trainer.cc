@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <set>
 #include <numeric>
 #include <thread>
 
@@ -15,6 +17,9 @@
 #include "core/error.h"
 #include "core/memory.h"
 #include "core/rng.h"
+#include "core/signals.h"
+#include "replay/replay_store.h"
+#include "train/checkpoint.h"
 #include "data/sharding.h"
 #include "data/stream_reader.h"
 #include "eval/eval_counts.h"
@@ -69,12 +74,15 @@ void validate(const TrainOptions& o) {
 // Rank 0 makes sure results can be written, and refuses to clobber a run.
 void prepare_run_dir(const TrainOptions& o) {
   const fs::path dir(o.run_dir);
-  if (fs::exists(dir / "results.json") && !o.overwrite) {
+  if (fs::exists(dir / "results.json") && !o.overwrite && o.resume.empty()) {
     throw UsageError(with_hint("run directory " + o.run_dir + " already holds results.json",
                                "pass --overwrite to replace it, or choose another --run-dir"));
   }
   std::error_code ec;
-  fs::remove_all(dir / "replay", ec);  // a stale replay set of an earlier run
+  if (o.resume.empty()) {  // a stale replay set and checkpoints of an earlier run
+    fs::remove_all(dir / "replay", ec);
+    fs::remove_all(dir / "checkpoints", ec);
+  }
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) {
     throw InputError(with_hint("cannot create run directory " + o.run_dir + ": " + ec.message(),
@@ -108,14 +116,18 @@ class Trainer {
     results.config = o_;
     results.stream = stream_info();
     results.num_classes = stream_->num_classes();
+    results_ = &results;
+    Position start;
+    if (!o_.resume.empty()) run_agreed(control_, [&] { start = resume(results); });
     anytime_ = &results.anytime;
-    record_baseline(results);
-    for (std::int64_t t = 0; t < stream_->num_tasks(); ++t) {
+    global_step_ = start.global_step;
+    if (results.baseline_class_il.empty()) record_baseline(results);
+    for (std::int64_t t = start.task; t < stream_->num_tasks(); ++t) {
       comm_seconds_ = 0;
-      const auto start = Clock::now();
+      const auto start_time = Clock::now();
       eval::TaskTiming timing;
-      timing.train_samples = train_task(t);
-      timing.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      timing.train_samples = train_task(t, t == start.task ? start : Position{t, 0, 0, global_step_});
+      timing.seconds = std::chrono::duration<double>(Clock::now() - start_time).count();
       timing.classes = stream_->task(t).classes;
       const auto eval_start = Clock::now();
       record_row(t, results);
@@ -129,6 +141,7 @@ class Trainer {
       timing.peak_rss_bytes = rss;
       results.tasks.push_back(timing);
       if (control_.rank() == 0) log_task(t, results);
+      checkpoint({t + 1, 0, 0, global_step_});
     }
     results.complete = true;
     results.model_fingerprint = fmt::format("{:016x}", flat_->value_fingerprint());
@@ -142,6 +155,7 @@ class Trainer {
   void setup() {
     validate(o_);
     torch::set_num_threads(threads_per_rank(o_, control_));
+    install_stop_signals();
     const bool gpu = torch::cuda::is_available();
     if (gpu) {
       device_ = torch::Device(torch::kCUDA, static_cast<int>(control_.local_rank() % torch::cuda::device_count()));
@@ -229,7 +243,7 @@ class Trainer {
     spdlog::info("{} ranks, backend {}, device {}, {} threads/rank; {} parameters in {} gradient bucket(s){}; "
                  "stream {} ({} tasks)",
                  control_.world_size(), grad_comm_->backend(), device_.str(), threads_per_rank(o_, control_),
-                 flat_->numel(), reducer_->num_buckets(), o_.overlap ? " overlapped with backward" : "", o_.stream,
+                 flat_->numel(), reducer_->num_buckets(), reducer_->overlaps() ? " overlapped with backward" : "", o_.stream,
                  stream_->num_tasks());
   }
 
@@ -277,6 +291,115 @@ class Trainer {
     r.baseline_task_il = eval::accuracies(c.correct_task_il, c.total);
   }
 
+  // Options that do not change results; every other field must match on resume.
+  static bool result_neutral(const std::string& key) {
+    static const std::set<std::string> kNeutral = {
+        "run_dir", "overwrite", "resume", "force", "threads", "log_every", "eval_batch", "debug_collectives",
+        "checkpoint_every", "checkpoint_keep", "backend", "bucket_mb", "overlap"};
+    return kNeutral.count(key) != 0;
+  }
+
+  // Writes a checkpoint at `next` (all ranks); returns its directory.
+  std::string checkpoint(const Position& next) {
+    CheckpointWriters w;
+    w.rank0 = [&](const std::string& dir) {
+      const nlohmann::json meta = {{"position",
+                                    {{"task", next.task}, {"epoch", next.epoch}, {"step", next.step},
+                                     {"global_step", next.global_step}}},
+                                   {"world_size", control_.world_size()},
+                                   {"config", o_},
+                                   {"results", eval::results_json(*results_)}};
+      write_file_atomically(dir + "/meta.json", meta.dump(1) + "\n");
+      torch::serialize::OutputArchive archive;
+      archive.write("values", flat_->values().to(torch::kCPU));
+      for (auto& [name, tensor] : optimizer_->state()) strategies::save_tensor(archive, "opt." + name, *tensor);
+      strategy_->save_state(archive);
+      archive.save_to(dir + "/model.pt");
+      sync_file(dir + "/model.pt");
+    };
+    w.every_rank = [&](const std::string& dir) {
+      torch::serialize::OutputArchive archive;
+      if (strategies::ReplayMemory* memory = strategy_->memory()) {
+        const auto state = static_cast<std::int64_t>(memory->buffer().rng_state());
+        archive.write("replay.rng", torch::full({1}, state, torch::kInt64));
+        memory->save(dir + "/replay");
+        sync_file(dir + "/replay/" + replay::replay_shard_name(control_.rank(), control_.world_size()));
+      }
+      const std::string path = dir + "/" + fmt::format("rank-{:05d}.pt", control_.rank());
+      archive.save_to(path);
+      sync_file(path);
+    };
+    const std::string where = write_checkpoint(o_.run_dir, next, o_.checkpoint_keep, control_, w);
+    spdlog::debug("checkpoint {}", where);
+    return where;
+  }
+
+  // Restores a checkpoint (no collectives: runs inside run_agreed); returns
+  // where to continue. "auto" with no checkpoint starts from scratch.
+  Position resume(eval::RunResults& results) {
+    std::string dir = o_.resume;
+    if (dir == "auto") {
+      const auto latest = latest_checkpoint(o_.run_dir);
+      if (!latest) {
+        spdlog::info("--resume auto: no checkpoint in {}/checkpoints; starting from scratch", o_.run_dir);
+        return {};
+      }
+      dir = *latest;
+    }
+    if (!fs::exists(fs::path(dir) / "DONE")) {
+      throw InputError(with_hint("checkpoint " + dir + " is incomplete or missing (no DONE marker)",
+                                 "use --resume auto to pick the newest complete checkpoint"));
+    }
+    std::ifstream in(fs::path(dir) / "meta.json");
+    const nlohmann::json meta = nlohmann::json::parse(in, nullptr, false);
+    if (meta.is_discarded() || !meta.contains("config") || !meta.contains("position") || !meta.contains("results")) {
+      throw InputError(dir + "/meta.json is damaged");
+    }
+    std::vector<std::string> differ;
+    const nlohmann::json now = o_;
+    for (const auto& [key, value] : meta.at("config").items()) {
+      if (!result_neutral(key) && (!now.contains(key) || now.at(key) != value)) {
+        differ.push_back(key + " (checkpoint " + value.dump() + ", now " + (now.contains(key) ? now.at(key).dump() : "?") + ")");
+      }
+    }
+    if (!differ.empty() && !o_.force) {
+      std::string list;
+      for (const auto& d : differ) list += "\n    " + d;
+      throw UsageError(with_hint("checkpoint " + dir + " was made with different result-affecting options:" + list,
+                                 "resume with the same options, or pass --force to continue anyway"));
+    }
+    results = eval::results_from_json(meta.at("results"));
+    results.config = o_;
+    const auto& p = meta.at("position");
+    const Position at{p.at("task").get<std::int64_t>(), p.at("epoch").get<std::int64_t>(),
+                      p.at("step").get<std::int64_t>(), p.at("global_step").get<std::int64_t>()};
+    torch::serialize::InputArchive archive;
+    archive.load_from(dir + "/model.pt");
+    torch::Tensor values;
+    archive.read("values", values);
+    if (values.numel() != flat_->numel()) throw InputError(dir + "/model.pt holds another model");
+    {
+      torch::NoGradGuard no_grad;
+      flat_->values().copy_(values);
+    }
+    for (auto& [name, tensor] : optimizer_->state()) strategies::load_tensor(archive, "opt." + name, *tensor, device_);
+    strategy_->load_state(archive);
+    if (strategies::ReplayMemory* memory = strategy_->memory()) {
+      memory->load(dir + "/replay");
+      if (meta.at("world_size").get<int>() == control_.world_size()) {
+        torch::serialize::InputArchive mine;
+        mine.load_from(dir + "/" + fmt::format("rank-{:05d}.pt", control_.rank()));
+        torch::Tensor rng;
+        mine.read("replay.rng", rng);
+        memory->buffer().set_rng_state(static_cast<std::uint64_t>(rng.item<std::int64_t>()));
+      }
+    }
+    spdlog::info("resumed from {} at task {} epoch {} step {} (trained on {} ranks, now {}){}", dir, at.task, at.epoch,
+                 at.step, meta.at("world_size").get<int>(), control_.world_size(),
+                 differ.empty() ? "" : "; --force: options differ");
+    return at;
+  }
+
   // Anytime evaluation (all ranks, same steps): accuracy on every task now.
   void record_anytime(std::int64_t t) {
     const auto c = evaluate_all();
@@ -303,7 +426,8 @@ class Trainer {
 
   // Trains task t (on the tasks the strategy names); returns the global
   // number of training samples seen.
-  std::int64_t train_task(std::int64_t t) {
+  std::int64_t train_task(std::int64_t t, const Position& from) {
+    const bool mid_task = from.epoch > 0 || from.step > 0;
     const std::vector<std::int64_t> tasks = strategy_->training_tasks(t, stream_->num_tasks());
     std::vector<std::int64_t> sizes;
     for (auto k : tasks) sizes.push_back(stream_->task(k).train_count);
@@ -328,11 +452,15 @@ class Trainer {
       }
     });
     verify_same_model(control_, *flat_);  // again at every task boundary
-    strategy_->before_task(t);
-    optimizer_->reset();
+    if (!mid_task) {  // a mid-task resume restored the strategy and optimizer instead
+      strategy_->before_task(t);
+      optimizer_->reset();
+    }
     if (!tasks.empty()) {
       const data::TrainShard shard = data::combined_shard(sizes, o_.batch_size, control_.world_size(), control_.rank());
-      for (std::int64_t epoch = 0; epoch < o_.epochs; ++epoch) train_epoch(t, epoch, shard, data);
+      for (std::int64_t epoch = from.epoch; epoch < o_.epochs; ++epoch) {
+        train_epoch(t, epoch, epoch == from.epoch ? from.step : 0, shard, data);
+      }
     }
     strategy_->after_task(current);
     if (strategies::ReplayMemory* memory = strategy_->memory()) {
@@ -345,7 +473,8 @@ class Trainer {
     return total * o_.epochs;
   }
 
-  void train_epoch(std::int64_t t, std::int64_t epoch, const data::TrainShard& shard, const TaskData& data) {
+  void train_epoch(std::int64_t t, std::int64_t epoch, std::int64_t first_step, const data::TrainShard& shard,
+                   const TaskData& data) {
     std::vector<std::int64_t> order(static_cast<std::size_t>(shard.samples.size()));
     std::iota(order.begin(), order.end(), 0);
     Rng::derive(o_.seed, 0xe90c, static_cast<std::uint64_t>(t * 1000003 + epoch),
@@ -353,7 +482,7 @@ class Trainer {
         .shuffle(order);
     const torch::Tensor order_t = torch::from_blob(order.data(), {shard.samples.size()}, torch::kInt64);
     Progress progress(control_.rank() == 0, t, epoch, shard.steps, o_.log_every);
-    for (std::int64_t step = 0; step < shard.steps; ++step) {
+    for (std::int64_t step = first_step; step < shard.steps; ++step) {
       const data::Range slice = data::step_slice(shard, step);
       strategies::Batch batch;
       batch.task = t;
@@ -366,6 +495,16 @@ class Trainer {
       progress.update(step, loss, o_.batch_size, strategy_->summary());
       ++global_step_;
       if (o_.eval_every > 0 && global_step_ % o_.eval_every == 0) record_anytime(t);
+      const Position next = step + 1 < shard.steps ? Position{t, epoch, step + 1, global_step_}
+                                                   : Position{t, epoch + 1, 0, global_step_};
+      if (stop_agreed_ > 0) {
+        progress.finish();
+        const std::string where = checkpoint(next);
+        throw AgreedError("preempted: checkpointed to " + where + "; exiting with " +
+                              std::to_string(kExitRequeue) + " so the job is requeued (resume with --resume auto)",
+                          kExitRequeue, control_.rank() == 0);
+      }
+      if (o_.checkpoint_every > 0 && global_step_ % o_.checkpoint_every == 0) checkpoint(next);
     }
     progress.finish();
   }
@@ -373,7 +512,9 @@ class Trainer {
   // One optimizer step; returns an estimate of the global loss (this rank's
   // share times the world size), for progress lines only.
   double train_step(const strategies::Batch& batch, double lr) {
-    const double loss = synced_gradient(strategy_->loss(batch), *flat_, control_, *reducer_, &comm_seconds_);
+    stop_agreed_ = stop_requested() ? 1 : 0;
+    const double loss =
+        synced_gradient(strategy_->loss(batch), *flat_, control_, *reducer_, &comm_seconds_, &stop_agreed_);
     strategy_->after_sync();
     optimizer_->step(flat_->values(), flat_->grads(), lr);
     strategy_->after_step(batch);
@@ -393,6 +534,8 @@ class Trainer {
   std::unique_ptr<Evaluator> evaluator_;
   double comm_seconds_ = 0;  // time in collectives during the current task
   std::int64_t global_step_ = 0;
+  std::int64_t stop_agreed_ = 0;            // ranks asked to stop this step (summed over ranks)
+  eval::RunResults* results_ = nullptr;
   std::vector<eval::AnytimePoint>* anytime_ = nullptr;
 };
 

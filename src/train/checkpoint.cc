@@ -1,0 +1,91 @@
+// Implements: write_checkpoint and latest_checkpoint.
+#include "train/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <vector>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+namespace mnemo::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string checkpoint_name(const Position& at) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "ckpt-T%05lld-S%09lld", static_cast<long long>(at.task),
+                static_cast<long long>(at.global_step));
+  return buf;
+}
+
+std::vector<fs::path> complete_checkpoints(const fs::path& root) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return out;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("ckpt-", 0) == 0 && fs::exists(e.path() / "DONE")) out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());  // names sort by (task, step)
+  return out;
+}
+
+}  // namespace
+
+void sync_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error("cannot open " + path + " to sync it");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw Error(with_hint("cannot sync " + path, "is the disk full?"));
+}
+
+std::string write_checkpoint(const std::string& run_dir, const Position& at, int keep, Communicator& control,
+                             const CheckpointWriters& writers) {
+  const fs::path root = fs::path(run_dir) / "checkpoints";
+  const fs::path final_dir = root / checkpoint_name(at);
+  const fs::path tmp = root / (".tmp-" + checkpoint_name(at));
+  if (control.rank() == 0) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    fs::create_directories(tmp, ec);
+    if (ec) throw Error(with_hint("cannot create " + tmp.string() + ": " + ec.message(), "is the disk full?"));
+  }
+  control.barrier();
+  writers.every_rank(tmp.string());
+  if (control.rank() == 0) writers.rank0(tmp.string());
+  control.barrier();
+  if (control.rank() == 0) {
+    write_file_atomically((tmp / "DONE").string(), "complete\n");
+    std::error_code ec;
+    fs::remove_all(final_dir, ec);
+    fs::rename(tmp, final_dir, ec);
+    if (ec) throw Error("cannot rename " + tmp.string() + " to " + final_dir.string() + ": " + ec.message());
+    const int dfd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
+    auto all = complete_checkpoints(root);
+    for (std::size_t i = 0; i + static_cast<std::size_t>(std::max(1, keep)) < all.size(); ++i) {
+      fs::remove_all(all[i], ec);
+    }
+  }
+  control.barrier();
+  return final_dir.string();
+}
+
+std::optional<std::string> latest_checkpoint(const std::string& run_dir) {
+  auto all = complete_checkpoints(fs::path(run_dir) / "checkpoints");
+  if (all.empty()) return std::nullopt;
+  return all.back().string();
+}
+
+}  // namespace mnemo::train

@@ -1,0 +1,45 @@
+// Implements: checkpoints of a run, and finding the newest one.
+//
+//   Commit protocol (all ranks, same order):
+//     1. rank 0 creates RUN/checkpoints/.tmp-ckpt-...; barrier;
+//     2. every rank writes its files into it (rank 0: meta.json and
+//        model.pt; rank r: rank-r.pt and its replay shard) and fsyncs them;
+//     3. barrier;
+//     4. rank 0 writes DONE, fsyncs the directory and renames it to
+//        ckpt-TTTTT-SSSSSSSSS (task, global step), then deletes all but the
+//        newest `keep` complete checkpoints; barrier.
+//   A directory without DONE, or still named .tmp-*, is never resumed from,
+//   so a crash at any point leaves the last good checkpoint intact.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "comm/communicator.h"
+
+namespace mnemo::train {
+
+/// Where training resumes: the next step to run.
+struct Position {
+  std::int64_t task = 0, epoch = 0, step = 0;
+  std::int64_t global_step = 0;  ///< optimizer steps since the run's start
+};
+
+struct CheckpointWriters {
+  std::function<void(const std::string& dir)> rank0;     ///< meta.json, model.pt
+  std::function<void(const std::string& dir)> every_rank;  ///< rank-r.pt, replay shard
+};
+
+/// Writes a checkpoint with the protocol above. All ranks, same order.
+/// Returns its final directory.
+std::string write_checkpoint(const std::string& run_dir, const Position& at, int keep, Communicator& control,
+                             const CheckpointWriters& writers);
+
+/// The newest complete checkpoint under RUN/checkpoints, if any.
+std::optional<std::string> latest_checkpoint(const std::string& run_dir);
+
+/// fsyncs a file (after a writer that does not, like torch::save).
+void sync_file(const std::string& path);
+
+}  // namespace mnemo::train

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Test: checkpoints, preemption and resume, under mpiexec.
+#   1. a reference run (--deterministic, checkpoint every 20 steps);
+#   2. preemption: SIGUSR1 to ONE rank once a checkpoint exists -> every
+#      rank checkpoints and exits 75; --resume auto finishes the run with
+#      the reference's exact matrices and final parameters;
+#   3. SIGKILL of one rank -> every rank exits within 30 s, no results file
+#      claims to be complete; --resume auto again matches the reference;
+#   4. resuming on another world size (2 -> 3) re-shards the replay memory;
+#   5. a result-affecting option change is refused (exit 2, names the
+#      option) unless --force.
+# Usage: resume.sh MNEMO MPIEXEC
+set -euo pipefail
+mnemo=$1
+mpiexec=$2
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+work=$(mktemp -d)
+cleanup() { pkill -9 -f "^$mnemo train --stream $work" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+"$mnemo" prepare --source synthetic --output "$work/s" --tasks 3 --classes-per-task 2 \
+  --synthetic-train-per-class 1500 --synthetic-test-per-class 50 >/dev/null 2>&1
+args=(--stream "$work/s" --strategy derpp --replay-capacity 100 --deterministic --checkpoint-every 20 --threads 1)
+run() {  # ranks run_dir [extra...]
+  local n=$1 dir=$2
+  shift 2
+  timeout 300 "$mpiexec" -n "$n" "$mnemo" train "${args[@]}" --run-dir "$dir" "$@"
+}
+# Starts a run in the background (its mpiexec pid in $pid) and waits for its first checkpoint.
+start_and_wait() {  # run_dir
+  run 2 "$1" >"$1.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do
+    compgen -G "$1/checkpoints/ckpt-*" >/dev/null && break
+    sleep 0.05
+  done
+  compgen -G "$1/checkpoints/ckpt-*" >/dev/null || { cat "$1.log"; fail "no checkpoint appeared in $1"; }
+}
+same_as_reference() {  # run_dir
+  python3 - "$work/ref" "$1" <<'PY'
+import json, sys
+a, b = (json.load(open(f"{d}/results.json")) for d in sys.argv[1:3])
+for k in ("accuracy", "confusion", "model_fingerprint"):
+    assert a[k] == b[k], f"{sys.argv[2]}: {k} differs from the uninterrupted run"
+assert b["complete"]
+PY
+}
+
+run 2 "$work/ref" >"$work/ref.log" 2>&1 || { cat "$work/ref.log"; fail "reference run"; }
+
+# 2. Preemption by a signal to one rank.
+start_and_wait "$work/pre"
+rank=$(pgrep -f "^$mnemo train --stream $work/s .*--run-dir $work/pre" | tail -1)
+kill -USR1 "$rank"
+set +e
+wait "$pid"
+rc=$?
+set -e
+[ $rc -eq 75 ] || { cat "$work/pre.log"; fail "preempted run exited $rc, expected 75"; }
+grep -q "preempted: checkpointed" "$work/pre.log" || fail "no preemption message"
+cp -r "$work/pre" "$work/pre-copy"
+run 2 "$work/pre" --resume auto >"$work/pre2.log" 2>&1 || { cat "$work/pre2.log"; fail "resume after preemption"; }
+grep -q "resumed from" "$work/pre2.log" || fail "did not resume"
+same_as_reference "$work/pre"
+echo "ok - preempted by SIGUSR1 to one rank, exit 75, resumed bit-exactly"
+
+# 3. SIGKILL of one rank.
+start_and_wait "$work/kill"
+sleep 0.$((RANDOM % 5))
+rank=$(pgrep -f "^$mnemo train --stream $work/s .*--run-dir $work/kill" | head -1)
+kill -9 "$rank"
+start=$(date +%s)
+set +e
+wait "$pid"
+rc=$?
+set -e
+elapsed=$(( $(date +%s) - start ))
+[ $rc -ne 0 ] || fail "a job with a killed rank exited 0"
+[ $elapsed -le 30 ] || fail "the surviving ranks took ${elapsed}s to exit"
+if [ -f "$work/kill/results.json" ]; then grep -q '"complete": true' "$work/kill/results.json" && fail "results claim completeness"; fi
+run 2 "$work/kill" --resume auto >"$work/kill2.log" 2>&1 || { cat "$work/kill2.log"; fail "resume after SIGKILL"; }
+same_as_reference "$work/kill"
+echo "ok - SIGKILL of one rank: all exited in ${elapsed}s, resumed bit-exactly"
+
+# 4. Another world size.
+run 3 "$work/pre-copy" --resume auto >"$work/ws.log" 2>&1 || { cat "$work/ws.log"; fail "resume on 3 ranks"; }
+grep -q "trained on 2 ranks, now 3" "$work/ws.log" || { cat "$work/ws.log"; fail "no world-size change logged"; }
+grep -q '"complete": true' "$work/pre-copy/results.json" || fail "3-rank resume incomplete"
+"$mnemo" inspect "$work/pre-copy/replay" | grep -q "3-rank set" || fail "replay not re-sharded onto 3 ranks"
+echo "ok - resumed a 2-rank checkpoint on 3 ranks"
+
+# 5. Changed options.
+set +e
+run 2 "$work/kill" --resume auto --lr 0.5 >"$work/cfg.log" 2>&1
+rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "lr (checkpoint 0.1, now 0.5)" "$work/cfg.log" || { cat "$work/cfg.log"; fail "option change not refused ($rc)"; }
+run 2 "$work/kill" --resume auto --lr 0.5 --force >"$work/force.log" 2>&1 || { cat "$work/force.log"; fail "--force"; }
+echo "ok - changed options refused, --force accepted"
+echo "4 passed, 0 failed"
