@@ -86,6 +86,8 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
       ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
   sub.add_flag("--deterministic", o.deterministic, "Deterministic kernels: same seed, world size and threads give "
                                                     "identical bytes");
+  sub.add_option("--comm-timeout", o.comm_timeout, "Seconds a collective may wait before the watchdog ends the job, "
+                                                   "naming the ranks that never joined (0: off)");
   sub.add_flag("--debug-collectives", o.debug_collectives, "Cross-check every collective's (sequence, op, bytes) "
                                                            "across ranks");
   sub.add_option("--checkpoint-every", o.checkpoint_every, "Also checkpoint every K steps (0: at task ends only)");

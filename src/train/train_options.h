@@ -49,6 +49,7 @@ struct TrainOptions {
   bool overlap = true;                                  ///< start buckets during backward
   std::string wire_dtype = "fp32";                      ///< gradient all-reduce precision: fp32 | fp16 | bf16
   bool deterministic = false;                           ///< deterministic kernels; same seed+world: same bytes
+  double comm_timeout = 300;                            ///< s a collective may wait before the job is aborted (0: off)
   bool debug_collectives = false;                       ///< cross-check every collective's (seq, op, bytes)
   std::int64_t checkpoint_every = 0;                    ///< also checkpoint every K steps (0: task ends only)
   int checkpoint_keep = 2;                              ///< complete checkpoints kept
@@ -62,7 +63,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, str
                                    batch_size, optimizer, lr, momentum, weight_decay, lr_schedule, lr_milestones,
                                    lr_gamma, replay_capacity, replay_batch, replay_policy, der_alpha, der_beta,
                                    ewc_lambda, ewc_gamma, si_c, si_xi, lwf_alpha, lwf_temperature,
-                                   eval_batch, seed, backend, bucket_mb, overlap, wire_dtype, deterministic, debug_collectives,
+                                   eval_batch, seed, backend, bucket_mb, overlap, wire_dtype, deterministic, comm_timeout, debug_collectives,
                                    checkpoint_every, checkpoint_keep, resume, force, threads, log_every)
 
 /// The optimizer part of the options.

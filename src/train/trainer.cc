@@ -13,6 +13,7 @@
 
 #include "comm/agreement.h"
 #include "comm/checked_communicator.h"
+#include "comm/watchdog.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/memory.h"
@@ -63,6 +64,7 @@ void validate(const TrainOptions& o) {
   if (o.replay_batch < 0) throw UsageError("--replay-batch must be >= 0");
   validate(optimizer_options(o));
   if (o.bucket_mb < 0) throw UsageError("--bucket-mb must be >= 0");
+  if (o.comm_timeout < 0) throw UsageError("--comm-timeout must be >= 0");
   if (o.head != "single" && o.head != "per-task") {
     throw UsageError(with_hint("unknown --head '" + o.head + "'", "use single or per-task"));
   }
@@ -70,6 +72,8 @@ void validate(const TrainOptions& o) {
     throw UsageError(with_hint("unknown --wire-dtype '" + o.wire_dtype + "'", "use fp32, fp16 or bf16"));
   }
 }
+
+std::string heartbeat_dir(const TrainOptions& o) { return (fs::path(o.run_dir) / ".heartbeat").string(); }
 
 // Rank 0 makes sure results can be written, and refuses to clobber a run.
 void prepare_run_dir(const TrainOptions& o) {
@@ -161,6 +165,9 @@ class Trainer {
       device_ = torch::Device(torch::kCUDA, static_cast<int>(control_.local_rank() % torch::cuda::device_count()));
     }
     grad_comm_ = make_communicator(parse_backend(o_.backend), control_, gpu, device_.index());
+    if (o_.comm_timeout > 0 && control_.world_size() > 1) {
+      grad_comm_ = make_watched_communicator(std::move(grad_comm_), "gradient", heartbeat_dir(o_), o_.comm_timeout);
+    }
     if (o_.debug_collectives) grad_comm_ = make_checked_communicator(std::move(grad_comm_), "gradient");
     if (o_.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
     if (grad_comm_->buffer_place() == BufferPlace::kHost && device_.is_cuda()) {
@@ -542,11 +549,19 @@ class Trainer {
 }  // namespace
 
 eval::RunResults run_training(const TrainOptions& options, Communicator& control) {
-  if (options.debug_collectives && control.world_size() > 1) {
-    auto checked = make_checked_communicator(control, "control");
-    return Trainer(options, *checked).run();
+  // Decorators: the watchdog (a stuck collective ends the job) and, for
+  // debugging, the cross-check of every collective.
+  std::unique_ptr<Communicator> watched, checked;
+  Communicator* comm = &control;
+  if (options.comm_timeout > 0 && control.world_size() > 1) {
+    watched = make_watched_communicator(*comm, "control", heartbeat_dir(options), options.comm_timeout);
+    comm = watched.get();
   }
-  return Trainer(options, control).run();
+  if (options.debug_collectives && control.world_size() > 1) {
+    checked = make_checked_communicator(*comm, "control");
+    comm = checked.get();
+  }
+  return Trainer(options, *comm).run();
 }
 
 }  // namespace mnemo::train
