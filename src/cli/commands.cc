@@ -9,6 +9,7 @@
 
 #include "comm/agreement.h"
 #include "core/atomic_file.h"
+#include "core/env.h"
 #include "core/error.h"
 #include "core/process.h"
 #include "data/stream_format.h"
@@ -126,12 +127,12 @@ namespace {
 
 // MNEMO_PYTHON, else Debian's python3 (which has matplotlib), else PATH's.
 std::string python() {
-  if (const char* p = std::getenv("MNEMO_PYTHON")) return p;
-  return std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  return env::get(env::kPython, std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
 }
 
 std::string plot_script() {
-  if (const char* p = std::getenv("MNEMO_PLOT_SCRIPT")) return p;
+  const std::string configured = env::get(env::kPlotScript);
+  if (!configured.empty()) return configured;
   for (const char* rel : {"mnemo_plot_report.py", "../share/mnemo/mnemo_plot_report.py"}) {
     const auto path = std::filesystem::path(executable_dir()) / rel;
     if (std::filesystem::exists(path)) return path.string();

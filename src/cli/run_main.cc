@@ -14,6 +14,7 @@
 #include "cli/yaml_config.h"
 #include "comm/agreement.h"
 #include "comm/communicator.h"
+#include "core/env.h"
 #include "core/error.h"
 #include "core/log.h"
 
@@ -56,6 +57,7 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
   bool done = false;
   int code = kExitOk;
   run_agreed(control, [&] {
+    env::check_launch(control.world_size());
     try {
       app.parse(argc, argv);
     } catch (const CLI::ConfigError& e) {

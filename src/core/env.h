@@ -1,0 +1,24 @@
+// Implements: every environment variable mnemo reads, named in one place.
+//   Launch facts (rank, local rank) come from MPI itself
+//   (MPI_Comm_rank, MPI_Comm_split_type), never from launcher variables;
+//   NCCL reads its own NCCL_* variables (NCCL_DEBUG, NCCL_SOCKET_IFNAME, ...).
+#pragma once
+
+#include <string>
+
+namespace mnemo::env {
+
+inline constexpr const char* kPython = "MNEMO_PYTHON";            ///< interpreter for report plots
+inline constexpr const char* kPlotScript = "MNEMO_PLOT_SCRIPT";   ///< mnemo_plot_report.py location
+inline constexpr const char* kSlurmStepTasks = "SLURM_STEP_NUM_TASKS";  ///< tasks of the srun step
+inline constexpr const char* kSlurmJobId = "SLURM_JOB_ID";
+
+/// The variable's value, or `fallback` when unset or empty.
+std::string get(const char* name, const std::string& fallback = "");
+
+/// Under srun, the step's task count must equal MPI's world size: srun
+/// without a working PMI starts N independent rank-0 processes. Throws
+/// UsageError otherwise (identically on every rank).
+void check_launch(int world_size);
+
+}  // namespace mnemo::env
