@@ -22,8 +22,15 @@
 namespace mnemo::cli {
 
 void add_prepare_options(CLI::App& sub, data::PrepareOptions& o) {
-  sub.add_option("--source", o.source, "Dataset source: idx | synthetic")->check(CLI::IsMember({"idx", "synthetic"}));
-  sub.add_option("--input", o.input, "IDX dataset directory (train-/t10k- images and labels, .gz or raw)");
+  sub.add_option("--source", o.source, "Dataset source: idx | cifar10 | cifar100 | hdf5 | synthetic")
+      ->check(CLI::IsMember({"idx", "cifar10", "cifar100", "hdf5", "synthetic"}));
+  sub.add_option("--input", o.input, "IDX or CIFAR-binary directory, or the HDF5 file (train/ and test/ images, labels)");
+  sub.add_option("--scenario", o.scenario, "class-incremental | task-incremental | permuted | rotated "
+                                           "(the last two: domain-incremental, every class in every task)")
+      ->check(CLI::IsMember({"class-incremental", "task-incremental", "permuted", "rotated"}));
+  sub.add_option("--samples-per-task", o.samples_per_task, "permuted/rotated: training samples per task (0: all)");
+  sub.add_option("--hdf5-layout", o.hdf5_layout, "hdf5 source: image layout nhwc | nchw ([N, H, W] also accepted)")
+      ->check(CLI::IsMember({"nhwc", "nchw"}));
   sub.add_option("--name", o.name, "Dataset name recorded in the stream");
   sub.add_option("--output", o.output, "Stream directory to write");
   sub.add_option("--tasks", o.tasks, "Number of tasks");
@@ -50,8 +57,9 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
   sub.add_option("--model", o.model, "Model: mlp | cnn | resnet18 (reduced, nf=20)");
   sub.add_option("--hidden", o.hidden, "MLP hidden layer widths")->expected(1, 16);
   sub.add_option("--head", o.head, "single: one head over all classes (class-IL); per-task: one head per task, "
-                                   "each sample's loss over its task's classes (task-IL)")
-      ->check(CLI::IsMember({"single", "per-task"}));
+                                   "each sample's loss over its task's classes (task-IL); auto: per-task for "
+                                   "task-incremental streams, else single")
+      ->check(CLI::IsMember({"auto", "single", "per-task"}));
   sub.add_option("--epochs", o.epochs, "Passes over each task");
   sub.add_flag("--online", o.online, "Online (single-pass) learning: each sample is seen once");
   sub.add_option("--eval-every", o.eval_every, "Anytime evaluation of every task every K steps (0: task ends only)");

@@ -11,8 +11,11 @@
 namespace mnemo::data {
 
 struct PrepareOptions {
-  std::string source = "idx";                                 ///< idx | synthetic
-  std::string input = "/usr/share/datasets/fashion-mnist";    ///< IDX directory
+  std::string source = "idx";                                 ///< idx | cifar10 | cifar100 | hdf5 | synthetic
+  std::string scenario = "class-incremental";  ///< class-incremental | task-incremental | permuted | rotated
+  std::string hdf5_layout = "nhwc";            ///< hdf5 source: nhwc | nchw
+  std::int64_t samples_per_task = 0;           ///< permuted/rotated: training samples per task (0: all)
+  std::string input = "/usr/share/datasets/fashion-mnist";    ///< IDX or CIFAR directory, or HDF5 file
   std::string name = "fashion-mnist";                         ///< dataset name recorded in the stream
   std::string output = "streams/split-fashion-mnist";
   std::int64_t tasks = 5;

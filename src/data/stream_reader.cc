@@ -80,9 +80,10 @@ StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
         throw InputError(tl.describe() + ": class " + std::to_string(c) + " is outside [0, " +
                          std::to_string(num_classes_) + ")");
       }
-      if (owner[c] >= 0) {
+      const bool disjoint = scenario_ == "class-incremental" || scenario_ == "task-incremental";
+      if (disjoint && owner[c] >= 0) {
         throw InputError(tl.describe() + ": class " + std::to_string(c) + " also appears in task " +
-                         std::to_string(owner[c]) + " of a class-incremental stream");
+                         std::to_string(owner[c]) + " of a " + scenario_ + " stream");
       }
       owner[c] = static_cast<int>(t);
     }

@@ -3,7 +3,9 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -34,19 +36,11 @@ const char* split_name(Split split) { return split == Split::kTrain ? "train" : 
 
 namespace {
 
-// The rows of one split of one task, already shuffled.
-struct TaskRows {
-  std::vector<std::int64_t> index;  // into the source split
-};
-
-TaskRows select_rows(const LabeledImages& split, const std::vector<std::int64_t>& classes, Rng rng) {
-  const std::set<std::int64_t> wanted(classes.begin(), classes.end());
-  TaskRows rows;
-  for (std::int64_t i = 0; i < split.count(); ++i) {
-    if (wanted.count(split.labels[i]) != 0) rows.index.push_back(i);
-  }
-  rng.shuffle(rows.index);
-  return rows;
+std::vector<std::int64_t> shuffled_rows(std::int64_t n, Rng rng) {
+  std::vector<std::int64_t> index(static_cast<std::size_t>(n));
+  std::iota(index.begin(), index.end(), 0);
+  rng.shuffle(index);
+  return index;
 }
 
 void write_rows(const h5::Loc& loc, const LabeledImages& split, const std::vector<std::int64_t>& index, Range r,
@@ -92,93 +86,135 @@ void place_atomically(const fs::path& tmp, const fs::path& dir, bool overwrite) 
   fs::rename(tmp, dir);
 }
 
+// Removes the temporary directory unless the write completed.
+struct TmpDirGuard {
+  fs::path path;
+  bool done = false;
+  ~TmpDirGuard() {
+    if (!done) {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  }
+};
+
 }  // namespace
 
-void write_class_incremental_stream(const std::string& dir_name, const SourceDataset& source,
-                                    const std::vector<std::vector<std::int64_t>>& tasks,
-                                    const std::vector<std::int64_t>& class_order, std::uint64_t seed,
-                                    const StreamLayout& layout, bool overwrite) {
+LabeledImages select_classes(const LabeledImages& split, const std::vector<std::int64_t>& classes) {
+  const std::set<std::int64_t> wanted(classes.begin(), classes.end());
+  LabeledImages out;
+  out.image_shape = split.image_shape;
+  const std::int64_t ss = split.sample_size();
+  for (std::int64_t i = 0; i < split.count(); ++i) {
+    if (wanted.count(split.labels[i]) == 0) continue;
+    out.images.insert(out.images.end(), split.images.begin() + i * ss, split.images.begin() + (i + 1) * ss);
+    out.labels.push_back(split.labels[i]);
+  }
+  return out;
+}
+
+void write_stream(const std::string& dir_name, const StreamHeader& header,
+                  const std::function<TaskContent(std::int64_t)>& build, const StreamLayout& layout, bool overwrite) {
   if (layout.shards < 1) throw UsageError("--shards must be at least 1");
   const fs::path dir = fs::absolute(dir_name).lexically_normal();
   if (fs::exists(dir) && !overwrite) {
     throw UsageError(with_hint("the output " + dir.string() + " already exists",
                                "pass --overwrite to replace it, or choose another --output"));
   }
-  const fs::path tmp = dir.string() + ".tmp-" + std::to_string(::getpid());
+  TmpDirGuard tmp{fs::path(dir.string() + ".tmp-" + std::to_string(::getpid()))};
   std::error_code ec;
-  fs::remove_all(tmp, ec);
-  fs::create_directories(tmp, ec);
+  fs::remove_all(tmp.path, ec);
+  fs::create_directories(tmp.path, ec);
   if (ec) {
-    throw InputError(with_hint("cannot create " + tmp.string() + ": " + ec.message(),
+    throw InputError(with_hint("cannot create " + tmp.path.string() + ": " + ec.message(),
                                "check that the parent directory exists and is writable"));
   }
   const std::string stream_id = random_stream_id();
-  const auto num_tasks = static_cast<std::int64_t>(tasks.size());
 
-  // Rows of every task and split, in their shuffled order.
-  std::vector<TaskRows> train_rows, test_rows;
-  for (std::int64_t t = 0; t < num_tasks; ++t) {
-    train_rows.push_back(select_rows(source.train, tasks[t], Rng::derive(seed, 0x7a5c, t, 0)));
-    test_rows.push_back(select_rows(source.test, tasks[t], Rng::derive(seed, 0x7a5c, t, 1)));
-    if (train_rows.back().index.empty() || test_rows.back().index.empty()) {
-      fs::remove_all(tmp, ec);
-      throw InputError(with_hint("task " + std::to_string(t) + " would have no train or test samples",
-                                 "the source lacks some of that task's classes; check the dataset's labels"));
-    }
-  }
-
+  std::vector<h5::File> shards;
   for (int k = 0; k < layout.shards; ++k) {
-    auto file = h5::File::create((tmp / shard_file(k, layout.shards)).string());
-    h5::Loc root{file, file.id(), "/"};
+    shards.push_back(h5::File::create((tmp.path / shard_file(k, layout.shards)).string()));
+    h5::Loc root{shards.back(), shards.back().id(), "/"};
     h5::write_attr(root, "format", kShardFormat);
     h5::write_attr(root, "format_version", kStreamFormatVersion);
     h5::write_attr(root, "stream_id", stream_id);
     h5::write_attr(root, "shard_index", static_cast<std::int64_t>(k));
-    for (std::int64_t t = 0; t < num_tasks; ++t) {
-      auto tg = h5::create_group(root, task_group(t));
-      h5::Loc tloc{file, tg.id(), "/" + task_group(t)};
-      for (Split split : {Split::kTrain, Split::kTest}) {
-        const auto& rows = split == Split::kTrain ? train_rows[t] : test_rows[t];
-        const auto& src = split == Split::kTrain ? source.train : source.test;
-        auto sg = h5::create_group(tloc, split_name(split));
-        h5::Loc sloc{file, sg.id(), tloc.path + "/" + split_name(split)};
-        write_rows(sloc, src, rows.index,
-                   block_range(static_cast<std::int64_t>(rows.index.size()), layout.shards, k), layout);
-      }
-    }
-    file.close();
   }
+  auto manifest = h5::File::create((tmp.path / kManifestFile).string());
+  h5::Loc mroot{manifest, manifest.id(), "/"};
 
-  {
-    auto file = h5::File::create((tmp / kManifestFile).string());
-    h5::Loc root{file, file.id(), "/"};
-    h5::write_attr(root, "format", kStreamFormat);
-    h5::write_attr(root, "format_version", kStreamFormatVersion);
-    h5::write_attr(root, "stream_id", stream_id);
-    h5::write_attr(root, "scenario", std::string("class-incremental"));
-    h5::write_attr(root, "dataset", source.name);
-    h5::write_attr(root, "num_tasks", num_tasks);
-    h5::write_attr(root, "num_classes", source.num_classes);
-    h5::write_attr(root, "num_shards", static_cast<std::int64_t>(layout.shards));
-    h5::write_attr(root, "image_shape", source.train.image_shape);
-    h5::write_attr(root, "seed", static_cast<std::int64_t>(seed));
-    h5::write_attr(root, "class_order", class_order);
-    h5::write_attr(root, "provenance", source.provenance.dump());
-    for (std::int64_t t = 0; t < num_tasks; ++t) {
-      auto tg = h5::create_group(root, task_group(t));
-      h5::Loc tloc{file, tg.id(), "/" + task_group(t)};
-      h5::write_attr(tloc, "classes", tasks[t]);
-      for (Split split : {Split::kTrain, Split::kTest}) {
-        const auto n = static_cast<std::int64_t>((split == Split::kTrain ? train_rows[t] : test_rows[t]).index.size());
-        std::vector<std::int64_t> per_shard;
-        for (int k = 0; k < layout.shards; ++k) per_shard.push_back(block_range(n, layout.shards, k).size());
-        h5::write_attr(tloc, std::string(split_name(split)) + "_count", n);
-        h5::write_attr(tloc, std::string(split_name(split)) + "_shard_counts", per_shard);
-      }
+  for (std::int64_t t = 0; t < header.num_tasks; ++t) {
+    const TaskContent task = build(t);
+    if (task.train.count() == 0 || task.test.count() == 0) {
+      throw InputError(with_hint("task " + std::to_string(t) + " would have no train or test samples",
+                                 "the source lacks some of that task's classes; check the dataset's labels"));
     }
-    file.close();
+    auto mg = h5::create_group(mroot, task_group(t));
+    h5::Loc ml{manifest, mg.id(), "/" + task_group(t)};
+    h5::write_attr(ml, "classes", task.classes);
+    if (!task.permutation.empty()) h5::write_attr(ml, "permutation", task.permutation);
+    if (header.scenario == "rotated") {
+      h5::write_attr(ml, "angle_millidegrees", static_cast<std::int64_t>(std::llround(task.angle_degrees * 1000)));
+    }
+    for (Split split : {Split::kTrain, Split::kTest}) {
+      const LabeledImages& src = split == Split::kTrain ? task.train : task.test;
+      const auto rows = shuffled_rows(src.count(), Rng::derive(header.seed, 0x7a5c, static_cast<std::uint64_t>(t),
+                                                               split == Split::kTrain ? 0 : 1));
+      std::vector<std::int64_t> per_shard;
+      for (int k = 0; k < layout.shards; ++k) {
+        const Range r = block_range(src.count(), layout.shards, k);
+        per_shard.push_back(r.size());
+        h5::Loc root{shards[k], shards[k].id(), "/"};
+        const std::string tg = task_group(t);
+        if (!h5::exists(root, tg)) h5::create_group(root, tg);
+        auto tgh = h5::open_group(root, tg);
+        h5::Loc tl{shards[k], tgh.id(), "/" + tg};
+        auto sg = h5::create_group(tl, split_name(split));
+        h5::Loc sl{shards[k], sg.id(), tl.path + "/" + split_name(split)};
+        write_rows(sl, src, rows, r, layout);
+      }
+      h5::write_attr(ml, std::string(split_name(split)) + "_count", src.count());
+      h5::write_attr(ml, std::string(split_name(split)) + "_shard_counts", per_shard);
+    }
   }
-  place_atomically(tmp, dir, overwrite);
+  for (auto& f : shards) f.close();
+
+  h5::write_attr(mroot, "format", kStreamFormat);
+  h5::write_attr(mroot, "format_version", kStreamFormatVersion);
+  h5::write_attr(mroot, "stream_id", stream_id);
+  h5::write_attr(mroot, "scenario", header.scenario);
+  h5::write_attr(mroot, "dataset", header.dataset);
+  h5::write_attr(mroot, "num_tasks", header.num_tasks);
+  h5::write_attr(mroot, "num_classes", header.num_classes);
+  h5::write_attr(mroot, "num_shards", static_cast<std::int64_t>(layout.shards));
+  h5::write_attr(mroot, "image_shape", header.image_shape);
+  h5::write_attr(mroot, "seed", static_cast<std::int64_t>(header.seed));
+  h5::write_attr(mroot, "class_order", header.class_order);
+  h5::write_attr(mroot, "provenance", header.provenance.dump());
+  manifest.close();
+  place_atomically(tmp.path, dir, overwrite);
+  tmp.done = true;
+}
+
+void write_class_incremental_stream(const std::string& dir, const SourceDataset& source,
+                                    const std::vector<std::vector<std::int64_t>>& tasks,
+                                    const std::vector<std::int64_t>& class_order, std::uint64_t seed,
+                                    const StreamLayout& layout, bool overwrite) {
+  StreamHeader h;
+  h.dataset = source.name;
+  h.scenario = "class-incremental";
+  h.num_tasks = static_cast<std::int64_t>(tasks.size());
+  h.num_classes = source.num_classes;
+  h.image_shape = source.train.image_shape;
+  h.class_order = class_order;
+  h.seed = seed;
+  h.provenance = source.provenance;
+  write_stream(dir, h,
+               [&](std::int64_t t) {
+                 return TaskContent{tasks[t], select_classes(source.train, tasks[t]),
+                                    select_classes(source.test, tasks[t]), {}, 0};
+               },
+               layout, overwrite);
 }
 
 }  // namespace mnemo::data

@@ -1,7 +1,10 @@
-// Implements: writing a class-incremental task stream as HDF5 shards.
+// Implements: writing a task stream as HDF5 shards (layout: stream_format.h).
+//   Tasks are built one at a time by a callback and written straight into
+//   the K shard files, so a 20-task permuted stream never sits in memory.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,10 +18,37 @@ struct StreamLayout {
   int deflate = 4;               ///< gzip level for images (0: none)
 };
 
-/// Writes `source` cut into tasks (`tasks[t]` = classes of task t) under
-/// `dir`. Samples of a task are shuffled with `seed`. The stream is written
-/// into a temporary sibling directory and renamed into place, so `dir` is
-/// either absent or complete. An existing `dir` is an error unless `overwrite`.
+/// One task, as the writer receives it (samples not yet shuffled).
+struct TaskContent {
+  std::vector<std::int64_t> classes;
+  LabeledImages train, test;
+  std::vector<std::int64_t> permutation;  ///< permuted scenario: pixel permutation applied
+  double angle_degrees = 0;               ///< rotated scenario: rotation applied
+};
+
+/// What is known of the stream before its tasks are built.
+struct StreamHeader {
+  std::string dataset;
+  std::string scenario;                   ///< class-incremental | task-incremental | permuted | rotated
+  std::int64_t num_tasks = 0;
+  std::int64_t num_classes = 0;
+  std::vector<std::int64_t> image_shape;  ///< {C, H, W}
+  std::vector<std::int64_t> class_order;
+  std::uint64_t seed = 0;
+  nlohmann::json provenance;
+};
+
+/// Writes the stream under `dir`; `build(t)` returns task t. Samples of each
+/// task are shuffled with the seed. Written into a temporary sibling and
+/// renamed into place, so `dir` is either absent or complete. An existing
+/// `dir` is an error unless `overwrite`.
+void write_stream(const std::string& dir, const StreamHeader& header,
+                  const std::function<TaskContent(std::int64_t)>& build, const StreamLayout& layout, bool overwrite);
+
+/// The rows of `split` whose labels are in `classes`, as a dataset.
+LabeledImages select_classes(const LabeledImages& split, const std::vector<std::int64_t>& classes);
+
+/// Class-incremental convenience: `source` cut into tasks (`tasks[t]` = its classes).
 void write_class_incremental_stream(const std::string& dir, const SourceDataset& source,
                                     const std::vector<std::vector<std::int64_t>>& tasks,
                                     const std::vector<std::int64_t>& class_order, std::uint64_t seed,

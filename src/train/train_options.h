@@ -19,7 +19,7 @@ struct TrainOptions {
   std::string strategy = "er";
   std::string model = "mlp";
   std::vector<std::int64_t> hidden = {100, 100};        ///< MLP hidden widths
-  std::string head = "single";                          ///< single (class-IL) | per-task (task-IL heads)
+  std::string head = "auto";                            ///< auto | single (class-IL) | per-task (task-IL heads)
   std::int64_t epochs = 1;                              ///< passes over each task
   bool online = false;                                  ///< single pass: each sample seen once (epochs must be 1)
   std::int64_t eval_every = 0;                          ///< anytime evaluation every K steps (0: task ends only)

@@ -65,8 +65,8 @@ void validate(const TrainOptions& o) {
   validate(optimizer_options(o));
   if (o.bucket_mb < 0) throw UsageError("--bucket-mb must be >= 0");
   if (o.comm_timeout < 0) throw UsageError("--comm-timeout must be >= 0");
-  if (o.head != "single" && o.head != "per-task") {
-    throw UsageError(with_hint("unknown --head '" + o.head + "'", "use single or per-task"));
+  if (o.head != "auto" && o.head != "single" && o.head != "per-task") {
+    throw UsageError(with_hint("unknown --head '" + o.head + "'", "use auto, single or per-task"));
   }
   if (o.wire_dtype != "fp32" && o.wire_dtype != "fp16" && o.wire_dtype != "bf16") {
     throw UsageError(with_hint("unknown --wire-dtype '" + o.wire_dtype + "'", "use fp32, fp16 or bf16"));
@@ -202,7 +202,8 @@ class Trainer {
     ctx.num_classes = stream_->num_classes();
     ctx.image_shape = stream_->image_shape();
     ctx.seed = o_.seed;
-    if (o_.head == "per-task") {
+    const bool per_task = o_.head == "per-task" || (o_.head == "auto" && stream_->scenario() == "task-incremental");
+    if (per_task) {
       std::vector<std::vector<std::int64_t>> classes;
       for (std::int64_t t = 0; t < stream_->num_tasks(); ++t) classes.push_back(stream_->task(t).classes);
       ctx.head_mask = strategies::make_head_mask(classes, stream_->num_classes()).to(device_);

@@ -230,6 +230,12 @@ void write_dataset(const Loc& loc, const std::string& name, const std::vector<st
   }
 }
 
+bool is_float_dataset(const Loc& loc, const std::string& name) {
+  Handle ds = open_dataset(loc, name);
+  Handle type(check(H5Dget_type(ds.id()), "H5Dget_type"));
+  return H5Tget_class(type.id()) == H5T_FLOAT;
+}
+
 std::vector<std::int64_t> dataset_shape(const Loc& loc, const std::string& name) {
   Handle ds = open_dataset(loc, name);
   Handle space(check(H5Dget_space(ds.id()), "H5Dget_space " + loc.describe(name)));

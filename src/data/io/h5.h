@@ -82,6 +82,9 @@ template <class T>
 void write_dataset(const Loc& loc, const std::string& name, const std::vector<std::int64_t>& shape,
                    const T* data, std::int64_t chunk_rows, int deflate);
 
+/// True when the dataset's elements are floating point.
+bool is_float_dataset(const Loc& loc, const std::string& name);
+
 /// Shape of a dataset.
 std::vector<std::int64_t> dataset_shape(const Loc& loc, const std::string& name);
 
