@@ -46,18 +46,23 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const 
                                "write e.g. 'strategy: er' on its own line"));
   }
   for (const auto& kv : root) {
-    std::string key = kv.first.as<std::string>();
+    if (!kv.first.IsScalar()) {
+      throw UsageError(with_hint(file + ": a key at line " + std::to_string(kv.first.Mark().line + 1) +
+                                     " is not a plain option name",
+                                 "keys are option names such as 'batch-size'"));
+    }
+    std::string key = kv.first.Scalar();
     std::replace(key.begin(), key.end(), '_', '-');
     CLI::ConfigItem item;
     item.name = key;
     if (!section.empty()) item.parents = {section};
     const YAML::Node& v = kv.second;
     if (v.IsScalar()) {
-      item.inputs.push_back(v.as<std::string>());
+      item.inputs.push_back(v.Scalar());
     } else if (v.IsSequence()) {
       for (const auto& e : v) {
         if (!e.IsScalar()) throw UsageError(file + ": '" + key + "' must be a list of plain values");
-        item.inputs.push_back(e.as<std::string>());
+        item.inputs.push_back(e.Scalar());
       }
     } else {
       throw UsageError(with_hint(file + ": '" + key + "' has no value or a nested mapping",

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mnemo::data {
 
@@ -23,8 +24,18 @@ inline constexpr const char* kStreamFormat = "mnemo.stream";
 inline constexpr const char* kShardFormat = "mnemo.stream.shard";
 inline constexpr std::int64_t kStreamFormatVersion = 1;
 inline constexpr const char* kManifestFile = "stream.h5";
+/// SHA-256 of every file of the stream, in `sha256sum -c` format. The
+/// manifest is verified against it before libhdf5 parses it (a corrupt HDF5
+/// header can crash libhdf5 itself); `mnemo inspect` verifies every shard.
+inline constexpr const char* kChecksumFile = "SHA256SUMS";
 
 std::string task_group(std::int64_t task);
+
+/// Writes DIR/SHA256SUMS for the given files of DIR.
+void write_checksums(const std::string& dir, const std::vector<std::string>& names);
+/// Verifies the named files of DIR against DIR/SHA256SUMS; InputError naming
+/// the file otherwise (missing list, missing entry, mismatch).
+void verify_checksums(const std::string& dir, const std::vector<std::string>& names);
 std::string shard_file(int index, int count);
 
 enum class Split { kTrain, kTest };

@@ -10,6 +10,13 @@ namespace mnemo::data {
 
 std::string describe_stream(const std::string& dir) {
   const StreamReader reader(dir);
+  {
+    std::vector<std::string> files;
+    for (std::int64_t k = 0; k < static_cast<std::int64_t>(reader.task(0).train_shard_counts.size()); ++k) {
+      files.push_back(shard_file(static_cast<int>(k), static_cast<int>(reader.task(0).train_shard_counts.size())));
+    }
+    verify_checksums(dir, files);
+  }
   std::ostringstream os;
   const auto& shape = reader.image_shape();
   os << "stream " << dir << " (format " << kStreamFormat << " v" << kStreamFormatVersion << ", id "
@@ -37,7 +44,8 @@ std::string describe_stream(const std::string& dir) {
     }
     os << "\n";
   }
-  os << "  provenance: " << reader.provenance_json() << "\n  all files and labels valid\n";
+  os << "  provenance: " << reader.provenance_json() << "\n  all files match " << kChecksumFile
+     << "; all labels valid\n";
   return os.str();
 }
 

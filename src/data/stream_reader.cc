@@ -38,6 +38,7 @@ StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
     throw InputError(with_hint("stream directory " + dir + " does not exist",
                                "create it with: mnemo prepare --output " + dir));
   }
+  verify_checksums(dir, {kManifestFile});  // before libhdf5 parses it
   auto manifest = h5::File::open(manifest_path);
   h5::Loc root{manifest, manifest.id(), "/"};
   check_format(root, kStreamFormat);

@@ -5,11 +5,15 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <numeric>
 #include <random>
 #include <set>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "data/io/checksum.h"
 #include "core/rng.h"
 #include "data/io/h5.h"
 #include "data/sharding.h"
@@ -33,6 +37,36 @@ std::string shard_file(int index, int count) {
 }
 
 const char* split_name(Split split) { return split == Split::kTrain ? "train" : "test"; }
+
+void write_checksums(const std::string& dir, const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& n : names) text += io::sha256_file((fs::path(dir) / n).string()) + "  " + n + "\n";
+  write_file_atomically((fs::path(dir) / kChecksumFile).string(), text);
+}
+
+void verify_checksums(const std::string& dir, const std::vector<std::string>& names) {
+  const fs::path list = fs::path(dir) / kChecksumFile;
+  std::ifstream in(list);
+  if (!in) {
+    throw InputError(with_hint(list.string() + " is missing: " + dir + " is not a complete mnemo stream",
+                               "prepare the stream again with mnemo prepare"));
+  }
+  std::map<std::string, std::string> sums;
+  for (std::string hash, name; in >> hash >> name;) sums[name] = hash;
+  for (const auto& n : names) {
+    const std::string path = (fs::path(dir) / n).string();
+    const auto it = sums.find(n);
+    if (it == sums.end()) throw InputError(list.string() + " has no entry for " + n);
+    if (!fs::exists(path)) {
+      throw InputError(with_hint(path + " is missing", "copy the whole stream directory, or prepare it again"));
+    }
+    if (io::sha256_file(path) != it->second) {
+      throw InputError(with_hint(path + " does not match its SHA-256 in " + list.string() +
+                                     " (the file is damaged, truncated or was modified)",
+                                 "copy it again from the original, or prepare the stream again"));
+    }
+  }
+}
 
 namespace {
 
@@ -192,6 +226,9 @@ void write_stream(const std::string& dir_name, const StreamHeader& header,
   h5::write_attr(mroot, "class_order", header.class_order);
   h5::write_attr(mroot, "provenance", header.provenance.dump());
   manifest.close();
+  std::vector<std::string> names = {kManifestFile};
+  for (int k = 0; k < layout.shards; ++k) names.push_back(shard_file(k, layout.shards));
+  write_checksums(tmp.path.string(), names);
   place_atomically(tmp.path, dir, overwrite);
   tmp.done = true;
 }

@@ -382,9 +382,14 @@ class Trainer {
     const Position at{p.at("task").get<std::int64_t>(), p.at("epoch").get<std::int64_t>(),
                       p.at("step").get<std::int64_t>(), p.at("global_step").get<std::int64_t>()};
     torch::serialize::InputArchive archive;
-    archive.load_from(dir + "/model.pt");
     torch::Tensor values;
-    archive.read("values", values);
+    try {
+      archive.load_from(dir + "/model.pt");
+      archive.read("values", values);
+    } catch (const c10::Error& e) {
+      throw InputError(with_hint(dir + "/model.pt is damaged or not a mnemo checkpoint",
+                                 "resume from an older checkpoint (pass its directory to --resume)"));
+    }
     if (values.numel() != flat_->numel()) throw InputError(dir + "/model.pt holds another model");
     {
       torch::NoGradGuard no_grad;
@@ -395,10 +400,15 @@ class Trainer {
     if (strategies::ReplayMemory* memory = strategy_->memory()) {
       memory->load(dir + "/replay");
       if (meta.at("world_size").get<int>() == control_.world_size()) {
+        const std::string path = dir + "/" + fmt::format("rank-{:05d}.pt", control_.rank());
         torch::serialize::InputArchive mine;
-        mine.load_from(dir + "/" + fmt::format("rank-{:05d}.pt", control_.rank()));
         torch::Tensor rng;
-        mine.read("replay.rng", rng);
+        try {
+          mine.load_from(path);
+          mine.read("replay.rng", rng);
+        } catch (const c10::Error& e) {
+          throw InputError(with_hint(path + " is damaged or missing", "resume from an older checkpoint"));
+        }
         memory->buffer().set_rng_state(static_cast<std::uint64_t>(rng.item<std::int64_t>()));
       }
     }

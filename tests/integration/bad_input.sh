@@ -287,5 +287,52 @@ expect "10 train: --batch-size 1 on 2 ranks" 2 "re:batch.*1.*2 ranks" -- \
 expect "10 train: --batch-size 2 on 3 ranks" 2 "re:batch.*2.*3 ranks" -- \
   "${MPI3[@]}" train --stream "$STREAM" --run-dir "$TMP/run10" --batch-size 2
 
+# ---------------------------------------------------------------- 11. CIFAR binary batches
+python3 - "$TMP/cifar" <<'PY'
+import os, sys
+d = sys.argv[1]
+os.makedirs(d, exist_ok=True)
+for name in ["data_batch_%d.bin" % i for i in range(1, 6)] + ["test_batch.bin"]:
+    with open(os.path.join(d, name), "wb") as f:
+        for r in range(20):
+            f.write(bytes([r % 10]) + bytes((r + p) % 256 for p in range(3072)))
+PY
+expect_ok "11 prepare: a valid CIFAR-10 set prepares (control)" \
+  "${MPI2[@]}" prepare --source cifar10 --input "$TMP/cifar" --output "$TMP/cifar-stream" --tasks 2 --classes-per-task 2
+truncate -s 5000 "$TMP/cifar/data_batch_4.bin"
+expect "11 prepare: truncated CIFAR batch" 3 "$TMP/cifar/data_batch_4.bin" "whole number" -- \
+  "${MPI2[@]}" prepare --source cifar10 --input "$TMP/cifar" --output "$TMP/cifar-stream2" --tasks 2 --classes-per-task 2
+expect "11 prepare: missing user HDF5 file" 3 "$TMP/none.h5" -- \
+  "${MPI2[@]}" prepare --source hdf5 --input "$TMP/none.h5" --output "$TMP/h5-stream"
+
+# ---------------------------------------------------------------- 12. damaged checkpoints and replay shards
+expect_ok "12 train: an er run with checkpoints (control)" \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck" --strategy er --replay-capacity 20
+latest=$(ls -d "$TMP/ck/checkpoints"/ckpt-* | tail -1)
+cp -r "$TMP/ck" "$TMP/ck-replay"
+latest_r=$(ls -d "$TMP/ck-replay/checkpoints"/ckpt-* | tail -1)
+truncate_half "$latest_r/replay/replay-r00001-of-00002.h5"
+expect "12 train: --resume with a truncated replay shard" 3 "replay-r00001-of-00002.h5" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck-replay" --strategy er --replay-capacity 20 --resume auto
+cp -r "$TMP/ck" "$TMP/ck-meta"
+latest_m=$(ls -d "$TMP/ck-meta/checkpoints"/ckpt-* | tail -1)
+printf '{"position": ' >"$latest_m/meta.json"
+expect "12 train: --resume with a damaged meta.json" 3 "meta.json is damaged" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck-meta" --strategy er --replay-capacity 20 --resume auto
+cp -r "$TMP/ck" "$TMP/ck-model"
+latest_w=$(ls -d "$TMP/ck-model/checkpoints"/ckpt-* | tail -1)
+truncate_half "$latest_w/model.pt"
+expect "12 train: --resume with a truncated model.pt" 3 "model.pt is damaged" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck-model" --strategy er --replay-capacity 20 --resume auto
+rm -f "$latest/DONE"
+expect "12 train: --resume from a checkpoint without DONE" 3 "incomplete" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck" --strategy er --replay-capacity 20 --resume "$latest"
+
+# ---------------------------------------------------------------- 13. stream checksums
+copy_stream stream-sum
+printf 'x' >>"$COPY/stream.h5"
+expect "13 train: stream.h5 modified after prepare" 3 "does not match its SHA-256" -- \
+  "${MPI2[@]}" train --stream "$COPY" --run-dir "$TMP/run13"
+
 echo "$PASSED passed, $FAILED failed"
 [[ $FAILED -eq 0 ]]

@@ -140,6 +140,7 @@ void set_manifest_int(const std::string& stream, const char* name, std::int64_t 
   ASSERT_GE(H5Awrite(a, H5T_NATIVE_INT64, &value), 0);
   H5Aclose(a);
   H5Fclose(f);
+  write_checksums(stream, {kManifestFile, shard_file(0, 1)});  // as if prepared that way
 }
 
 TEST(Stream, UnknownFormatVersionIsRejected) {
@@ -158,11 +159,23 @@ TEST(Stream, WrongClassCountIsRejected) {
   EXPECT_NE(input_error([&] { StreamReader{s}; }).find("outside"), std::string::npos);
 }
 
-TEST(Stream, NotAnHdf5FileIsRejected) {
+TEST(Stream, DamagedManifestIsCaughtByItsChecksumBeforeHdf5ParsesIt) {
   testing::TempDir dir;
   const std::string s = write_small_stream(dir, "s", 1);
   { std::ofstream(fs::path(s) / kManifestFile) << "not hdf5"; }
+  const std::string msg = input_error([&] { StreamReader{s}; });
+  EXPECT_NE(msg.find("does not match its SHA-256"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(kManifestFile), std::string::npos) << msg;
+  // With a matching checksum, libhdf5 itself rejects it.
+  write_checksums(s, {kManifestFile, shard_file(0, 1)});
   EXPECT_NE(input_error([&] { StreamReader{s}; }).find("not HDF5"), std::string::npos);
+}
+
+TEST(Stream, MissingChecksumListIsRejected) {
+  testing::TempDir dir;
+  const std::string s = write_small_stream(dir, "s", 1);
+  fs::remove(fs::path(s) / kChecksumFile);
+  EXPECT_NE(input_error([&] { StreamReader{s}; }).find("not a complete mnemo stream"), std::string::npos);
 }
 
 }  // namespace

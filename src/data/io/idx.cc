@@ -4,6 +4,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <memory>
@@ -96,8 +97,26 @@ IdxArray read_idx(const std::string& path) {
       throw InputError(with_hint("IDX file " + path + " declares more than 16 GiB of data", hint_redownload()));
     }
   }
-  out.data.resize(total);
-  read_exact(f.get(), out.data.data(), total, path, "the data");
+  // Grow the buffer as the bytes arrive: a header that declares gigabytes
+  // in a short (or hostile) file must fail as truncated, not allocate them.
+  constexpr std::size_t kChunk = std::size_t(16) << 20;
+  for (std::size_t done = 0; done < total;) {
+    const std::size_t n = std::min(kChunk, total - done);
+    out.data.resize(done + n);
+    const int got = gzread(f.get(), out.data.data() + done, static_cast<unsigned>(n));
+    if (got < 0) {
+      int errnum = 0;
+      throw InputError(with_hint("IDX file " + path + ": cannot read the data: " + gzerror(f.get(), &errnum),
+                                 hint_redownload()));
+    }
+    if (got == 0) {
+      throw InputError(with_hint("IDX file " + path + " is truncated: the data needs " + std::to_string(total) +
+                                     " bytes, found " + std::to_string(done),
+                                 hint_redownload()));
+    }
+    done += static_cast<std::size_t>(got);
+    out.data.resize(done);
+  }
   char extra = 0;
   if (gzread(f.get(), &extra, 1) > 0) {
     throw InputError(with_hint("IDX file " + path + " has bytes after the declared data", hint_redownload()));

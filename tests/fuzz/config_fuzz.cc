@@ -1,0 +1,18 @@
+// Fuzz target: the YAML config reader. Any text must give config items or a
+// UsageError, never a crash or another exception type.
+#include <cstdint>
+#include <sstream>
+#include <string>
+
+#include "cli/yaml_config.h"
+#include "core/error.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const mnemo::cli::YamlConfig config([] { return std::string("fuzz.yaml"); }, [] { return std::string("train"); });
+  std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
+  try {
+    config.from_config(in);
+  } catch (const mnemo::UsageError&) {
+  }
+  return 0;
+}
