@@ -100,6 +100,7 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
   sub.add_flag("--debug-collectives", o.debug_collectives, "Cross-check every collective's (sequence, op, bytes) "
                                                            "across ranks");
   sub.add_option("--checkpoint-every", o.checkpoint_every, "Also checkpoint every K steps (0: at task ends only)");
+  sub.add_option("--checkpoint-minutes", o.checkpoint_minutes, "Also checkpoint every M minutes (0: off)");
   sub.add_option("--checkpoint-keep", o.checkpoint_keep, "Complete checkpoints to keep");
   sub.add_option("--resume", o.resume, "Resume: 'auto' (the newest complete checkpoint of --run-dir, or start) "
                                        "or a checkpoint directory");

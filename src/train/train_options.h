@@ -52,6 +52,7 @@ struct TrainOptions {
   double comm_timeout = 300;                            ///< s a collective may wait before the job is aborted (0: off)
   bool debug_collectives = false;                       ///< cross-check every collective's (seq, op, bytes)
   std::int64_t checkpoint_every = 0;                    ///< also checkpoint every K steps (0: task ends only)
+  double checkpoint_minutes = 0;                        ///< also checkpoint every M minutes (0: off)
   int checkpoint_keep = 2;                              ///< complete checkpoints kept
   std::string resume;                                   ///< "" | auto | a checkpoint directory
   bool force = false;                                   ///< resume even if result-affecting options differ
@@ -64,7 +65,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, str
                                    lr_gamma, replay_capacity, replay_batch, replay_policy, der_alpha, der_beta,
                                    ewc_lambda, ewc_gamma, si_c, si_xi, lwf_alpha, lwf_temperature,
                                    eval_batch, seed, backend, bucket_mb, overlap, wire_dtype, deterministic, comm_timeout, debug_collectives,
-                                   checkpoint_every, checkpoint_keep, resume, force, threads, log_every)
+                                   checkpoint_every, checkpoint_minutes, checkpoint_keep, resume, force, threads, log_every)
 
 /// The optimizer part of the options.
 inline OptimizerOptions optimizer_options(const TrainOptions& o) {

@@ -65,6 +65,7 @@ void validate(const TrainOptions& o) {
   validate(optimizer_options(o));
   if (o.bucket_mb < 0) throw UsageError("--bucket-mb must be >= 0");
   if (o.comm_timeout < 0) throw UsageError("--comm-timeout must be >= 0");
+  if (o.checkpoint_every < 0 || o.checkpoint_minutes < 0) throw UsageError("--checkpoint-every/-minutes must be >= 0");
   if (o.head != "auto" && o.head != "single" && o.head != "per-task") {
     throw UsageError(with_hint("unknown --head '" + o.head + "'", "use auto, single or per-task"));
   }
@@ -303,7 +304,7 @@ class Trainer {
   static bool result_neutral(const std::string& key) {
     static const std::set<std::string> kNeutral = {
         "run_dir", "overwrite", "resume", "force", "threads", "log_every", "eval_batch", "debug_collectives",
-        "checkpoint_every", "checkpoint_keep", "backend", "bucket_mb", "overlap"};
+        "checkpoint_every", "checkpoint_minutes", "checkpoint_keep", "backend", "bucket_mb", "overlap", "comm_timeout"};
     return kNeutral.count(key) != 0;
   }
 
@@ -338,6 +339,7 @@ class Trainer {
       sync_file(path);
     };
     const std::string where = write_checkpoint(o_.run_dir, next, o_.checkpoint_keep, control_, w);
+    last_checkpoint_ = Clock::now();
     spdlog::debug("checkpoint {}", where);
     return where;
   }
@@ -522,7 +524,7 @@ class Trainer {
                               std::to_string(kExitRequeue) + " so the job is requeued (resume with --resume auto)",
                           kExitRequeue, control_.rank() == 0);
       }
-      if (o_.checkpoint_every > 0 && global_step_ % o_.checkpoint_every == 0) checkpoint(next);
+      if ((o_.checkpoint_every > 0 && global_step_ % o_.checkpoint_every == 0) || checkpoint_due_) checkpoint(next);
     }
     progress.finish();
   }
@@ -530,9 +532,17 @@ class Trainer {
   // One optimizer step; returns an estimate of the global loss (this rank's
   // share times the world size), for progress lines only.
   double train_step(const strategies::Batch& batch, double lr) {
-    stop_agreed_ = stop_requested() ? 1 : 0;
+    // One summed flag carries both decisions: each rank adds 1 when it was
+    // asked to stop; rank 0 adds kCheckpointDue when --checkpoint-minutes
+    // elapsed (wall clocks differ across ranks; rank 0's decides).
+    constexpr std::int64_t kCheckpointDue = 1 << 20;
+    const bool due = control_.rank() == 0 && o_.checkpoint_minutes > 0 &&
+                     Clock::now() - last_checkpoint_ > std::chrono::duration<double>(60.0 * o_.checkpoint_minutes);
+    stop_agreed_ = (stop_requested() ? 1 : 0) + (due ? kCheckpointDue : 0);
     const double loss =
         synced_gradient(strategy_->loss(batch), *flat_, control_, *reducer_, &comm_seconds_, &stop_agreed_);
+    checkpoint_due_ = stop_agreed_ >= kCheckpointDue;
+    stop_agreed_ %= kCheckpointDue;
     strategy_->after_sync();
     optimizer_->step(flat_->values(), flat_->grads(), lr);
     strategy_->after_step(batch);
@@ -553,6 +563,8 @@ class Trainer {
   double comm_seconds_ = 0;  // time in collectives during the current task
   std::int64_t global_step_ = 0;
   std::int64_t stop_agreed_ = 0;            // ranks asked to stop this step (summed over ranks)
+  bool checkpoint_due_ = false;             // --checkpoint-minutes elapsed (rank 0's clock)
+  Clock::time_point last_checkpoint_ = Clock::now();
   eval::RunResults* results_ = nullptr;
   std::vector<eval::AnytimePoint>* anytime_ = nullptr;
 };
@@ -565,7 +577,10 @@ eval::RunResults run_training(const TrainOptions& options, Communicator& control
   std::unique_ptr<Communicator> watched, checked;
   Communicator* comm = &control;
   if (options.comm_timeout > 0 && control.world_size() > 1) {
-    watched = make_watched_communicator(*comm, "control", heartbeat_dir(options), options.comm_timeout);
+    // Agreed: an unwritable run directory fails here, on every rank, cleanly.
+    run_agreed(control, [&] {
+      watched = make_watched_communicator(*comm, "control", heartbeat_dir(options), options.comm_timeout);
+    });
     comm = watched.get();
   }
   if (options.debug_collectives && control.world_size() > 1) {

@@ -334,5 +334,10 @@ printf 'x' >>"$COPY/stream.h5"
 expect "13 train: stream.h5 modified after prepare" 3 "does not match its SHA-256" -- \
   "${MPI2[@]}" train --stream "$COPY" --run-dir "$TMP/run13"
 
+# ---------------------------------------------------------------- 14. unwritable run directory (found before training)
+printf 'x' >"$TMP/a-file"
+expect "14 train: --run-dir below a regular file" 3 "$TMP/a-file/run" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/a-file/run"
+
 echo "$PASSED passed, $FAILED failed"
 [[ $FAILED -eq 0 ]]
