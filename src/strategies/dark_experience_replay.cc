@@ -10,12 +10,9 @@ std::vector<LossTerm> DarkExperienceReplay::loss(const Batch& batch) {
   std::vector<LossTerm> terms;
   stream_logits_ = torch::Tensor();
   if (batch.size() > 0) {
-    torch::Tensor logits = context_.model->forward(batch.x);
+    const torch::Tensor logits = context_.model->forward(batch.x);
     stream_logits_ = logits.detach();
-    if (context_.head_mask.defined()) logits = logits + context_.head_mask.index_select(0, batch.y);
-    terms.push_back({torch::nn::functional::cross_entropy(
-                         logits, batch.y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)),
-                     batch.size(), 1.0});
+    terms.push_back(cross_entropy_of_logits(logits, batch.y, context_.head_mask));
   } else {
     terms.push_back({torch::Tensor(), 0, 1.0});
   }

@@ -14,10 +14,7 @@ std::vector<LossTerm> ErAce::loss(const Batch& batch) {
   if (batch.size() > 0) {
     torch::Tensor logits = context_.model->forward(batch.x);
     if (task_ > 0) logits = logits.masked_fill(present.eq(0).unsqueeze(0), std::numeric_limits<float>::lowest());
-    if (context_.head_mask.defined()) logits = logits + context_.head_mask.index_select(0, batch.y);
-    terms.push_back({torch::nn::functional::cross_entropy(
-                         logits, batch.y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)),
-                     batch.size(), 1.0});
+    terms.push_back(cross_entropy_of_logits(logits, batch.y, context_.head_mask));
   } else {
     terms.push_back({torch::Tensor(), 0, 1.0});
   }

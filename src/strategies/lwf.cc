@@ -21,12 +21,8 @@ torch::Tensor Lwf::distillation(const torch::Tensor& student, const torch::Tenso
 
 std::vector<LossTerm> Lwf::loss(const Batch& batch) {
   if (batch.size() == 0) return {};
-  torch::Tensor logits = context_.model->forward(batch.x);
-  torch::Tensor masked = context_.head_mask.defined() ? logits + context_.head_mask.index_select(0, batch.y) : logits;
-  std::vector<LossTerm> terms = {
-      {torch::nn::functional::cross_entropy(masked, batch.y,
-                                            torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)),
-       batch.size(), 1.0}};
+  const torch::Tensor logits = context_.model->forward(batch.x);
+  std::vector<LossTerm> terms = {cross_entropy_of_logits(logits, batch.y, context_.head_mask)};
   if (teacher_) {
     torch::Tensor teacher_logits;
     {

@@ -61,11 +61,14 @@ std::unique_ptr<Strategy> make_strategy(const StrategyOptions& options, const St
 
 LossTerm cross_entropy_term(model::ModelImpl& model, const torch::Tensor& x, const torch::Tensor& y,
                             const torch::Tensor& head_mask) {
-  torch::Tensor logits = model.forward(x);
-  if (head_mask.defined()) logits = logits + head_mask.index_select(0, y);
+  return cross_entropy_of_logits(model.forward(x), y, head_mask);
+}
+
+LossTerm cross_entropy_of_logits(const torch::Tensor& logits, const torch::Tensor& y, const torch::Tensor& head_mask) {
+  const torch::Tensor masked = head_mask.defined() ? logits + head_mask.index_select(0, y) : logits;
   return {torch::nn::functional::cross_entropy(
-              logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)),
-          x.size(0), 1.0};
+              masked, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)),
+          y.size(0), 1.0};
 }
 
 torch::Tensor make_head_mask(const std::vector<std::vector<std::int64_t>>& task_classes, std::int64_t num_classes) {

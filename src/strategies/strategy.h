@@ -140,6 +140,10 @@ std::vector<std::string> strategy_names();
 LossTerm cross_entropy_term(model::ModelImpl& model, const torch::Tensor& x, const torch::Tensor& y,
                             const torch::Tensor& head_mask = {});
 
+/// Summed cross-entropy of given logits (with the head mask, if any).
+LossTerm cross_entropy_of_logits(const torch::Tensor& logits, const torch::Tensor& y,
+                                 const torch::Tensor& head_mask = {});
+
 /// The [C, C] head mask for tasks' disjoint class lists.
 torch::Tensor make_head_mask(const std::vector<std::vector<std::int64_t>>& task_classes, std::int64_t num_classes);
 

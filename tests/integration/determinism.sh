@@ -8,9 +8,7 @@
 set -euo pipefail
 mnemo=$1
 mpiexec=$2
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/common.sh"
 "$mnemo" prepare --source synthetic --output "$work/s" --tasks 2 --classes-per-task 2 \
   --synthetic-train-per-class 40 --synthetic-test-per-class 10 --synthetic-side 8 >/dev/null 2>&1
 train() {  # run model seed extra...

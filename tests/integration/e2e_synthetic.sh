@@ -6,9 +6,7 @@
 set -euo pipefail
 mnemo=$1
 mpiexec=$2
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/common.sh"
 
 "$mnemo" prepare --source synthetic --output "$work/stream" --tasks 3 --classes-per-task 2 \
   --synthetic-classes 6 --synthetic-train-per-class 300 --synthetic-test-per-class 100 --seed 3 >/dev/null 2>&1

@@ -7,10 +7,7 @@
 set -euo pipefail
 mnemo=$1
 mpiexec=$2
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/common.sh"
 
 for t in 2 3; do
   "$mnemo" prepare --source synthetic --output "$work/s$t" --tasks "$t" --classes-per-task 2 \

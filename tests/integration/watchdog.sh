@@ -6,11 +6,7 @@
 set -euo pipefail
 mnemo=$1
 mpiexec=$2
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-work=$(mktemp -d)
-cleanup() { pkill -9 -f "^$mnemo train --stream $work" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/common.sh"
 "$mnemo" prepare --source synthetic --output "$work/s" --tasks 3 --classes-per-task 2 \
   --synthetic-train-per-class 3000 --synthetic-test-per-class 20 >/dev/null 2>&1
 timeout 120 "$mpiexec" -n 3 "$mnemo" train --stream "$work/s" --run-dir "$work/run" --comm-timeout 5 \
