@@ -10,9 +10,9 @@ bash launch/setup.sh
 mnemo=${MNEMO_BUILD_DIR:-build}/src/cli/mnemo
 
 stream=streams/split-fashion-mnist
-if [ ! -f "$stream/stream.h5" ]; then
+if [ ! -f "$stream/SHA256SUMS" ]; then  # absent, or written by a mnemo without checksums
   "$mnemo" prepare --source idx --input /usr/share/datasets/fashion-mnist --output "$stream" \
-    --tasks 5 --classes-per-task 2 --seed 0
+    --tasks 5 --classes-per-task 2 --seed 0 --overwrite
 fi
 bash launch/mnemo-mpirun --np 2 -- train --config launch/experiments/split_fmnist_er.yaml \
   --stream "$stream" --run-dir runs/split-fmnist-er --overwrite "$@"

@@ -10,7 +10,7 @@ batch=${2:-256}
 mnemo=$build/src/cli/mnemo
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 stream=streams/split-fashion-mnist
-[ -f "$stream/stream.h5" ] || "$mnemo" prepare --output "$stream" >/dev/null
+[ -f "$stream/SHA256SUMS" ] || "$mnemo" prepare --output "$stream" --overwrite >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for n in 1 2; do

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): mnemo against the equivalent PyTorch Python script
+#   (pytorch_reference.py; Debian's python3-torch: the same LibTorch 1.13,
+#   BLAS and one thread), side by side in one run, on Split Fashion-MNIST
+#   (5 tasks x 2 classes, 1 epoch, buffer 500, lr 0.1, 1 rank, 1 thread):
+#   (a) training step throughput for er and derpp at batch 10 and 128;
+#   (b) end to end (training + evaluation of every task after every task;
+#       prepare excluded). Also prints both final accuracies.
+# Usage: tests/bench/vs_pytorch.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build}
+mnemo=$build/src/cli/mnemo
+python=${MNEMO_PYTHON:-/usr/bin/python3}
+"$python" -c "import torch, h5py" 2>/dev/null || { echo "needs python3-torch and python3-h5py (apt-get install)"; exit 2; }
+export OMP_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+stream=streams/split-fashion-mnist
+[ -f "$stream/SHA256SUMS" ] || "$mnemo" prepare --output "$stream" --overwrite >/dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+printf '%-8s %-6s %14s %14s %9s %14s %9s %8s %8s\n' strategy batch "mnemo step" "python step" "ratio" \
+  "e2e ratio" "" "mnemo" "python"
+for strategy in er derpp; do
+  for batch in 10 128; do
+    "$mnemo" train --stream "$stream" --run-dir "$work/$strategy-$batch" --strategy "$strategy" --batch-size "$batch" \
+      --replay-batch "$batch" --threads 1 --lr 0.1 >"$work/mnemo.log" 2>&1 || { cat "$work/mnemo.log"; exit 1; }
+    "$python" tests/bench/pytorch_reference.py "$stream" --strategy "$strategy" --batch-size "$batch" >"$work/py.json"
+    python3 - "$work/$strategy-$batch/results.json" "$work/py.json" "$strategy" "$batch" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1])); p = json.load(open(sys.argv[2]))
+train = sum(t["seconds"] for t in m["tasks"]); ev = sum(t["eval_seconds"] for t in m["tasks"])
+steps = p["steps"]
+ms, ps = 1e6 * train / steps, 1e6 * p["train_seconds"] / steps
+e2e = (p["train_seconds"] + p["eval_seconds"]) / (train + ev)
+print(f"{sys.argv[3]:8s} {sys.argv[4]:6s} {ms:11.0f} us {ps:11.0f} us {ps / ms:8.2f}x {e2e:13.2f}x {'':9s}"
+      f" {100 * m['metrics']['class_il']['acc']:7.2f} {100 * p['acc']:7.2f}")
+PY
+  done
+done
