@@ -9,6 +9,15 @@ cleanup_work() {
   rm -rf "$work"
 }
 trap cleanup_work EXIT
+# Waits (at most 30 s) until RUN_DIR holds a complete checkpoint; on timeout prints LOG and fails.
+wait_for_checkpoint() {  # run_dir log
+  for _ in $(seq 1 600); do
+    compgen -G "$1/checkpoints/ckpt-*" >/dev/null && return 0
+    sleep 0.05
+  done
+  cat "$2"
+  fail "no checkpoint appeared in $1"
+}
 fail() {
   echo "FAIL: $*"
   exit 1

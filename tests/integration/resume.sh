@@ -26,11 +26,7 @@ run() {  # ranks run_dir [extra...]
 start_and_wait() {  # run_dir
   run 2 "$1" >"$1.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 600); do
-    compgen -G "$1/checkpoints/ckpt-*" >/dev/null && break
-    sleep 0.05
-  done
-  compgen -G "$1/checkpoints/ckpt-*" >/dev/null || { cat "$1.log"; fail "no checkpoint appeared in $1"; }
+  wait_for_checkpoint "$1" "$1.log"
 }
 same_as_reference() {  # run_dir
   python3 - "$work/ref" "$1" <<'PY'

@@ -12,8 +12,7 @@ source "$(dirname "$0")/common.sh"
 timeout 120 "$mpiexec" -n 3 "$mnemo" train --stream "$work/s" --run-dir "$work/run" --comm-timeout 5 \
   --checkpoint-every 50 --threads 1 >"$work/log" 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do compgen -G "$work/run/checkpoints/ckpt-*" >/dev/null && break; sleep 0.05; done
-compgen -G "$work/run/checkpoints/ckpt-*" >/dev/null || { cat "$work/log"; fail "training did not start"; }
+wait_for_checkpoint "$work/run" "$work/log"
 # The rank whose heartbeat file says rank 1: its pid is the second rank process started.
 victim=$(pgrep -f "^$mnemo train --stream $work/s" | sort -n | sed -n 2p)
 [ -n "$victim" ] || fail "no rank process found"
