@@ -31,11 +31,18 @@ void add_prepare_options(CLI::App& sub, data::PrepareOptions& o) {
   sub.add_option("--samples-per-task", o.samples_per_task, "permuted/rotated: training samples per task (0: all)");
   sub.add_option("--hdf5-layout", o.hdf5_layout, "hdf5 source: image layout nhwc | nchw ([N, H, W] also accepted)")
       ->check(CLI::IsMember({"nhwc", "nchw"}));
+  sub.add_option("--idx-prefix", o.idx.prefix, "idx source: file-name prefix, e.g. emnist-balanced- (auto: the "
+                                               "directory's only one)");
+  sub.add_option("--idx-transpose", o.idx.transpose, "idx source: transpose each image: auto (yes for EMNIST "
+                                                     "prefixes) | yes | no")
+      ->check(CLI::IsMember({"auto", "yes", "no"}));
   sub.add_option("--name", o.name, "Dataset name recorded in the stream");
   sub.add_option("--output", o.output, "Stream directory to write");
   sub.add_option("--tasks", o.tasks, "Number of tasks");
   sub.add_option("--classes-per-task", o.classes_per_task, "Classes per task (class-incremental split)");
   sub.add_option("--seed", o.seed, "Seed of the class order and within-task shuffles");
+  sub.add_option("--val-fraction", o.val_fraction, "Hold out this fraction of each task's training samples as "
+                                                   "its validation split (train with --eval-split val)");
   sub.add_option("--shards", o.layout.shards, "Number of HDF5 shard files");
   sub.add_option("--chunk-rows", o.layout.chunk_rows, "HDF5 chunk size, samples");
   sub.add_option("--deflate", o.layout.deflate, "gzip level of the image datasets (0: none)");
@@ -64,6 +71,8 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
   sub.add_flag("--online", o.online, "Online (single-pass) learning: each sample is seen once");
   sub.add_option("--eval-every", o.eval_every, "Anytime evaluation of every task every K steps (0: task ends only)");
   sub.add_option("--batch-size", o.batch_size, "Global stream batch per step (split across ranks)");
+  sub.add_option("--shuffle-window", o.shuffle_window, "Training rows read and shuffled together per rank (windows "
+                                                       "visited in a seeded order); bounds input memory");
   sub.add_option("--optimizer", o.optimizer, "Optimizer: sgd | adam | adagrad | rmsprop (state reset per task)")
       ->check(CLI::IsMember({"sgd", "adam", "adagrad", "rmsprop"}));
   sub.add_option("--lr", o.lr, "Learning rate");
@@ -86,6 +95,11 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
   sub.add_option("--lwf-alpha", o.lwf_alpha, "lwf: weight of the distillation term");
   sub.add_option("--lwf-temperature", o.lwf_temperature, "lwf: softmax temperature");
   sub.add_option("--eval-batch", o.eval_batch, "Evaluation batch per rank");
+  sub.add_option("--eval-split", o.eval_split, "Evaluate on each task's test split, or on its validation split "
+                                               "(streams prepared with --val-fraction)")
+      ->check(CLI::IsMember({"test", "val"}));
+  sub.add_option("--eval-cache-mb", o.eval_cache_mb, "Evaluation samples kept in memory per rank, MiB; tasks "
+                                                     "beyond it are streamed from the shards at each evaluation");
   sub.add_option("--seed", o.seed, "Seed of initialisation, shuffles and replay sampling");
   sub.add_option("--backend", o.backend, "Gradient all-reduce backend: auto | mpi | nccl | local")
       ->check(CLI::IsMember({"auto", "mpi", "nccl", "local"}));

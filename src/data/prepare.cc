@@ -37,7 +37,7 @@ LabeledImages subsample(const LabeledImages& in, std::int64_t n, Rng rng) {
 std::string prepare_stream(const PrepareOptions& o) {
   SourceDataset source;
   if (o.source == "idx") {
-    source = load_idx_dataset(o.input, o.name);
+    source = load_idx_dataset(o.input, o.name, o.idx);
   } else if (o.source == "cifar10" || o.source == "cifar100") {
     source = load_cifar_dataset(o.input, o.source);
   } else if (o.source == "hdf5") {
@@ -60,6 +60,7 @@ std::string prepare_stream(const PrepareOptions& o) {
   h.class_order = order;
   h.seed = o.seed;
   h.provenance = source.provenance;
+  h.val_fraction = o.val_fraction;
   std::ostringstream os;
   if (o.scenario == "class-incremental" || o.scenario == "task-incremental") {
     const auto tasks = split_classes(order, o.tasks, o.classes_per_task);

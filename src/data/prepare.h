@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "data/idx_source.h"
 #include "data/stream_writer.h"
 #include "data/synthetic.h"
 
@@ -21,8 +22,10 @@ struct PrepareOptions {
   std::int64_t tasks = 5;
   std::int64_t classes_per_task = 2;
   std::uint64_t seed = 0;          ///< class order and within-task shuffles
+  double val_fraction = 0;         ///< per task: training samples held out for validation
   bool overwrite = false;
   StreamLayout layout;
+  IdxOptions idx;                  ///< idx source: file prefix (EMNIST) and transposition
   SyntheticOptions synthetic;
 };
 

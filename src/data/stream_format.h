@@ -6,10 +6,12 @@
 //            class_order, provenance (JSON text)
 //     /task_NNN attrs: classes, train_count, test_count,
 //                      train_shard_counts[K], test_shard_counts[K]
+//                      val_count, val_shard_counts[K]   (only with a validation split)
 //   STREAM_DIR/shard-KKKKK-of-NNNNN.h5   shard k of K
 //     attrs: format="mnemo.stream.shard", format_version, stream_id, shard_index
 //     /task_NNN/{train,test}/images  uint8 [n, C, H, W], chunked by rows
 //     /task_NNN/{train,test}/labels  int64 [n]
+//     /task_NNN/val/{images,labels}  (only with a validation split)
 //   Shard k holds block k (block_range) of every task's train and test rows,
 //   so a reader on any number of ranks maps its rows onto the shards.
 #pragma once
@@ -38,7 +40,7 @@ void write_checksums(const std::string& dir, const std::vector<std::string>& nam
 void verify_checksums(const std::string& dir, const std::vector<std::string>& names);
 std::string shard_file(int index, int count);
 
-enum class Split { kTrain, kTest };
+enum class Split { kTrain, kTest, kVal };
 const char* split_name(Split split);
 
 }  // namespace mnemo::data

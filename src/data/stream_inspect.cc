@@ -29,7 +29,7 @@ std::string describe_stream(const std::string& dir) {
     const auto& info = reader.task(t);
     os << "  task " << t << ": classes";
     for (auto c : info.classes) os << ' ' << c;
-    for (Split s : {Split::kTrain, Split::kTest}) {
+    for (Split s : info.splits()) {
       // Reading every label also validates them against the task's classes.
       const SampleBlock block = reader.read(t, s, {0, info.count(s)});
       std::map<std::int64_t, std::int64_t> per_class;

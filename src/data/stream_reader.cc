@@ -68,6 +68,14 @@ StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
     info.test_count = h5::read_attr_int(tl, "test_count");
     info.train_shard_counts = h5::read_attr_ints(tl, "train_shard_counts");
     info.test_shard_counts = h5::read_attr_ints(tl, "test_shard_counts");
+    if (h5::has_attr(tl, "val_count")) {
+      info.val_count = h5::read_attr_int(tl, "val_count");
+      info.val_shard_counts = h5::read_attr_ints(tl, "val_shard_counts");
+      if (info.val_count < 1 || static_cast<std::int64_t>(info.val_shard_counts.size()) != num_shards ||
+          sum(info.val_shard_counts) != info.val_count) {
+        throw InputError(tl.describe() + ": val_count or val_shard_counts is invalid");
+      }
+    }
     if (info.train_count < 1 || info.test_count < 1) {
       throw InputError(tl.describe() + ": task " + std::to_string(t) + " is empty");
     }
@@ -109,7 +117,7 @@ StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
       throw InputError(path + ": shard_index does not match the file name");
     }
     for (std::int64_t t = 0; t < num_tasks; ++t) {
-      for (Split s : {Split::kTrain, Split::kTest}) {
+      for (Split s : tasks_[t].splits()) {
         h5::Loc sl{file, file.id(), "/"};
         const std::string base = task_group(t) + "/" + split_name(s);
         const auto ishape = h5::dataset_shape(sl, base + "/images");

@@ -18,10 +18,18 @@ struct TaskInfo {
   std::vector<std::int64_t> classes;
   std::int64_t train_count = 0;
   std::int64_t test_count = 0;
-  std::vector<std::int64_t> train_shard_counts, test_shard_counts;
-  std::int64_t count(Split s) const { return s == Split::kTrain ? train_count : test_count; }
+  std::int64_t val_count = 0;  ///< 0: the stream has no validation split
+  std::vector<std::int64_t> train_shard_counts, test_shard_counts, val_shard_counts;
+  std::int64_t count(Split s) const {
+    return s == Split::kTrain ? train_count : s == Split::kTest ? test_count : val_count;
+  }
   const std::vector<std::int64_t>& shard_counts(Split s) const {
-    return s == Split::kTrain ? train_shard_counts : test_shard_counts;
+    return s == Split::kTrain ? train_shard_counts : s == Split::kTest ? test_shard_counts : val_shard_counts;
+  }
+  /// The splits stored for this task: train, test and, if present, val.
+  std::vector<Split> splits() const {
+    if (val_count > 0) return {Split::kTrain, Split::kTest, Split::kVal};
+    return {Split::kTrain, Split::kTest};
   }
 };
 

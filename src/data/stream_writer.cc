@@ -36,7 +36,14 @@ std::string shard_file(int index, int count) {
   return buf;
 }
 
-const char* split_name(Split split) { return split == Split::kTrain ? "train" : "test"; }
+const char* split_name(Split split) {
+  switch (split) {
+    case Split::kTrain: return "train";
+    case Split::kTest: return "test";
+    case Split::kVal: return "val";
+  }
+  return "?";
+}
 
 void write_checksums(const std::string& dir, const std::vector<std::string>& names) {
   std::string text;
@@ -91,6 +98,32 @@ void write_rows(const h5::Loc& loc, const LabeledImages& split, const std::vecto
   shape.insert(shape.end(), split.image_shape.begin(), split.image_shape.end());
   h5::write_dataset(loc, "images", shape, images.data(), layout.chunk_rows, layout.deflate);
   h5::write_dataset(loc, "labels", {r.size()}, labels.data(), layout.chunk_rows * 16, layout.deflate);
+}
+
+struct SplitRows {
+  Split split;
+  std::vector<std::int64_t> rows;  // source rows, in stream order
+};
+
+// The seeded order of a task's rows per split; the validation split is the
+// tail of the shuffled training rows.
+std::vector<SplitRows> split_rows(const TaskContent& task, const StreamHeader& header, std::int64_t t) {
+  const auto tt = static_cast<std::uint64_t>(t);
+  std::vector<std::int64_t> train = shuffled_rows(task.train.count(), Rng::derive(header.seed, 0x7a5c, tt, 0));
+  const auto n_val = static_cast<std::int64_t>(std::llround(header.val_fraction * static_cast<double>(train.size())));
+  std::vector<SplitRows> out;
+  if (header.val_fraction > 0 && (n_val < 1 || n_val >= static_cast<std::int64_t>(train.size()))) {
+    throw UsageError(with_hint("--val-fraction " + std::to_string(header.val_fraction) + " leaves task " +
+                                   std::to_string(t) + " (" + std::to_string(train.size()) +
+                                   " training samples) with an empty training or validation split",
+                               "choose a fraction in (0, 1) that keeps both non-empty"));
+  }
+  std::vector<std::int64_t> val(train.end() - n_val, train.end());
+  train.resize(train.size() - static_cast<std::size_t>(n_val));
+  out.push_back({Split::kTrain, std::move(train)});
+  out.push_back({Split::kTest, shuffled_rows(task.test.count(), Rng::derive(header.seed, 0x7a5c, tt, 1))});
+  if (n_val > 0) out.push_back({Split::kVal, std::move(val)});
+  return out;
 }
 
 // Unique per prepare run: shards of two runs must never be mixed up.
@@ -150,6 +183,9 @@ LabeledImages select_classes(const LabeledImages& split, const std::vector<std::
 void write_stream(const std::string& dir_name, const StreamHeader& header,
                   const std::function<TaskContent(std::int64_t)>& build, const StreamLayout& layout, bool overwrite) {
   if (layout.shards < 1) throw UsageError("--shards must be at least 1");
+  if (header.val_fraction < 0 || header.val_fraction >= 1) {
+    throw UsageError("--val-fraction must be in [0, 1), got " + std::to_string(header.val_fraction));
+  }
   const fs::path dir = fs::absolute(dir_name).lexically_normal();
   if (fs::exists(dir) && !overwrite) {
     throw UsageError(with_hint("the output " + dir.string() + " already exists",
@@ -190,13 +226,13 @@ void write_stream(const std::string& dir_name, const StreamHeader& header,
     if (header.scenario == "rotated") {
       h5::write_attr(ml, "angle_millidegrees", static_cast<std::int64_t>(std::llround(task.angle_degrees * 1000)));
     }
-    for (Split split : {Split::kTrain, Split::kTest}) {
-      const LabeledImages& src = split == Split::kTrain ? task.train : task.test;
-      const auto rows = shuffled_rows(src.count(), Rng::derive(header.seed, 0x7a5c, static_cast<std::uint64_t>(t),
-                                                               split == Split::kTrain ? 0 : 1));
+    for (const SplitRows& part : split_rows(task, header, t)) {
+      const Split split = part.split;
+      const LabeledImages& src = split == Split::kTest ? task.test : task.train;
+      const auto n = static_cast<std::int64_t>(part.rows.size());
       std::vector<std::int64_t> per_shard;
       for (int k = 0; k < layout.shards; ++k) {
-        const Range r = block_range(src.count(), layout.shards, k);
+        const Range r = block_range(n, layout.shards, k);
         per_shard.push_back(r.size());
         h5::Loc root{shards[k], shards[k].id(), "/"};
         const std::string tg = task_group(t);
@@ -205,9 +241,9 @@ void write_stream(const std::string& dir_name, const StreamHeader& header,
         h5::Loc tl{shards[k], tgh.id(), "/" + tg};
         auto sg = h5::create_group(tl, split_name(split));
         h5::Loc sl{shards[k], sg.id(), tl.path + "/" + split_name(split)};
-        write_rows(sl, src, rows, r, layout);
+        write_rows(sl, src, part.rows, r, layout);
       }
-      h5::write_attr(ml, std::string(split_name(split)) + "_count", src.count());
+      h5::write_attr(ml, std::string(split_name(split)) + "_count", n);
       h5::write_attr(ml, std::string(split_name(split)) + "_shard_counts", per_shard);
     }
   }
@@ -224,7 +260,9 @@ void write_stream(const std::string& dir_name, const StreamHeader& header,
   h5::write_attr(mroot, "image_shape", header.image_shape);
   h5::write_attr(mroot, "seed", static_cast<std::int64_t>(header.seed));
   h5::write_attr(mroot, "class_order", header.class_order);
-  h5::write_attr(mroot, "provenance", header.provenance.dump());
+  nlohmann::json provenance = header.provenance;
+  if (header.val_fraction > 0) provenance["val_fraction"] = header.val_fraction;
+  h5::write_attr(mroot, "provenance", provenance.dump());
   manifest.close();
   std::vector<std::string> names = {kManifestFile};
   for (int k = 0; k < layout.shards; ++k) names.push_back(shard_file(k, layout.shards));

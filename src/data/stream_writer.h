@@ -36,6 +36,9 @@ struct StreamHeader {
   std::vector<std::int64_t> class_order;
   std::uint64_t seed = 0;
   nlohmann::json provenance;
+  /// Fraction of each task's training samples held out as its validation
+  /// split (seeded, after the shuffle); 0: none.
+  double val_fraction = 0;
 };
 
 /// Writes the stream under `dir`; `build(t)` returns task t. Samples of each

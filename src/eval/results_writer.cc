@@ -29,6 +29,8 @@ nlohmann::json results_json(const RunResults& r) {
                      {"eval_seconds", t.eval_seconds},
                      {"comm_seconds", t.comm_seconds},
                      {"comm_share", t.seconds > 0 ? t.comm_seconds / t.seconds : 0.0},
+                     {"input_wait_seconds", t.input_wait_seconds},
+                     {"input_share", t.seconds > 0 ? t.input_wait_seconds / t.seconds : 0.0},
                      {"peak_rss_bytes", t.peak_rss_bytes}});
   }
   nlohmann::json confusion = nlohmann::json::array();
@@ -75,6 +77,7 @@ RunResults results_from_json(const nlohmann::json& j) {
     tt.seconds = t.at("seconds").get<double>();
     tt.eval_seconds = t.at("eval_seconds").get<double>();
     tt.comm_seconds = t.at("comm_seconds").get<double>();
+    tt.input_wait_seconds = t.value("input_wait_seconds", 0.0);
     tt.peak_rss_bytes = t.at("peak_rss_bytes").get<std::int64_t>();
     r.tasks.push_back(tt);
   }

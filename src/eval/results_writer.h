@@ -31,6 +31,7 @@ struct TaskTiming {
   double seconds = 0;               ///< training wall time, s
   double eval_seconds = 0;          ///< evaluation after the task, s
   double comm_seconds = 0;          ///< max over ranks of time in collectives, s
+  double input_wait_seconds = 0;    ///< max over ranks of time waiting for input batches, s
   std::int64_t peak_rss_bytes = 0;  ///< max over ranks, bytes
 };
 

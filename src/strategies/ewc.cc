@@ -23,20 +23,24 @@ double Ewc::penalty(const torch::Tensor& theta) const {
 void Ewc::after_task(const TaskSamples& samples) {
   torch::Tensor grad = context_.services.gradient();
   torch::Tensor fish = torch::zeros_like(grad);
-  const std::int64_t n = samples.images.size(0);
+  const std::int64_t n = samples.count;
   auto& model = *context_.model;
   const bool was_training = model.is_training();
   model.eval();  // the Fisher of the trained model; BatchNorm statistics untouched
-  for (std::int64_t i = 0; i < n; ++i) {  // per-sample gradients
-    const torch::Tensor x = to_input(samples.images.narrow(0, i, 1), context_.device);
-    const torch::Tensor y = samples.labels.narrow(0, i, 1).to(context_.device);
-    torch::Tensor logits = model.forward(x);
-    if (context_.head_mask.defined()) logits = logits + context_.head_mask.index_select(0, y);
-    const torch::Tensor log_p = torch::log_softmax(logits, 1).gather(1, y.unsqueeze(1)).sum();
-    grad.zero_();
-    log_p.backward();
-    torch::NoGradGuard no_grad;
-    fish.add_(grad.pow(2), std::exp(log_p.item<double>()));
+  constexpr std::int64_t kChunk = 512;  // samples read from the stream at a time
+  for (std::int64_t a = 0; a < n; a += kChunk) {
+    const auto [images, labels] = samples.read(a, std::min(n, a + kChunk));
+    for (std::int64_t i = 0; i < images.size(0); ++i) {  // per-sample gradients
+      const torch::Tensor x = to_input(images.narrow(0, i, 1), context_.device);
+      const torch::Tensor y = labels.narrow(0, i, 1).to(context_.device);
+      torch::Tensor logits = model.forward(x);
+      if (context_.head_mask.defined()) logits = logits + context_.head_mask.index_select(0, y);
+      const torch::Tensor log_p = torch::log_softmax(logits, 1).gather(1, y.unsqueeze(1)).sum();
+      grad.zero_();
+      log_p.backward();
+      torch::NoGradGuard no_grad;
+      fish.add_(grad.pow(2), std::exp(log_p.item<double>()));
+    }
   }
   grad.zero_();
   if (was_training) model.train();

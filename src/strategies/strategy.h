@@ -43,11 +43,15 @@ struct LossTerm {
   double weight = 1.0;
 };
 
-/// This rank's block of a task's training samples (CPU tensors).
+/// This rank's block of a task's training samples, read on demand from the
+/// stream (so a strategy that does not need them costs nothing, and one
+/// that does can stream them in chunks).
 struct TaskSamples {
-  torch::Tensor images;  ///< uint8 [n, C, H, W]
-  torch::Tensor labels;  ///< int64 [n]
   std::int64_t task = 0;
+  std::int64_t count = 0;  ///< samples in this rank's block
+  /// Samples [begin, end) of the block, in stream order: CPU tensors, uint8
+  /// images [n, C, H, W] and int64 labels [n].
+  std::function<std::pair<torch::Tensor, torch::Tensor>(std::int64_t begin, std::int64_t end)> read;
 };
 
 /// What the trainer lends strategies. Functions marked (collective) must be

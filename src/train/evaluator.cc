@@ -1,26 +1,48 @@
 // Implements: Evaluator.
 #include "train/evaluator.h"
 
+#include "core/error.h"
+#include "data/batch_loader.h"
 #include "data/sharding.h"
 #include "strategies/strategy.h"
+#include "train/sample_tensors.h"
 
 namespace mnemo::train {
 
-Evaluator::Evaluator(const data::StreamReader& stream, int world_size, int rank, torch::Device device,
-                     std::int64_t batch_size)
-    : num_classes_(stream.num_classes()), device_(device), batch_size_(std::max<std::int64_t>(1, batch_size)) {
+Evaluator::Evaluator(const data::StreamReader& stream, int world_size, int rank, torch::Device device, Options options)
+    : stream_(stream), options_(options), num_classes_(stream.num_classes()), device_(device) {
+  options_.batch_size = std::max<std::int64_t>(1, options_.batch_size);
+  std::int64_t cached_bytes = 0;
   for (std::int64_t t = 0; t < stream.num_tasks(); ++t) {
     const auto& info = stream.task(t);
-    const data::Range rows = data::block_range(info.test_count, world_size, rank);
-    data::SampleBlock block = stream.read(t, data::Split::kTest, rows);
-    std::vector<std::int64_t> shape = {block.count()};
-    shape.insert(shape.end(), stream.image_shape().begin(), stream.image_shape().end());
-    TaskTest tt;
-    tt.images = torch::from_blob(block.images.data(), shape, torch::kUInt8).clone();
-    tt.labels = torch::from_blob(block.labels.data(), {block.count()}, torch::kInt64).clone().to(device);
-    tt.classes = torch::tensor(info.classes, torch::kInt64).to(device);
-    tasks_.push_back(std::move(tt));
+    if (info.count(options_.split) == 0) {
+      throw UsageError(with_hint("stream " + stream.dir() + " has no " + data::split_name(options_.split) +
+                                     " split (task " + std::to_string(t) + ")",
+                                 "prepare it with --val-fraction F, or evaluate on --eval-split test"));
+    }
+    TaskSlice slice;
+    slice.rows = data::block_range(info.count(options_.split), world_size, rank);
+    slice.classes = torch::tensor(info.classes, torch::kInt64).to(device);
+    const std::int64_t bytes = slice.rows.size() * stream.sample_size();
+    if (cached_bytes + bytes <= options_.cache_bytes) {
+      cached_bytes += bytes;
+      std::tie(slice.images, slice.labels) =
+          block_tensors(stream.read(t, options_.split, slice.rows), stream.image_shape());
+    }
+    tasks_.push_back(std::move(slice));
   }
+}
+
+void Evaluator::count(model::ModelImpl& model, const TaskSlice& task, const torch::Tensor& images,
+                      const torch::Tensor& labels, std::int64_t& hits_c, std::int64_t& hits_t,
+                      torch::Tensor& confusion) const {
+  const torch::Tensor logits = model.forward(strategies::to_input(images, device_));
+  const torch::Tensor y = labels.to(device_);
+  const torch::Tensor predicted = logits.argmax(1);
+  hits_c += predicted.eq(y).sum().item<std::int64_t>();
+  confusion.index_add_(0, y * num_classes_ + predicted, torch::ones_like(y));
+  const torch::Tensor own = logits.index_select(1, task.classes).argmax(1);
+  hits_t += task.classes.index_select(0, own).eq(y).sum().item<std::int64_t>();
 }
 
 eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model) const {
@@ -29,19 +51,27 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model) const {
   model.eval();
   eval::EvalCounts counts(tasks_.size(), static_cast<std::size_t>(num_classes_));
   torch::Tensor confusion = torch::zeros({num_classes_ * num_classes_}, torch::kInt64).to(device_);
+  const std::int64_t b = options_.batch_size;
   for (std::size_t t = 0; t < tasks_.size(); ++t) {
-    const auto& tt = tasks_[t];
-    const std::int64_t m = tt.images.size(0);
+    const TaskSlice& task = tasks_[t];
+    const std::int64_t m = task.rows.size();
     std::int64_t hits_c = 0, hits_t = 0;
-    for (std::int64_t a = 0; a < m; a += batch_size_) {
-      const std::int64_t n = std::min(batch_size_, m - a);
-      torch::Tensor logits = model.forward(strategies::to_input(tt.images.narrow(0, a, n), device_));
-      torch::Tensor y = tt.labels.narrow(0, a, n);
-      torch::Tensor predicted = logits.argmax(1);
-      hits_c += predicted.eq(y).sum().item<std::int64_t>();
-      confusion.index_add_(0, y * num_classes_ + predicted, torch::ones_like(y));
-      torch::Tensor own = logits.index_select(1, tt.classes).argmax(1);
-      hits_t += tt.classes.index_select(0, own).eq(y).sum().item<std::int64_t>();
+    if (task.images.defined()) {
+      for (std::int64_t a = 0; a < m; a += b) {
+        const std::int64_t n = std::min(b, m - a);
+        count(model, task, task.images.narrow(0, a, n), task.labels.narrow(0, a, n), hits_c, hits_t, confusion);
+      }
+    } else {  // streamed in order, read ahead by the loader's thread
+      std::vector<data::Range> batches;
+      for (std::int64_t a = 0; a < m; a += b) batches.push_back({a, std::min(m, a + b)});
+      data::BatchLoader::Options lo;
+      lo.window = std::max<std::int64_t>(b, 4096);
+      data::BatchLoader loader(stream_, options_.split, {{static_cast<std::int64_t>(t), task.rows}},
+                               std::move(batches), lo);
+      while (auto block = loader.next()) {
+        const auto [images, labels] = block_tensors(std::move(*block), stream_.image_shape());
+        count(model, task, images, labels, hits_c, hits_t, confusion);
+      }
     }
     counts.correct_class_il[t] = hits_c;
     counts.correct_task_il[t] = hits_t;

@@ -1,7 +1,9 @@
-// Implements: this rank's share of evaluation. Rank r holds block r
-//   (block_range) of every task's test set, loaded once; evaluate() counts
+// Implements: this rank's share of evaluation. Rank r evaluates block r
+//   (block_range) of every task's test (or validation) split and counts
 //   class-IL hits (argmax over all classes) and task-IL hits (argmax over
-//   the task's own classes) per task, without autograd.
+//   the task's own classes) per task, without autograd. Tasks are kept in
+//   memory while they fit a cache budget; the rest are streamed from the
+//   shards at every evaluation, so memory stays bounded for long streams.
 #pragma once
 
 #include <torch/torch.h>
@@ -16,21 +18,31 @@ namespace mnemo::train {
 
 class Evaluator {
  public:
-  Evaluator(const data::StreamReader& stream, int world_size, int rank, torch::Device device,
-            std::int64_t batch_size);
-  /// Local counts on this rank's test slices (reduce them with eval::reduce_counts).
+  struct Options {
+    data::Split split = data::Split::kTest;
+    std::int64_t batch_size = 1000;     ///< samples per forward pass
+    std::int64_t cache_bytes = 256 << 20;  ///< evaluation samples kept in memory, bytes
+  };
+  /// UsageError when `split` is val and the stream has no validation split.
+  Evaluator(const data::StreamReader& stream, int world_size, int rank, torch::Device device, Options options);
+  /// Local counts on this rank's slices (reduce them with eval::reduce_counts).
   eval::EvalCounts evaluate(model::ModelImpl& model) const;
 
  private:
-  struct TaskTest {
-    torch::Tensor images;   // uint8 [m, C, H, W] on the CPU
-    torch::Tensor labels;   // int64 [m] on the device
+  struct TaskSlice {
+    data::Range rows;       // this rank's rows of the task's split
+    torch::Tensor images;   // uint8 [m, C, H, W] on the CPU, when cached
+    torch::Tensor labels;   // int64 [m] on the CPU, when cached
     torch::Tensor classes;  // int64 task classes on the device
   };
-  std::vector<TaskTest> tasks_;
+  void count(model::ModelImpl& model, const TaskSlice& task, const torch::Tensor& images, const torch::Tensor& labels,
+             std::int64_t& hits_c, std::int64_t& hits_t, torch::Tensor& confusion) const;
+
+  const data::StreamReader& stream_;
+  Options options_;
+  std::vector<TaskSlice> tasks_;
   std::int64_t num_classes_;
   torch::Device device_;
-  std::int64_t batch_size_;
 };
 
 }  // namespace mnemo::train

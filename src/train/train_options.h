@@ -24,6 +24,7 @@ struct TrainOptions {
   bool online = false;                                  ///< single pass: each sample seen once (epochs must be 1)
   std::int64_t eval_every = 0;                          ///< anytime evaluation every K steps (0: task ends only)
   std::int64_t batch_size = 10;                         ///< global stream batch, samples
+  std::int64_t shuffle_window = 16384;                  ///< rows read (and shuffled) together; bounds input memory
   std::string optimizer = "sgd";                       ///< sgd | adam | adagrad | rmsprop
   double lr = 0.1;
   double momentum = 0.0;                                ///< sgd, rmsprop
@@ -43,6 +44,8 @@ struct TrainOptions {
   double lwf_alpha = 1.0;                               ///< lwf: distillation weight
   double lwf_temperature = 2.0;                         ///< lwf: temperature
   std::int64_t eval_batch = 1000;                       ///< evaluation batch per rank, samples
+  std::string eval_split = "test";                      ///< test | val (needs a stream prepared with --val-fraction)
+  double eval_cache_mb = 256;                           ///< evaluation samples kept in memory per rank, MiB
   std::uint64_t seed = 0;                               ///< init, shuffles, replay sampling
   std::string backend = "auto";                         ///< auto | mpi | nccl | local
   double bucket_mb = 25.0;                              ///< gradient bucket cap, MiB (0: one bucket)
@@ -61,10 +64,10 @@ struct TrainOptions {
 };
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, strategy, model, hidden, head, epochs, online, eval_every,
-                                   batch_size, optimizer, lr, momentum, weight_decay, lr_schedule, lr_milestones,
+                                   batch_size, shuffle_window, optimizer, lr, momentum, weight_decay, lr_schedule, lr_milestones,
                                    lr_gamma, replay_capacity, replay_batch, replay_policy, der_alpha, der_beta,
                                    ewc_lambda, ewc_gamma, si_c, si_xi, lwf_alpha, lwf_temperature,
-                                   eval_batch, seed, backend, bucket_mb, overlap, wire_dtype, deterministic, comm_timeout, debug_collectives,
+                                   eval_batch, eval_split, eval_cache_mb, seed, backend, bucket_mb, overlap, wire_dtype, deterministic, comm_timeout, debug_collectives,
                                    checkpoint_every, checkpoint_minutes, checkpoint_keep, resume, force, threads, log_every)
 
 /// The optimizer part of the options.

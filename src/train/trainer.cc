@@ -21,6 +21,7 @@
 #include "core/signals.h"
 #include "replay/replay_store.h"
 #include "train/checkpoint.h"
+#include "data/batch_loader.h"
 #include "data/sharding.h"
 #include "data/stream_reader.h"
 #include "eval/eval_counts.h"
@@ -33,6 +34,7 @@
 #include "train/gradient_step.h"
 #include "train/model_sync.h"
 #include "train/progress.h"
+#include "train/sample_tensors.h"
 
 namespace mnemo::train {
 
@@ -58,6 +60,11 @@ void validate(const TrainOptions& o) {
                                "drop --epochs or set it to 1"));
   }
   if (o.eval_every < 0) throw UsageError("--eval-every must be >= 0");
+  positive(o.shuffle_window, "shuffle-window");
+  if (o.eval_split != "test" && o.eval_split != "val") {
+    throw UsageError(with_hint("unknown --eval-split '" + o.eval_split + "'", "use test or val"));
+  }
+  if (o.eval_cache_mb < 0) throw UsageError("--eval-cache-mb must be >= 0");
   positive(o.batch_size, "batch-size");
   positive(o.eval_batch, "eval-batch");
   if (o.replay_capacity < 0) throw UsageError("--replay-capacity must be >= 0");
@@ -96,20 +103,6 @@ void prepare_run_dir(const TrainOptions& o) {
   write_file_atomically((dir / "config.json").string(), nlohmann::json(o).dump(2) + "\n");
 }
 
-// This rank's block of a task's training split, as tensors.
-struct TaskData {
-  torch::Tensor images;  // uint8 [n_r, C, H, W], CPU
-  torch::Tensor labels;  // int64 [n_r], CPU
-};
-
-TaskData load_task(const data::StreamReader& stream, std::int64_t task, data::Range rows) {
-  data::SampleBlock block = stream.read(task, data::Split::kTrain, rows);
-  std::vector<std::int64_t> shape = {block.count()};
-  shape.insert(shape.end(), stream.image_shape().begin(), stream.image_shape().end());
-  return {torch::from_blob(block.images.data(), shape, torch::kUInt8).clone(),
-          torch::from_blob(block.labels.data(), {block.count()}, torch::kInt64).clone()};
-}
-
 class Trainer {
  public:
   Trainer(const TrainOptions& o, Communicator& control) : o_(o), control_(control) {}
@@ -126,9 +119,11 @@ class Trainer {
     if (!o_.resume.empty()) run_agreed(control_, [&] { start = resume(results); });
     anytime_ = &results.anytime;
     global_step_ = start.global_step;
+    if (start.step == 0) prefetch(start.task, start.epoch);  // read while the baseline is evaluated
     if (results.baseline_class_il.empty()) record_baseline(results);
     for (std::int64_t t = start.task; t < stream_->num_tasks(); ++t) {
       comm_seconds_ = 0;
+      input_wait_seconds_ = 0;
       const auto start_time = Clock::now();
       eval::TaskTiming timing;
       timing.train_samples = train_task(t, t == start.task ? start : Position{t, 0, 0, global_step_});
@@ -138,11 +133,12 @@ class Trainer {
       record_row(t, results);
       timing.eval_seconds = std::chrono::duration<double>(Clock::now() - eval_start).count();
       // Cost figures are the worst rank's.
-      double comm = comm_seconds_;
-      control_.allreduce_max(&comm, 1, DType::kFloat64);
+      double waits[2] = {comm_seconds_, input_wait_seconds_};
+      control_.allreduce_max(waits, 2, DType::kFloat64);
       std::int64_t rss = peak_rss_bytes();
       control_.allreduce_max(&rss, 1, DType::kInt64);
-      timing.comm_seconds = comm;
+      timing.comm_seconds = waits[0];
+      timing.input_wait_seconds = waits[1];
       timing.peak_rss_bytes = rss;
       results.tasks.push_back(timing);
       if (control_.rank() == 0) log_task(t, results);
@@ -247,7 +243,11 @@ class Trainer {
     so.lwf_alpha = o_.lwf_alpha;
     so.lwf_temperature = o_.lwf_temperature;
     strategy_ = strategies::make_strategy(so, ctx);
-    evaluator_ = std::make_unique<Evaluator>(*stream_, control_.world_size(), control_.rank(), device_, o_.eval_batch);
+    Evaluator::Options eo;
+    eo.split = o_.eval_split == "val" ? data::Split::kVal : data::Split::kTest;
+    eo.batch_size = o_.eval_batch;
+    eo.cache_bytes = static_cast<std::int64_t>(o_.eval_cache_mb * (1 << 20));
+    evaluator_ = std::make_unique<Evaluator>(*stream_, control_.world_size(), control_.rank(), device_, eo);
     if (control_.rank() == 0) prepare_run_dir(o_);
     spdlog::info("{} ranks, backend {}, device {}, {} threads/rank; {} parameters in {} gradient bucket(s){}; "
                  "stream {} ({} tasks)",
@@ -303,7 +303,7 @@ class Trainer {
   // Options that do not change results; every other field must match on resume.
   static bool result_neutral(const std::string& key) {
     static const std::set<std::string> kNeutral = {
-        "run_dir", "overwrite", "resume", "force", "threads", "log_every", "eval_batch", "debug_collectives",
+        "run_dir", "overwrite", "resume", "force", "threads", "log_every", "eval_batch", "eval_cache_mb", "debug_collectives",
         "checkpoint_every", "checkpoint_minutes", "checkpoint_keep", "backend", "bucket_mb", "overlap", "comm_timeout"};
     return kNeutral.count(key) != 0;
   }
@@ -449,37 +449,25 @@ class Trainer {
   std::int64_t train_task(std::int64_t t, const Position& from) {
     const bool mid_task = from.epoch > 0 || from.step > 0;
     const std::vector<std::int64_t> tasks = strategy_->training_tasks(t, stream_->num_tasks());
-    std::vector<std::int64_t> sizes;
-    for (auto k : tasks) sizes.push_back(stream_->task(k).train_count);
+    const TaskPlan plan = plan_task(t);
+    const data::Range block =
+        data::train_shard(stream_->task(t).train_count, o_.batch_size, control_.world_size(), control_.rank()).samples;
     strategies::TaskSamples current;
-    TaskData data;
-    run_agreed(control_, [&] {
-      std::vector<torch::Tensor> images, labels;
-      for (auto k : tasks) {
-        const auto shard = data::train_shard(sizes[images.size()], o_.batch_size, control_.world_size(),
-                                             control_.rank());
-        TaskData d = load_task(*stream_, k, shard.samples);
-        if (k == t) current = {d.images, d.labels, t};
-        images.push_back(d.images);
-        labels.push_back(d.labels);
-      }
-      if (!images.empty()) data = {torch::cat(images), torch::cat(labels)};
-      if (!current.images.defined()) {
-        const auto shard = data::train_shard(stream_->task(t).train_count, o_.batch_size, control_.world_size(),
-                                             control_.rank());
-        TaskData d = load_task(*stream_, t, shard.samples);
-        current = {d.images, d.labels, t};
-      }
-    });
+    current.task = t;
+    current.count = block.size();
+    current.read = [this, t, block](std::int64_t begin, std::int64_t end) {
+      MNEMO_ASSERT(0 <= begin && begin <= end && end <= block.size(), "TaskSamples::read beyond the block");
+      return block_tensors(stream_->read(t, data::Split::kTrain, {block.begin + begin, block.begin + end}),
+                           stream_->image_shape());
+    };
     verify_same_model(control_, *flat_);  // again at every task boundary
     if (!mid_task) {  // a mid-task resume restored the strategy and optimizer instead
       strategy_->before_task(t);
       optimizer_->reset();
     }
     if (!tasks.empty()) {
-      const data::TrainShard shard = data::combined_shard(sizes, o_.batch_size, control_.world_size(), control_.rank());
       for (std::int64_t epoch = from.epoch; epoch < o_.epochs; ++epoch) {
-        train_epoch(t, epoch, epoch == from.epoch ? from.step : 0, shard, data);
+        train_epoch(t, epoch, epoch == from.epoch ? from.step : 0, plan);
       }
     }
     strategy_->after_task(current);
@@ -489,26 +477,77 @@ class Trainer {
       control_.barrier();
     }
     std::int64_t total = 0;
-    for (auto n : sizes) total += n;
+    for (auto k : tasks) total += stream_->task(k).train_count;
     return total * o_.epochs;
   }
 
-  void train_epoch(std::int64_t t, std::int64_t epoch, std::int64_t first_step, const data::TrainShard& shard,
-                   const TaskData& data) {
-    std::vector<std::int64_t> order(static_cast<std::size_t>(shard.samples.size()));
-    std::iota(order.begin(), order.end(), 0);
-    Rng::derive(o_.seed, 0xe90c, static_cast<std::uint64_t>(t * 1000003 + epoch),
-                static_cast<std::uint64_t>(control_.rank()))
-        .shuffle(order);
-    const torch::Tensor order_t = torch::from_blob(order.data(), {shard.samples.size()}, torch::kInt64);
+  // What this rank reads while training task t: its block of each of the
+  // strategy's training tasks, concatenated, and the steps over them.
+  struct TaskPlan {
+    std::vector<data::Segment> segments;
+    data::TrainShard shard;
+  };
+
+  TaskPlan plan_task(std::int64_t t) const {
+    TaskPlan plan;
+    std::vector<std::int64_t> sizes;
+    for (auto k : strategy_->training_tasks(t, stream_->num_tasks())) {
+      sizes.push_back(stream_->task(k).train_count);
+      plan.segments.push_back(
+          {k, data::train_shard(sizes.back(), o_.batch_size, control_.world_size(), control_.rank()).samples});
+    }
+    if (!sizes.empty()) plan.shard = data::combined_shard(sizes, o_.batch_size, control_.world_size(), control_.rank());
+    return plan;
+  }
+
+  // The batches of (task t, epoch) from `first_step` on, read in the background.
+  std::unique_ptr<data::BatchLoader> make_loader(std::int64_t t, std::int64_t epoch, std::int64_t first_step,
+                                                 const TaskPlan& plan) const {
+    std::vector<data::Range> slices;
+    for (std::int64_t step = first_step; step < plan.shard.steps; ++step) {
+      slices.push_back(data::step_slice(plan.shard, step));
+    }
+    data::BatchLoader::Options lo;
+    lo.window = o_.shuffle_window;
+    lo.shuffle = Rng::derive(o_.seed, 0xe90c, static_cast<std::uint64_t>(t * 1000003 + epoch),
+                             static_cast<std::uint64_t>(control_.rank()));
+    return std::make_unique<data::BatchLoader>(*stream_, data::Split::kTrain, plan.segments, std::move(slices), lo);
+  }
+
+  // Starts reading epoch `epoch` of task t now, so that its first window is
+  // in memory when it begins (across task boundaries too).
+  void prefetch(std::int64_t t, std::int64_t epoch) {
+    next_loader_.reset();
+    if (t >= stream_->num_tasks()) return;
+    const TaskPlan plan = plan_task(t);
+    if (plan.segments.empty()) return;
+    next_loader_ = make_loader(t, epoch, 0, plan);
+    next_loader_task_ = t;
+    next_loader_epoch_ = epoch;
+  }
+  void prefetch_after(std::int64_t t, std::int64_t epoch) {
+    if (epoch + 1 < o_.epochs) return prefetch(t, epoch + 1);
+    prefetch(t + 1, 0);
+  }
+
+  void train_epoch(std::int64_t t, std::int64_t epoch, std::int64_t first_step, const TaskPlan& plan) {
+    const data::TrainShard& shard = plan.shard;
+    std::unique_ptr<data::BatchLoader> loader;
+    if (next_loader_ && next_loader_task_ == t && next_loader_epoch_ == epoch && first_step == 0) {
+      loader = std::move(next_loader_);
+    } else {
+      loader = make_loader(t, epoch, first_step, plan);
+    }
+    prefetch_after(t, epoch);
     Progress progress(control_.rank() == 0, t, epoch, shard.steps, o_.log_every);
     for (std::int64_t step = first_step; step < shard.steps; ++step) {
-      const data::Range slice = data::step_slice(shard, step);
+      std::optional<data::SampleBlock> block = loader->next();
+      MNEMO_ASSERT(block.has_value(), "the loader ended before the epoch");
       strategies::Batch batch;
       batch.task = t;
-      const torch::Tensor idx = order_t.narrow(0, slice.begin, slice.size());
-      batch.images = data.images.index_select(0, idx);
-      batch.y = data.labels.index_select(0, idx).to(device_);
+      auto [images, labels] = block_tensors(std::move(*block), stream_->image_shape());
+      batch.images = images;
+      batch.y = labels.to(device_);
       batch.x = strategies::to_input(batch.images, device_);
       const double loss =
           train_step(batch, scheduled_lr(optimizer_options(o_), epoch, step, shard.steps, o_.epochs));
@@ -527,6 +566,7 @@ class Trainer {
       if ((o_.checkpoint_every > 0 && global_step_ % o_.checkpoint_every == 0) || checkpoint_due_) checkpoint(next);
     }
     progress.finish();
+    input_wait_seconds_ += loader->wait_seconds();
   }
 
   // One optimizer step; returns an estimate of the global loss (this rank's
@@ -560,7 +600,10 @@ class Trainer {
   std::unique_ptr<GradientReducer> reducer_;
   std::unique_ptr<strategies::Strategy> strategy_;
   std::unique_ptr<Evaluator> evaluator_;
+  std::unique_ptr<data::BatchLoader> next_loader_;  // the next epoch's batches, read ahead
+  std::int64_t next_loader_task_ = -1, next_loader_epoch_ = -1;
   double comm_seconds_ = 0;  // time in collectives during the current task
+  double input_wait_seconds_ = 0;  // time waiting for input batches during the current task
   std::int64_t global_step_ = 0;
   std::int64_t stop_agreed_ = 0;            // ranks asked to stop this step (summed over ranks)
   bool checkpoint_due_ = false;             // --checkpoint-minutes elapsed (rank 0's clock)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Test: end to end on a small synthetic stream under mpiexec: prepare, train
 #   finetune and er on 2 ranks; er must keep far more of the old tasks.
-#   Also checks the result files and that 1 and 3 ranks complete.
+#   Also checks the result files, that 1 and 3 ranks complete, and
+#   evaluation on a validation split (--val-fraction, --eval-split val).
 # Usage: e2e_synthetic.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -23,6 +24,17 @@ train 3 er "$work/er3"
 # Online: one pass, anytime evaluation every 25 steps (1800 samples / batch 10 = 180 steps -> 7 points).
 timeout 120 "$mpiexec" -n 2 "$mnemo" train --stream "$work/stream" --run-dir "$work/online" --online \
   --eval-every 25 --threads 1 >"$work/online.log" 2>&1 || { cat "$work/online.log"; exit 1; }
+# Validation split: 20% of each task's 600 training samples held out; evaluating on it counts 3 x 120.
+"$mnemo" prepare --source synthetic --output "$work/val-stream" --tasks 3 --classes-per-task 2 --val-fraction 0.2 \
+  --synthetic-classes 6 --synthetic-train-per-class 300 --synthetic-test-per-class 100 --seed 3 >/dev/null 2>&1
+timeout 120 "$mpiexec" -n 2 "$mnemo" train --stream "$work/val-stream" --run-dir "$work/val" --eval-split val \
+  --threads 1 >"$work/val.log" 2>&1 || { cat "$work/val.log"; exit 1; }
+set +e
+"$mnemo" train --stream "$work/stream" --run-dir "$work/noval" --eval-split val >"$work/noval.log" 2>&1
+rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q -- "--val-fraction" "$work/noval.log" \
+  || { cat "$work/noval.log"; echo "FAIL: --eval-split val without a validation split exited $rc"; exit 1; }
 set +e
 "$mnemo" train --stream "$work/stream" --run-dir "$work/bad" --online --epochs 2 >"$work/bad.log" 2>&1
 rc=$?
@@ -50,6 +62,12 @@ steps = [a["step"] for a in on["anytime"]]
 assert steps == [25 * k for k in range(1, 8)], steps
 assert all(len(a["class_il"]) == 3 for a in on["anytime"])
 assert on["anytime"][-1]["task"] == 2 and on["anytime"][0]["task"] == 0
+val = json.load(open(f"{work}/val/results.json"))
+assert val["config"]["eval_split"] == "val" and val["stream"]["provenance"]["val_fraction"] == 0.2
+evaluated = [sum(sum(row) for row in m) for m in val["confusion"]]
+assert evaluated == [360] * 3, f"evaluated {evaluated} samples, expected 3 tasks x 120 validation samples"
+test = json.load(open(f"{work}/er/results.json"))
+assert [sum(sum(row) for row in m) for m in test["confusion"]] == [600] * 3
 print(f"finetune old-task accuracy {ft_old:.3f} (ACC {ft_acc:.3f}); er {er_old:.3f} (ACC {er_acc:.3f})")
 assert er_old > ft_old + 0.3, "er does not beat finetune on old tasks by 30 points"
 assert er_acc > ft_acc + 0.2, "er does not beat finetune in ACC by 20 points"

@@ -50,11 +50,16 @@ TEST(EvalAggregation, RankZeroCountsEqualSingleProcessEvaluation) {
   mo.hidden = {16};
   auto net = model::make_model(mo);
 
-  Evaluator mine(stream, world().world_size(), world().rank(), torch::kCPU, /*batch_size=*/5);
+  // This rank's share streamed from the shards (no cache) in batches of 5;
+  // the reference holds everything in memory in one batch.
+  Evaluator::Options streamed;
+  streamed.batch_size = 5;
+  streamed.cache_bytes = 0;
+  Evaluator mine(stream, world().world_size(), world().rank(), torch::kCPU, streamed);
   eval::EvalCounts counts = mine.evaluate(*net);
   eval::reduce_counts(world(), counts, 0);
   if (world().rank() == 0) {
-    Evaluator whole(stream, 1, 0, torch::kCPU, /*batch_size=*/1000);
+    Evaluator whole(stream, 1, 0, torch::kCPU, Evaluator::Options{});
     const eval::EvalCounts want = whole.evaluate(*net);
     EXPECT_EQ(counts.total, want.total);
     EXPECT_EQ(counts.correct_class_il, want.correct_class_il);

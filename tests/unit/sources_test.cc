@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "data/cifar_source.h"
 #include "data/hdf5_source.h"
+#include "data/idx_source.h"
 #include "data/prepare.h"
 #include "data/stream_reader.h"
 #include "data/transforms.h"
@@ -145,6 +146,104 @@ TEST(DomainStreams, PermutedAndRotatedStreamsHaveEveryClassInEveryTask) {
     const auto a = r.read(0, Split::kTest, {0, 20}), b = r.read(1, Split::kTest, {0, 20});
     EXPECT_NE(a.images, b.images);
   }
+}
+
+// A raw (uncompressed) IDX file: uint8 elements, big-endian dimensions.
+void write_idx(const std::string& path, const std::vector<std::uint32_t>& dims, const std::vector<std::uint8_t>& data) {
+  std::ofstream out(path, std::ios::binary);
+  const unsigned char magic[4] = {0, 0, 0x08, static_cast<unsigned char>(dims.size())};
+  out.write(reinterpret_cast<const char*>(magic), 4);
+  for (std::uint32_t d : dims) {
+    const unsigned char be[4] = {static_cast<unsigned char>(d >> 24), static_cast<unsigned char>(d >> 16),
+                                 static_cast<unsigned char>(d >> 8), static_cast<unsigned char>(d)};
+    out.write(reinterpret_cast<const char*>(be), 4);
+  }
+  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+}
+
+// EMNIST-style files: prefixed names, "test" for t10k, each 2x2 image stored
+// transposed, letters labelled 1..3. Image of sample i, as seen: {i, i+1, i+2, i+3}.
+void write_emnist(const testing::TempDir& dir, const std::string& prefix, int n) {
+  for (const std::string split : {"train", "test"}) {
+    std::vector<std::uint8_t> images, labels;
+    for (int i = 0; i < n; ++i) {
+      const auto v = static_cast<std::uint8_t>(i);
+      images.insert(images.end(), {v, static_cast<std::uint8_t>(v + 2), static_cast<std::uint8_t>(v + 1),
+                                   static_cast<std::uint8_t>(v + 3)});  // column by column
+      labels.push_back(static_cast<std::uint8_t>(1 + i % 3));
+    }
+    write_idx(dir.file(prefix + split + "-images-idx3-ubyte"), {static_cast<std::uint32_t>(n), 2, 2}, images);
+    write_idx(dir.file(prefix + split + "-labels-idx1-ubyte"), {static_cast<std::uint32_t>(n)}, labels);
+  }
+}
+
+TEST(Idx, EmnistLayoutIsTransposedAndLabelsRenumbered) {
+  testing::TempDir dir;
+  write_emnist(dir, "emnist-letters-", 6);
+  const SourceDataset ds = load_idx_dataset(dir.path().string(), "emnist");
+  EXPECT_EQ(ds.num_classes, 3);
+  EXPECT_EQ(ds.train.labels, (std::vector<std::int64_t>{0, 1, 2, 0, 1, 2}));
+  EXPECT_EQ(ds.test.count(), 6);
+  EXPECT_EQ(std::vector<std::uint8_t>(ds.train.images.begin() + 4, ds.train.images.begin() + 8),
+            (std::vector<std::uint8_t>{1, 2, 3, 4}));
+  EXPECT_EQ(ds.provenance.at("original_labels"), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(ds.provenance.at("prefix"), "emnist-letters-");
+  IdxOptions raw;
+  raw.transpose = "no";
+  const SourceDataset as_stored = load_idx_dataset(dir.path().string(), "emnist", raw);
+  EXPECT_EQ(std::vector<std::uint8_t>(as_stored.train.images.begin() + 4, as_stored.train.images.begin() + 8),
+            (std::vector<std::uint8_t>{1, 3, 2, 4}));
+}
+
+TEST(Idx, SeveralDatasetsInOneDirectoryNeedAPrefix) {
+  testing::TempDir dir;
+  write_emnist(dir, "emnist-letters-", 3);
+  write_emnist(dir, "emnist-digits-", 3);
+  try {
+    load_idx_dataset(dir.path().string(), "emnist");
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--idx-prefix"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("emnist-digits-"), std::string::npos) << e.what();
+  }
+  IdxOptions o;
+  o.prefix = "emnist-digits-";
+  EXPECT_EQ(load_idx_dataset(dir.path().string(), "emnist", o).train.count(), 3);
+}
+
+TEST(ValidationSplit, HoldsOutTheTailOfEachTasksTrainingRows) {
+  testing::TempDir dir;
+  PrepareOptions o;
+  o.source = "synthetic";
+  o.tasks = 2;
+  o.classes_per_task = 2;
+  o.synthetic.classes = 4;
+  o.synthetic.train_per_class = 20;
+  o.synthetic.test_per_class = 5;
+  o.output = dir.file("plain");
+  prepare_stream(o);
+  o.val_fraction = 0.25;
+  o.output = dir.file("val");
+  prepare_stream(o);
+  const StreamReader plain(dir.file("plain")), val(dir.file("val"));
+  for (std::int64_t t = 0; t < 2; ++t) {
+    ASSERT_EQ(plain.task(t).val_count, 0);
+    ASSERT_EQ(val.task(t).train_count, 30);
+    ASSERT_EQ(val.task(t).val_count, 10);
+    EXPECT_EQ(val.task(t).test_count, plain.task(t).test_count);
+    // train + val of the split stream = the plain stream's training rows, in order.
+    const SampleBlock all = plain.read(t, Split::kTrain, {0, 40});
+    const SampleBlock tr = val.read(t, Split::kTrain, {0, 30}), va = val.read(t, Split::kVal, {0, 10});
+    std::vector<std::int64_t> labels = tr.labels;
+    labels.insert(labels.end(), va.labels.begin(), va.labels.end());
+    std::vector<std::uint8_t> images = tr.images;
+    images.insert(images.end(), va.images.begin(), va.images.end());
+    EXPECT_EQ(labels, all.labels);
+    EXPECT_EQ(images, all.images);
+  }
+  o.val_fraction = 0.999;
+  o.output = dir.file("bad");
+  EXPECT_THROW(prepare_stream(o), UsageError);
 }
 
 }  // namespace

@@ -99,7 +99,12 @@ TEST(Ewc, PenaltyIsZeroAtTheAnchorAndItsGradientIsClosedForm) {
   o.ewc_lambda = 3.0;
   Ewc ewc(o, f.c);
   const Batch b = batch_of(4, 0);
-  ewc.after_task({b.images, b.y, 0});
+  TaskSamples samples;
+  samples.count = b.size();
+  samples.read = [&](std::int64_t begin, std::int64_t end) {
+    return std::make_pair(b.images.slice(0, begin, end), b.y.slice(0, begin, end));
+  };
+  ewc.after_task(samples);
   ASSERT_TRUE(ewc.fisher().defined());
   EXPECT_GT(ewc.fisher().sum().item<double>(), 0.0);
   const torch::Tensor anchor = f.flat->values().clone();

@@ -140,6 +140,15 @@ Handle open_group(const Loc& loc, const std::string& name) {
   return Handle(check(H5Gopen2(loc.id, name.c_str(), H5P_DEFAULT), "cannot open group " + loc.describe(name)));
 }
 
+bool library_threadsafe() {
+  hbool_t safe = 0;
+  return H5is_library_threadsafe(&safe) >= 0 && safe;
+}
+
+bool has_attr(const Loc& loc, const std::string& name) {
+  return H5Aexists(loc.id, name.c_str()) > 0;
+}
+
 bool exists(const Loc& loc, const std::string& name) {
   return H5Lexists(loc.id, name.c_str(), H5P_DEFAULT) > 0;
 }

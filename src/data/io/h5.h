@@ -69,6 +69,7 @@ struct Loc {
 Handle create_group(const Loc& loc, const std::string& name);
 Handle open_group(const Loc& loc, const std::string& name);
 bool exists(const Loc& loc, const std::string& name);
+bool has_attr(const Loc& loc, const std::string& name);
 
 void write_attr(const Loc& loc, const std::string& name, const std::string& value);
 void write_attr(const Loc& loc, const std::string& name, std::int64_t value);
@@ -92,5 +93,9 @@ std::vector<std::int64_t> dataset_shape(const Loc& loc, const std::string& name)
 /// (which must hold (end-begin) * row_size elements). Checks the stored type class.
 template <class T>
 void read_rows(const Loc& loc, const std::string& name, std::int64_t begin, std::int64_t end, T* out);
+
+/// Whether libhdf5 was built thread-safe (then a reader thread may prefetch
+/// while the main thread uses other files).
+bool library_threadsafe();
 
 }  // namespace mnemo::io::h5

@@ -1,0 +1,151 @@
+// Implements: BatchLoader and epoch_order (see batch_loader.h).
+#include "data/batch_loader.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <numeric>
+
+#include "core/error.h"
+#include "data/io/h5.h"
+
+namespace mnemo::data {
+
+EpochOrder epoch_order(std::int64_t n, std::int64_t window, std::optional<Rng> shuffle) {
+  MNEMO_ASSERT(n >= 0 && window >= 1, "epoch_order needs n >= 0 and a positive window");
+  const std::int64_t count = (n + window - 1) / window;
+  std::vector<std::int64_t> visit(static_cast<std::size_t>(count));
+  std::iota(visit.begin(), visit.end(), 0);
+  if (shuffle) shuffle->shuffle(visit);  // one window: no draw, so W >= n is a plain shuffle
+  EpochOrder out;
+  out.rows.reserve(static_cast<std::size_t>(n));
+  std::vector<std::int64_t> rows;
+  for (const std::int64_t w : visit) {
+    const Range r{w * window, std::min(n, (w + 1) * window)};
+    rows.resize(static_cast<std::size_t>(r.size()));
+    std::iota(rows.begin(), rows.end(), r.begin);
+    if (shuffle) shuffle->shuffle(rows);
+    out.rows.insert(out.rows.end(), rows.begin(), rows.end());
+    out.windows.push_back(r);
+  }
+  return out;
+}
+
+BatchLoader::BatchLoader(const StreamReader& stream, Split split, std::vector<Segment> segments,
+                         std::vector<Range> batches, Options options)
+    : stream_(stream), split_(split), segments_(std::move(segments)), batches_(std::move(batches)),
+      options_(std::move(options)), sample_size_(stream.sample_size()) {
+  for (const auto& s : segments_) total_rows_ += s.rows.size();
+  for (std::size_t i = 0; i < batches_.size(); ++i) {
+    MNEMO_ASSERT(batches_[i].begin >= 0 && batches_[i].end <= total_rows_ && batches_[i].begin <= batches_[i].end &&
+                     (i == 0 || batches_[i].begin >= batches_[i - 1].end),
+                 "batches must be increasing ranges of positions");
+  }
+  order_ = epoch_order(total_rows_, std::max<std::int64_t>(1, options_.window), options_.shuffle);
+  // The windows holding the first and last positions asked for.
+  std::int64_t first = -1, last = -1;
+  for (const auto& b : batches_) {
+    if (b.size() == 0) continue;
+    if (first < 0) first = b.begin;
+    last = b.end - 1;
+  }
+  std::int64_t begin = 0;
+  for (std::size_t w = 0; w < order_.windows.size() && first >= 0; ++w) {
+    const std::int64_t end = begin + order_.windows[w].size();
+    if (first >= begin && first < end) first_window_ = w;
+    if (last >= begin && last < end) end_window_ = w + 1;
+    begin = end;
+  }
+  window_index_ = first_window_;
+  // Without a thread-safe libhdf5 the main thread's other HDF5 use could race: read in next().
+  if (options_.background && end_window_ > first_window_ && io::h5::library_threadsafe()) {
+    thread_ = std::thread([this] { read_ahead(); });
+  }
+}
+
+BatchLoader::~BatchLoader() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+// Rows [rows.begin, rows.end) of the concatenated segments.
+SampleBlock BatchLoader::read_window(Range rows) const {
+  SampleBlock out;
+  out.images.resize(static_cast<std::size_t>(rows.size() * sample_size_));
+  out.labels.resize(static_cast<std::size_t>(rows.size()));
+  std::int64_t base = 0;
+  for (const auto& s : segments_) {
+    const std::int64_t a = std::max(rows.begin, base), b = std::min(rows.end, base + s.rows.size());
+    if (a < b) {
+      SampleBlock part = stream_.read(s.task, split_, {s.rows.begin + a - base, s.rows.begin + b - base});
+      std::memcpy(out.images.data() + (a - rows.begin) * sample_size_, part.images.data(), part.images.size());
+      std::copy(part.labels.begin(), part.labels.end(), out.labels.begin() + (a - rows.begin));
+    }
+    base += s.rows.size();
+  }
+  return out;
+}
+
+void BatchLoader::read_ahead() {
+  try {
+    for (std::size_t w = first_window_; w < end_window_; ++w) {
+      SampleBlock block = read_window(order_.windows[w]);
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait(lock, [&] { return stopping_ || !ready_; });  // one window ahead at most
+      if (stopping_) return;
+      ready_ = std::move(block);
+      ready_index_ = w;
+      changed_.notify_all();
+    }
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    error_ = std::current_exception();
+    changed_.notify_all();
+  }
+}
+
+SampleBlock BatchLoader::take_window(std::size_t index) {
+  if (!thread_.joinable()) return read_window(order_.windows[index]);
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return ready_.has_value() || error_; });
+  if (!ready_) std::rethrow_exception(error_);
+  MNEMO_ASSERT(ready_index_ == index, "the reader and the consumer disagree on the window order");
+  SampleBlock out = std::move(*ready_);
+  ready_.reset();
+  changed_.notify_all();
+  wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+std::optional<SampleBlock> BatchLoader::next() {
+  if (next_batch_ >= batches_.size()) return std::nullopt;
+  const Range want = batches_[next_batch_++];
+  SampleBlock out;
+  out.images.resize(static_cast<std::size_t>(want.size() * sample_size_));
+  out.labels.resize(static_cast<std::size_t>(want.size()));
+  for (std::int64_t p = want.begin; p < want.end; ++p) {
+    if (!loaded_ || p >= window_end_) {  // the next window in visiting order holds p
+      if (loaded_) ++window_index_;
+      window_begin_ = 0;
+      for (std::size_t w = 0; w < window_index_; ++w) window_begin_ += order_.windows[w].size();
+      window_end_ = window_begin_ + order_.windows[window_index_].size();
+      MNEMO_ASSERT(p >= window_begin_ && p < window_end_, "batches skip a window");
+      window_ = SampleBlock{};  // freed before the next arrives: at most two windows live
+      window_ = take_window(window_index_);
+      loaded_ = true;
+    }
+    const std::int64_t local = order_.rows[static_cast<std::size_t>(p)] - order_.windows[window_index_].begin;
+    const std::int64_t i = p - want.begin;
+    std::memcpy(out.images.data() + i * sample_size_, window_.images.data() + local * sample_size_,
+                static_cast<std::size_t>(sample_size_));
+    out.labels[static_cast<std::size_t>(i)] = window_.labels[static_cast<std::size_t>(local)];
+  }
+  return out;
+}
+
+}  // namespace mnemo::data

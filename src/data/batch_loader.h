@@ -1,0 +1,99 @@
+// Implements: streaming a rank's samples in batches, with bounded memory and
+//   a background prefetch thread.
+//
+//   The rows to read are a list of segments (a task's split, a row range),
+//   concatenated into one index space [0, n). An epoch visits them in a
+//   seeded order made of windows: [0, n) is cut into windows of W
+//   consecutive rows, the windows are visited in a shuffled order and the
+//   rows within each window are shuffled. Only the window being consumed is
+//   in memory, plus the next one, which a thread reads ahead while the
+//   consumer cuts batches from the current one (one hyperslab read per
+//   window and shard); memory is bounded by 2 W rows whatever the task size. When W >= n this is a full shuffle. The order is a pure function
+//   of (rows, W, seed), so the batches are the same whatever the thread
+//   timing, and an epoch can start at any batch (mid-epoch resume).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "core/rng.h"
+#include "data/sharding.h"
+#include "data/stream_reader.h"
+
+namespace mnemo::data {
+
+struct Segment {
+  std::int64_t task = 0;
+  Range rows;  ///< rows of the task's split
+};
+
+/// The visiting order of one epoch over [0, n).
+struct EpochOrder {
+  std::vector<std::int64_t> rows;  ///< position -> row
+  std::vector<Range> windows;      ///< the windows' rows, in visiting order
+};
+/// `shuffle` empty: the identity (evaluation).
+EpochOrder epoch_order(std::int64_t n, std::int64_t window, std::optional<Rng> shuffle);
+
+class BatchLoader {
+ public:
+  struct Options {
+    std::int64_t window = 16384;   ///< rows per read window (the shuffle window)
+    std::optional<Rng> shuffle;    ///< seeded shuffle; empty: rows in order
+    bool background = true;        ///< read windows ahead in a thread (else on demand in next())
+  };
+
+  /// Starts reading the windows that `batches` (ranges of positions in the
+  /// epoch order, increasing) need. `stream` must outlive the loader.
+  BatchLoader(const StreamReader& stream, Split split, std::vector<Segment> segments, std::vector<Range> batches,
+              Options options);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  /// The next batch, in order; empty after the last. Rethrows the reading
+  /// thread's error (InputError naming the file and row).
+  std::optional<SampleBlock> next();
+  /// Seconds next() spent waiting for the reader.
+  double wait_seconds() const { return wait_seconds_; }
+  std::int64_t rows() const { return total_rows_; }
+
+ private:
+  SampleBlock read_window(Range rows) const;
+  void read_ahead();      // the thread: windows first_window_.. in order, one ahead of the consumer
+  SampleBlock take_window(std::size_t index);  // the consumer's next window
+
+  const StreamReader& stream_;
+  Split split_;
+  std::vector<Segment> segments_;
+  std::vector<Range> batches_;
+  Options options_;
+  std::int64_t total_rows_ = 0;
+  std::int64_t sample_size_ = 0;
+  EpochOrder order_;
+  std::size_t first_window_ = 0, end_window_ = 0;  // windows the batches touch, in visiting order
+
+  // Consumer state.
+  std::size_t next_batch_ = 0;
+  std::size_t window_index_ = 0;  // index of window_ in visiting order (valid when loaded_)
+  bool loaded_ = false;
+  std::int64_t window_begin_ = 0, window_end_ = 0;  // window_'s positions
+  SampleBlock window_;
+  double wait_seconds_ = 0;
+
+  // Shared with the reading thread.
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<SampleBlock> ready_;  // window ready_index_, read ahead
+  std::size_t ready_index_ = 0;
+  bool stopping_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
+};
+
+}  // namespace mnemo::data

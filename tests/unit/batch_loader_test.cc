@@ -1,0 +1,151 @@
+// Tests: the streaming loader returns exactly the rows its epoch order
+//   names (checked against direct reads), whatever the window, the thread
+//   or the first batch; the order is a permutation and, with one window, the
+//   plain seeded shuffle; a damaged shard surfaces as an InputError in next().
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include <hdf5.h>
+
+#include "core/error.h"
+#include "data/batch_loader.h"
+#include "data/class_split.h"
+#include "data/stream_writer.h"
+#include "data/synthetic.h"
+#include "test_dir.h"
+
+namespace mnemo::data {
+namespace {
+
+std::string write_stream_of(const testing::TempDir& dir, int shards) {
+  SyntheticOptions o;
+  o.classes = 4;
+  o.train_per_class = 25;
+  o.test_per_class = 3;
+  o.side = 3;
+  const SourceDataset src = make_synthetic(o);
+  const auto order = seeded_class_order(src.num_classes, 1);
+  StreamLayout layout;
+  layout.shards = shards;
+  layout.chunk_rows = 8;
+  const std::string out = dir.file("s");
+  write_class_incremental_stream(out, src, split_classes(order, 2, 2), order, 1, layout, false);
+  return out;
+}
+
+TEST(EpochOrder, IsAPermutationVisitingWholeWindows) {
+  const EpochOrder e = epoch_order(23, 5, Rng(7));
+  std::vector<std::int64_t> sorted = e.rows;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<std::int64_t> all(23);
+  std::iota(all.begin(), all.end(), 0);
+  EXPECT_EQ(sorted, all);
+  ASSERT_EQ(e.windows.size(), 5u);
+  std::size_t p = 0;
+  for (const Range& w : e.windows) {  // each window's rows are contiguous in the order
+    for (std::int64_t i = 0; i < w.size(); ++i, ++p) {
+      EXPECT_GE(e.rows[p], w.begin);
+      EXPECT_LT(e.rows[p], w.end);
+    }
+  }
+  EXPECT_NE(e.rows, all) << "a seeded order should not be the identity";
+  EXPECT_EQ(epoch_order(23, 5, std::nullopt).rows, all);
+}
+
+TEST(EpochOrder, OneWindowIsThePlainSeededShuffle) {
+  std::vector<std::int64_t> want(40);
+  std::iota(want.begin(), want.end(), 0);
+  Rng(3).shuffle(want);
+  EXPECT_EQ(epoch_order(40, 40, Rng(3)).rows, want);
+  EXPECT_EQ(epoch_order(40, 1000, Rng(3)).rows, want);
+}
+
+// Every batch equals the rows the order names, read directly from the stream.
+void expect_batches_match(const StreamReader& reader, const std::vector<Segment>& segments, std::int64_t window,
+                          bool background, std::int64_t first_batch) {
+  std::int64_t n = 0;
+  for (const auto& s : segments) n += s.rows.size();
+  std::vector<Range> batches;
+  for (std::int64_t a = first_batch * 7; a < n; a += 7) batches.push_back({a, std::min(n, a + 7)});
+  BatchLoader::Options o;
+  o.window = window;
+  o.shuffle = Rng(11);
+  o.background = background;
+  BatchLoader loader(reader, Split::kTrain, segments, batches, o);
+  const EpochOrder order = epoch_order(n, window, Rng(11));
+  const std::int64_t ss = reader.sample_size();
+  std::size_t b = 0;
+  while (auto block = loader.next()) {
+    ASSERT_LT(b, batches.size());
+    ASSERT_EQ(block->count(), batches[b].size());
+    for (std::int64_t p = batches[b].begin; p < batches[b].end; ++p) {
+      std::int64_t row = order.rows[static_cast<std::size_t>(p)];
+      std::size_t s = 0;
+      while (row >= segments[s].rows.size()) row -= segments[s++].rows.size();
+      const SampleBlock want = reader.read(segments[s].task, Split::kTrain,
+                                           {segments[s].rows.begin + row, segments[s].rows.begin + row + 1});
+      const std::int64_t i = p - batches[b].begin;
+      EXPECT_EQ(block->labels[static_cast<std::size_t>(i)], want.labels[0]);
+      EXPECT_TRUE(std::equal(want.images.begin(), want.images.end(), block->images.begin() + i * ss));
+    }
+    ++b;
+  }
+  EXPECT_EQ(b, batches.size());
+}
+
+TEST(BatchLoader, BatchesAreTheOrderedRowsForAnyWindowThreadAndStart) {
+  testing::TempDir dir;
+  const StreamReader reader(write_stream_of(dir, 3));
+  // Two tasks' blocks concatenated (as cumulative training reads them).
+  const std::vector<Segment> segments = {{0, {3, 41}}, {1, {0, 30}}};
+  for (std::int64_t window : {1, 6, 16, 1000}) {
+    for (bool background : {true, false}) {
+      for (std::int64_t first : {0, 4}) {
+        SCOPED_TRACE("window " + std::to_string(window) + (background ? " thread" : " inline") + " first batch " +
+                     std::to_string(first));
+        expect_batches_match(reader, segments, window, background, first);
+      }
+    }
+  }
+}
+
+TEST(BatchLoader, DamagedLabelIsAnInputErrorFromNext) {
+  testing::TempDir dir;
+  const std::string stream = write_stream_of(dir, 1);
+  {  // label 99 written into row 30 of task 0's training labels
+    const std::string shard = stream + "/" + shard_file(0, 1);
+    const hid_t file = H5Fopen(shard.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    const hid_t ds = H5Dopen2(file, "/task_000/train/labels", H5P_DEFAULT);
+    ASSERT_GE(ds, 0);
+    std::vector<std::int64_t> labels(50);
+    ASSERT_GE(H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels.data()), 0);
+    labels[30] = 99;
+    ASSERT_GE(H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels.data()), 0);
+    H5Dclose(ds);
+    H5Fclose(file);
+  }
+  const StreamReader reader(stream);
+  for (bool background : {true, false}) {
+    BatchLoader::Options o;
+    o.window = 8;
+    o.background = background;
+    BatchLoader loader(reader, Split::kTrain, {{0, {0, 50}}}, {{0, 25}, {25, 50}}, o);
+    std::string message = "(no InputError)";
+    try {
+      while (loader.next()) {
+      }
+    } catch (const InputError& e) {
+      message = e.what();
+    }
+    EXPECT_NE(message.find(shard_file(0, 1)), std::string::npos) << message;
+    EXPECT_NE(message.find("labels[30] is 99"), std::string::npos) << message;
+  }
+}
+
+}  // namespace
+}  // namespace mnemo::data
