@@ -94,6 +94,7 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
   sub.add_option("--si-xi", o.si_xi, "si: damping");
   sub.add_option("--lwf-alpha", o.lwf_alpha, "lwf: weight of the distillation term");
   sub.add_option("--lwf-temperature", o.lwf_temperature, "lwf: softmax temperature");
+  sub.add_option("--gdumb-epochs", o.gdumb_epochs, "gdumb: passes over the memory when retraining at a task end");
   sub.add_option("--eval-batch", o.eval_batch, "Evaluation batch per rank");
   sub.add_option("--eval-split", o.eval_split, "Evaluate on each task's test split, or on its validation split "
                                                "(streams prepared with --val-fraction)")

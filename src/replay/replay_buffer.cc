@@ -32,24 +32,41 @@ const char* policy_name(Policy policy) {
 
 ReplayBuffer::ReplayBuffer(const BufferGeometry& g, Policy policy, std::uint64_t seed)
     : g_(g), policy_(policy), rng_(seed) {
-  MNEMO_ASSERT(g.capacity >= 0 && g.sample_size > 0 && g.logit_size >= 0 && g.num_tasks >= 1,
+  MNEMO_ASSERT(g.capacity >= 0 && g.sample_size > 0 && g.logit_size >= 0 && g.num_tasks >= 1 &&
+                   g.world_size >= 1 && g.rank >= 0 && g.rank < g.world_size,
                "bad replay buffer geometry");
-  images_.resize(static_cast<std::size_t>(g.capacity * g.sample_size));
-  labels_.resize(static_cast<std::size_t>(g.capacity));
-  tasks_.resize(static_cast<std::size_t>(g.capacity));
-  logits_.resize(static_cast<std::size_t>(g.capacity * g.logit_size));
+  images_.resize(static_cast<std::size_t>(local_capacity() * g.sample_size));
+  logits_.resize(static_cast<std::size_t>(local_capacity() * g.logit_size));
+  labels_.assign(static_cast<std::size_t>(g.capacity), -1);
+  tasks_.assign(static_cast<std::size_t>(g.capacity), -1);
   ring_next_.assign(static_cast<std::size_t>(g.num_tasks), 0);
   ring_fill_.assign(static_cast<std::size_t>(g.num_tasks), 0);
 }
 
-void ReplayBuffer::store(std::int64_t slot, const std::uint8_t* image, std::int64_t label, std::int64_t task,
-                         const float* logits) {
-  std::copy_n(image, g_.sample_size, images_.begin() + slot * g_.sample_size);
-  labels_[static_cast<std::size_t>(slot)] = label;
-  tasks_[static_cast<std::size_t>(slot)] = task;
+std::int64_t ReplayBuffer::local_capacity() const { return local_share(g_.capacity, g_.world_size, g_.rank); }
+
+std::int64_t ReplayBuffer::local_size() const {
+  std::int64_t n = 0;
+  for (auto s : filled_slots()) n += owns(s) ? 1 : 0;
+  return n;
+}
+
+const std::uint8_t* ReplayBuffer::image(std::int64_t slot) const {
+  MNEMO_ASSERT(owns(slot), "image() of a slot another rank stores");
+  return images_.data() + local_index(slot) * g_.sample_size;
+}
+
+const float* ReplayBuffer::logits(std::int64_t slot) const {
+  MNEMO_ASSERT(owns(slot), "logits() of a slot another rank stores");
+  return logits_.data() + local_index(slot) * g_.logit_size;
+}
+
+void ReplayBuffer::store(std::int64_t slot, const std::uint8_t* image, const float* logits) {
+  MNEMO_ASSERT(owns(slot), "store() into a slot another rank stores");
+  std::copy_n(image, g_.sample_size, images_.begin() + local_index(slot) * g_.sample_size);
   if (g_.logit_size > 0) {
     MNEMO_ASSERT(logits != nullptr, "this replay buffer stores logits: pass them");
-    std::copy_n(logits, g_.logit_size, logits_.begin() + slot * g_.logit_size);
+    std::copy_n(logits, g_.logit_size, logits_.begin() + local_index(slot) * g_.logit_size);
   }
 }
 
@@ -84,40 +101,41 @@ std::int64_t ReplayBuffer::ring_slot(std::int64_t task) {
   return slot;
 }
 
-void ReplayBuffer::add(const std::uint8_t* image, std::int64_t label, std::int64_t task, const float* logits) {
+std::int64_t ReplayBuffer::offer(std::int64_t label, std::int64_t task) {
   ++seen_;
-  if (g_.capacity == 0) return;
+  if (g_.capacity == 0) return -1;
+  std::int64_t slot = -1;
   switch (policy_) {
-    case Policy::kReservoir: {
+    case Policy::kReservoir:
       if (size_ < g_.capacity) {
-        store(size_++, image, label, task, logits);
-        return;
+        slot = size_++;
+      } else {
+        const auto j = static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(seen_)));
+        if (j < g_.capacity) slot = j;
       }
-      const auto j = static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(seen_)));
-      if (j < g_.capacity) store(j, image, label, task, logits);
-      return;
-    }
-    case Policy::kClassBalanced: {
-      if (size_ < g_.capacity) {
-        store(size_++, image, label, task, logits);
-        return;
-      }
-      const std::int64_t slot = class_balanced_slot(label);
-      if (slot >= 0) store(slot, image, label, task, logits);
-      return;
-    }
-    case Policy::kRing: {
-      const std::int64_t slot = ring_slot(task);
-      if (slot < 0) return;
-      store(slot, image, label, task, logits);
+      break;
+    case Policy::kClassBalanced:
+      slot = size_ < g_.capacity ? size_++ : class_balanced_slot(label);
+      break;
+    case Policy::kRing:
+      slot = ring_slot(task);
       // Ring slots are sparse; size_ counts the filled ones.
       size_ = std::accumulate(ring_fill_.begin(), ring_fill_.end(), std::int64_t{0});
-      return;
-    }
+      break;
   }
+  if (slot >= 0) {
+    labels_[static_cast<std::size_t>(slot)] = label;
+    tasks_[static_cast<std::size_t>(slot)] = task;
+  }
+  return slot;
 }
 
-std::vector<std::int64_t> ReplayBuffer::sample(std::int64_t n) {
+void ReplayBuffer::add(const std::uint8_t* image, std::int64_t label, std::int64_t task, const float* logits) {
+  const std::int64_t slot = offer(label, task);
+  if (slot >= 0 && owns(slot)) store(slot, image, logits);
+}
+
+std::vector<std::int64_t> ReplayBuffer::filled_slots() const {
   std::vector<std::int64_t> slots;
   if (policy_ == Policy::kRing) {
     const std::int64_t k = g_.capacity / g_.num_tasks;
@@ -128,6 +146,11 @@ std::vector<std::int64_t> ReplayBuffer::sample(std::int64_t n) {
     slots.resize(static_cast<std::size_t>(size_));
     std::iota(slots.begin(), slots.end(), 0);
   }
+  return slots;
+}
+
+std::vector<std::int64_t> ReplayBuffer::sample(std::int64_t n) {
+  std::vector<std::int64_t> slots = filled_slots();
   const auto total = static_cast<std::int64_t>(slots.size());
   n = std::min(n, total);
   for (std::int64_t i = 0; i < n; ++i) {  // partial Fisher-Yates: n distinct, uniform
@@ -140,54 +163,64 @@ std::vector<std::int64_t> ReplayBuffer::sample(std::int64_t n) {
 
 std::vector<Sample> ReplayBuffer::samples() const {
   std::vector<Sample> out;
-  auto take = [&](std::int64_t s) {
+  for (const std::int64_t s : filled_slots()) {
+    if (!owns(s)) continue;
     Sample x;
+    x.slot = s;
     x.image.assign(image(s), image(s) + g_.sample_size);
     x.label = label(s);
     x.task = task(s);
     if (g_.logit_size > 0) x.logits.assign(logits(s), logits(s) + g_.logit_size);
     out.push_back(std::move(x));
-  };
-  if (policy_ == Policy::kRing) {
-    const std::int64_t k = g_.capacity / g_.num_tasks;
-    for (std::int64_t t = 0; t < g_.num_tasks; ++t) {
-      for (std::int64_t i = 0; i < ring_fill_[static_cast<std::size_t>(t)]; ++i) take(t * k + i);
-    }
-  } else {
-    for (std::int64_t s = 0; s < size_; ++s) take(s);
   }
   return out;
 }
 
-void ReplayBuffer::restore(const std::vector<Sample>& samples, std::int64_t seen) {
-  if (static_cast<std::int64_t>(samples.size()) > g_.capacity) {
-    throw InputError("replay buffer: " + std::to_string(samples.size()) + " samples do not fit " +
-                     std::to_string(g_.capacity) + " slots");
-  }
-  size_ = 0;
-  std::fill(ring_next_.begin(), ring_next_.end(), 0);
+BufferState ReplayBuffer::state() const { return {seen_, rng_.state(), ring_next_}; }
+
+void ReplayBuffer::restore(const std::vector<Sample>& all, const BufferState& state) {
+  std::fill(labels_.begin(), labels_.end(), -1);
+  std::fill(tasks_.begin(), tasks_.end(), -1);
   std::fill(ring_fill_.begin(), ring_fill_.end(), 0);
-  for (const auto& s : samples) {
-    MNEMO_ASSERT(static_cast<std::int64_t>(s.image.size()) == g_.sample_size, "sample size mismatch");
-    const float* logits = s.logits.empty() ? nullptr : s.logits.data();
+  std::vector<bool> taken(static_cast<std::size_t>(g_.capacity), false);
+  const std::int64_t k = g_.capacity / g_.num_tasks;
+  for (const auto& x : all) {
+    if (x.slot < 0 || x.slot >= g_.capacity || taken[static_cast<std::size_t>(x.slot)]) {
+      throw InputError("replay memory: slot " + std::to_string(x.slot) + " is outside [0, " +
+                       std::to_string(g_.capacity) + ") or stored twice");
+    }
+    if (static_cast<std::int64_t>(x.image.size()) != g_.sample_size ||
+        static_cast<std::int64_t>(x.logits.size()) != (g_.logit_size > 0 ? g_.logit_size : 0)) {
+      throw InputError("replay memory: a sample's image or logits have the wrong size");
+    }
+    taken[static_cast<std::size_t>(x.slot)] = true;
+    labels_[static_cast<std::size_t>(x.slot)] = x.label;
+    tasks_[static_cast<std::size_t>(x.slot)] = x.task;
     if (policy_ == Policy::kRing) {
-      const std::int64_t slot = ring_slot(s.task);
-      if (slot >= 0) store(slot, s.image.data(), s.label, s.task, logits);
-    } else {
-      store(size_++, s.image.data(), s.label, s.task, logits);
+      if (k == 0 || x.slot / k >= g_.num_tasks || x.slot / k != x.task) {
+        throw InputError("replay memory: ring slot " + std::to_string(x.slot) + " does not belong to task " +
+                         std::to_string(x.task));
+      }
+      ++ring_fill_[static_cast<std::size_t>(x.slot / k)];
+    }
+    if (owns(x.slot)) store(x.slot, x.image.data(), x.logits.empty() ? nullptr : x.logits.data());
+  }
+  size_ = static_cast<std::int64_t>(all.size());
+  const auto filled = filled_slots();
+  for (auto s : filled) {
+    if (!taken[static_cast<std::size_t>(s)]) {
+      throw InputError("replay memory: slots are not filled in order (slot " + std::to_string(s) + " is empty)");
     }
   }
-  if (policy_ == Policy::kRing) size_ = std::accumulate(ring_fill_.begin(), ring_fill_.end(), std::int64_t{0});
-  seen_ = seen;
-}
-
-void ReplayBuffer::replace_task(std::int64_t task, const std::vector<Sample>& replacement) {
-  std::vector<Sample> kept;
-  for (auto& s : samples()) {
-    if (s.task != task) kept.push_back(std::move(s));
+  seen_ = state.seen;
+  rng_.set_state(state.rng_state);
+  if (policy_ == Policy::kRing) {
+    if (state.ring_next.size() != ring_next_.size()) {
+      throw InputError("replay memory: the ring state has " + std::to_string(state.ring_next.size()) +
+                       " tasks, the stream " + std::to_string(ring_next_.size()));
+    }
+    ring_next_ = state.ring_next;
   }
-  kept.insert(kept.end(), replacement.begin(), replacement.end());
-  restore(kept, seen_);
 }
 
 std::size_t ReplayBuffer::memory_bytes() const {

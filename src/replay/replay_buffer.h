@@ -1,4 +1,4 @@
-// Implements: one rank's shard of the global replay memory, with its
+// Implements: the global replay memory as one rank holds it, with its
 //   insertion policy:
 //   - reservoir (Vitter's algorithm R): after n offered samples, each is
 //     in the buffer with probability min(1, capacity / n);
@@ -7,12 +7,14 @@
 //     sample of the largest class; otherwise it is dropped;
 //   - ring (per-task FIFO): capacity / tasks slots per task, each keeping
 //     its task's most recent samples.
-//   Herding (iCaRL) is a selection the strategy makes at task end with the
-//   model's features; it rewrites a task's slots through replace_task().
-//
-//   Distributed semantics: the global capacity C is split across ranks with
-//   local_share (C/N, +1 for the first C%N ranks); each rank applies the
-//   policy to the samples of its own data shard.
+//   Distributed semantics: the buffer has C global slots. Every rank makes
+//   every decision (which slot a sample of the global stream goes to, which
+//   slots a replay batch draws) with the same seeded generator over the same
+//   global stream, and keeps the labels and tasks of all C slots, so the
+//   decisions do not depend on the number of ranks. The images (and DER's
+//   logits) are sharded: rank r stores slot s when s % N == r, so it holds
+//   local_share(C, N, r) of them. A replay batch is the same set of slots
+//   on every world size; each rank computes the loss of the slots it holds.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +34,7 @@ const char* policy_name(Policy policy);
 
 /// One stored sample, as plain data (for persistence and resharding).
 struct Sample {
+  std::int64_t slot = -1;     ///< global slot (persistence and resharding)
   std::vector<std::uint8_t> image;
   std::int64_t label = 0;
   std::int64_t task = 0;
@@ -39,62 +42,78 @@ struct Sample {
 };
 
 struct BufferGeometry {
-  std::int64_t capacity = 0;     ///< slots on this rank
+  std::int64_t capacity = 0;     ///< global slots
   std::int64_t sample_size = 0;  ///< bytes per image
   std::int64_t logit_size = 0;   ///< floats per sample (DER), 0 for none
   std::int64_t num_tasks = 1;    ///< ring policy: slots per task = capacity / num_tasks
+  int world_size = 1;            ///< ranks sharing the slots
+  int rank = 0;                  ///< this rank stores the slots s with s % world_size == rank
+};
+
+/// The global state that is identical on every rank (persisted with each shard).
+struct BufferState {
+  std::int64_t seen = 0;
+  std::uint64_t rng_state = 0;
+  std::vector<std::int64_t> ring_next;  ///< ring policy: each task's next FIFO position
 };
 
 class ReplayBuffer {
  public:
-  /// `seed` should already be rank-specific.
+  /// `seed` must be the same on every rank.
   ReplayBuffer(const BufferGeometry& geometry, Policy policy, std::uint64_t seed);
 
-  /// Offers one sample; the policy decides whether and where it is kept.
-  /// `logits` (logit_size floats) is required when the buffer stores logits.
+  /// Decides where the next sample of the global stream goes, on every rank
+  /// alike: its slot (whose label and task are recorded), or -1 if dropped.
+  std::int64_t offer(std::int64_t label, std::int64_t task);
+  bool owns(std::int64_t slot) const { return slot % g_.world_size == g_.rank; }
+  /// Stores the image (and logits, if the buffer keeps them) of an owned slot.
+  void store(std::int64_t slot, const std::uint8_t* image, const float* logits = nullptr);
+  /// offer() and, when this rank owns the slot, store(): for a rank that
+  /// sees every sample of the global stream (and for one rank).
   void add(const std::uint8_t* image, std::int64_t label, std::int64_t task, const float* logits = nullptr);
 
-  /// `n` distinct slots drawn uniformly (all slots, shuffled, when n >= size()).
+  /// `n` distinct filled slots drawn uniformly (all, shuffled, when n >=
+  /// size()); the same slots on every rank.
   std::vector<std::int64_t> sample(std::int64_t n);
 
-  /// Replaces every sample of `task` by `samples` (herding); the total must fit.
-  void replace_task(std::int64_t task, const std::vector<Sample>& samples);
-
-  std::int64_t size() const { return size_; }
+  std::int64_t size() const { return size_; }  ///< filled global slots
   std::int64_t capacity() const { return g_.capacity; }
+  std::int64_t local_capacity() const;          ///< slots this rank stores
+  std::int64_t local_size() const;              ///< filled slots this rank stores
   std::int64_t seen() const { return seen_; }
   std::int64_t sample_size() const { return g_.sample_size; }
   std::int64_t logit_size() const { return g_.logit_size; }
   const BufferGeometry& geometry() const { return g_; }
   Policy policy() const { return policy_; }
   bool empty() const { return size_ == 0; }
-  const std::uint8_t* image(std::int64_t slot) const { return images_.data() + slot * g_.sample_size; }
+  /// Image and logits of an owned slot; label and task of any slot.
+  const std::uint8_t* image(std::int64_t slot) const;
+  const float* logits(std::int64_t slot) const;
   std::int64_t label(std::int64_t slot) const { return labels_[static_cast<std::size_t>(slot)]; }
   std::int64_t task(std::int64_t slot) const { return tasks_[static_cast<std::size_t>(slot)]; }
-  const float* logits(std::int64_t slot) const { return logits_.data() + slot * g_.logit_size; }
-  /// Bytes held by the buffer's storage.
+  /// The filled slots, in slot order.
+  std::vector<std::int64_t> filled_slots() const;
+  /// Bytes held by this rank's storage (its images and logits, every slot's label and task).
   std::size_t memory_bytes() const;
 
-  /// Every stored sample, in slot order.
+  /// The samples this rank stores, in slot order, with their slots.
   std::vector<Sample> samples() const;
-  /// Replaces the contents (size() = samples.size() <= capacity) and the seen count.
-  void restore(const std::vector<Sample>& samples, std::int64_t seen);
-  /// The sampling RNG's state, for bit-exact resumption.
-  std::uint64_t rng_state() const { return rng_.state(); }
-  void set_rng_state(std::uint64_t state) { rng_.set_state(state); }
+  BufferState state() const;
+  /// Rebuilds the buffer from the samples of every rank's shard (each with
+  /// its slot) and the global state; stores the ones this rank owns.
+  void restore(const std::vector<Sample>& all, const BufferState& state);
 
  private:
-  void store(std::int64_t slot, const std::uint8_t* image, std::int64_t label, std::int64_t task,
-             const float* logits);
+  std::int64_t local_index(std::int64_t slot) const { return slot / g_.world_size; }
   std::int64_t class_balanced_slot(std::int64_t label);
   std::int64_t ring_slot(std::int64_t task);
 
   BufferGeometry g_;
   Policy policy_;
   std::int64_t size_ = 0, seen_ = 0;
-  std::vector<std::uint8_t> images_;
-  std::vector<std::int64_t> labels_, tasks_;
-  std::vector<float> logits_;
+  std::vector<std::uint8_t> images_;        // owned slots only, by local index
+  std::vector<float> logits_;               // owned slots only, by local index
+  std::vector<std::int64_t> labels_, tasks_;  // every global slot
   std::vector<std::int64_t> ring_next_;  // per task: next slot offset in its ring
   std::vector<std::int64_t> ring_fill_;  // per task: filled slots in its ring
   Rng rng_;

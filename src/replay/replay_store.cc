@@ -28,8 +28,8 @@ ReplayShard to_shard(const ReplayBuffer& buffer, const std::vector<std::int64_t>
                      int world_size, std::int64_t global_capacity) {
   ReplayShard s;
   s.samples = buffer.samples();
-  s.seen = buffer.seen();
-  s.capacity = buffer.capacity();
+  s.state = buffer.state();
+  s.capacity = buffer.local_capacity();
   s.global_capacity = global_capacity;
   s.rank = rank;
   s.world_size = world_size;
@@ -48,9 +48,10 @@ void save_replay_shard(const std::string& dir, const ReplayShard& s) {
   std::int64_t sample_size = 1;
   for (auto d : s.image_shape) sample_size *= d;
   std::vector<std::uint8_t> images;
-  std::vector<std::int64_t> labels, tasks;
+  std::vector<std::int64_t> slots, labels, tasks;
   std::vector<float> logits;
   for (const auto& x : s.samples) {
+    slots.push_back(x.slot);
     images.insert(images.end(), x.image.begin(), x.image.end());
     labels.push_back(x.label);
     tasks.push_back(x.task);
@@ -66,13 +67,16 @@ void save_replay_shard(const std::string& dir, const ReplayShard& s) {
     h5::write_attr(root, "world_size", static_cast<std::int64_t>(s.world_size));
     h5::write_attr(root, "capacity", s.capacity);
     h5::write_attr(root, "global_capacity", s.global_capacity);
-    h5::write_attr(root, "seen", s.seen);
+    h5::write_attr(root, "seen", s.state.seen);
+    h5::write_attr(root, "rng_state", static_cast<std::int64_t>(s.state.rng_state));
+    if (!s.state.ring_next.empty()) h5::write_attr(root, "ring_next", s.state.ring_next);
     h5::write_attr(root, "image_shape", s.image_shape);
     h5::write_attr(root, "logit_size", s.logit_size);
     std::vector<std::int64_t> shape = {n};
     shape.insert(shape.end(), s.image_shape.begin(), s.image_shape.end());
     const std::int64_t chunk = std::max<std::int64_t>(1, std::min<std::int64_t>(n, 256));
     h5::write_dataset(root, "images", shape, images.data(), chunk, 4);
+    h5::write_dataset(root, "slots", {n}, slots.data(), chunk, 0);
     h5::write_dataset(root, "labels", {n}, labels.data(), chunk, 0);
     h5::write_dataset(root, "tasks", {n}, tasks.data(), chunk, 0);
     if (s.logit_size > 0) h5::write_dataset(root, "logits", {n, s.logit_size}, logits.data(), chunk, 0);
@@ -91,8 +95,11 @@ ReplayShard load_replay_shard(const std::string& path) {
     throw InputError(with_hint(path + " is not a mnemo replay shard", "pass a directory written by mnemo train"));
   }
   if (h5::read_attr_int(root, "format_version") != kReplayFormatVersion) {
-    throw InputError(path + ": unknown replay format version " +
-                     std::to_string(h5::read_attr_int(root, "format_version")));
+    throw InputError(with_hint(path + ": replay format version " +
+                                   std::to_string(h5::read_attr_int(root, "format_version")) + ", this mnemo reads " +
+                                   std::to_string(kReplayFormatVersion),
+                               "memories of version 1 (per-rank reservoirs) cannot be continued; start the run "
+                               "again"));
   }
   ReplayShard s;
   s.policy = parse_policy(h5::read_attr_string(root, "policy"));
@@ -100,7 +107,9 @@ ReplayShard load_replay_shard(const std::string& path) {
   s.world_size = static_cast<int>(h5::read_attr_int(root, "world_size"));
   s.capacity = h5::read_attr_int(root, "capacity");
   s.global_capacity = h5::read_attr_int(root, "global_capacity");
-  s.seen = h5::read_attr_int(root, "seen");
+  s.state.seen = h5::read_attr_int(root, "seen");
+  s.state.rng_state = static_cast<std::uint64_t>(h5::read_attr_int(root, "rng_state"));
+  if (h5::has_attr(root, "ring_next")) s.state.ring_next = h5::read_attr_ints(root, "ring_next");
   s.image_shape = h5::read_attr_ints(root, "image_shape");
   s.logit_size = h5::read_attr_int(root, "logit_size");
   if (s.image_shape.size() != 3 || s.rank < 0 || s.rank >= s.world_size || s.logit_size < 0 || s.capacity < 0) {
@@ -112,6 +121,7 @@ ReplayShard load_replay_shard(const std::string& path) {
   std::vector<std::int64_t> want = {n};
   want.insert(want.end(), s.image_shape.begin(), s.image_shape.end());
   if (h5::dataset_shape(root, "images") != want || h5::dataset_shape(root, "tasks") != lshape ||
+      h5::dataset_shape(root, "slots") != lshape ||
       (s.logit_size > 0 && h5::dataset_shape(root, "logits") != std::vector<std::int64_t>{n, s.logit_size})) {
     throw InputError(with_hint(path + ": dataset shapes disagree with each other or with image_shape",
                                "the shard is damaged"));
@@ -119,20 +129,25 @@ ReplayShard load_replay_shard(const std::string& path) {
   if (n > s.capacity) throw InputError(path + ": holds " + std::to_string(n) + " samples, more than its capacity");
   const std::int64_t ss = s.image_shape[0] * s.image_shape[1] * s.image_shape[2];
   std::vector<std::uint8_t> images(static_cast<std::size_t>(n * ss));
-  std::vector<std::int64_t> labels(static_cast<std::size_t>(n)), tasks(static_cast<std::size_t>(n));
+  std::vector<std::int64_t> labels(static_cast<std::size_t>(n)), tasks(static_cast<std::size_t>(n)),
+      slots(static_cast<std::size_t>(n));
   std::vector<float> logits(static_cast<std::size_t>(n * s.logit_size));
   h5::read_rows(root, "images", 0, n, images.data());
+  h5::read_rows(root, "slots", 0, n, slots.data());
   h5::read_rows(root, "labels", 0, n, labels.data());
   h5::read_rows(root, "tasks", 0, n, tasks.data());
   if (s.logit_size > 0) h5::read_rows(root, "logits", 0, n, logits.data());
   for (std::int64_t i = 0; i < n; ++i) {
     Sample x;
+    x.slot = slots[i];
     x.image.assign(images.begin() + i * ss, images.begin() + (i + 1) * ss);
     x.label = labels[i];
     x.task = tasks[i];
     if (s.logit_size > 0) x.logits.assign(logits.begin() + i * s.logit_size, logits.begin() + (i + 1) * s.logit_size);
-    if (x.label < 0 || x.task < 0) {
-      throw InputError(path + ":/labels or /tasks[" + std::to_string(i) + "] is negative");
+    if (x.label < 0 || x.task < 0 || x.slot < 0 || x.slot >= s.global_capacity ||
+        x.slot % s.world_size != s.rank) {
+      throw InputError(path + ":/labels, /tasks or /slots[" + std::to_string(i) +
+                       "] is negative or a slot this shard cannot hold");
     }
     s.samples.push_back(std::move(x));
   }
@@ -157,22 +172,24 @@ std::vector<ReplayShard> load_replay_set(const std::string& dir) {
                                "a shard is missing or a stale one is left over"));
   }
   for (int r = 0; r < world; ++r) {
-    if (shards[r].rank != r || shards[r].world_size != world || shards[r].global_capacity != shards[0].global_capacity) {
-      throw InputError(files[r] + ": rank, world size or global capacity disagrees with the rest of the set");
+    if (shards[r].rank != r || shards[r].world_size != world ||
+        shards[r].global_capacity != shards[0].global_capacity || shards[r].state.seen != shards[0].state.seen ||
+        shards[r].state.rng_state != shards[0].state.rng_state) {
+      throw InputError(files[r] + ": rank, world size, global capacity or global state disagrees with the rest of "
+                                  "the set (shards of different runs or steps)");
     }
   }
   return shards;
 }
 
+std::vector<Sample> all_samples(const std::vector<ReplayShard>& shards) {
+  std::vector<Sample> all;
+  for (const auto& s : shards) all.insert(all.end(), s.samples.begin(), s.samples.end());
+  return all;
+}
+
 std::vector<ReplayShard> reshard(const std::vector<ReplayShard>& shards, int world_size) {
   MNEMO_ASSERT(!shards.empty() && world_size >= 1, "reshard needs shards and a world size");
-  std::vector<const Sample*> all;
-  std::int64_t seen = 0;
-  for (const auto& s : shards) {
-    for (const auto& x : s.samples) all.push_back(&x);
-    seen += s.seen;
-  }
-  const auto n = static_cast<std::int64_t>(all.size());
   std::vector<ReplayShard> out(static_cast<std::size_t>(world_size));
   for (int r = 0; r < world_size; ++r) {
     ReplayShard& s = out[static_cast<std::size_t>(r)];
@@ -183,13 +200,11 @@ std::vector<ReplayShard> reshard(const std::vector<ReplayShard>& shards, int wor
     s.policy = shards[0].policy;
     s.image_shape = shards[0].image_shape;
     s.logit_size = shards[0].logit_size;
-    const data::Range block = data::block_range(n, world_size, r);
-    if (block.size() > s.capacity) {
-      throw InputError("resharding: rank " + std::to_string(r) + " would get " + std::to_string(block.size()) +
-                       " samples but has " + std::to_string(s.capacity) + " slots");
-    }
-    for (auto i = block.begin; i < block.end; ++i) s.samples.push_back(*all[static_cast<std::size_t>(i)]);
-    s.seen = data::block_range(seen, world_size, r).size();
+    s.state = shards[0].state;
+  }
+  for (const auto& x : all_samples(shards)) out[static_cast<std::size_t>(x.slot % world_size)].samples.push_back(x);
+  for (auto& s : out) {
+    std::sort(s.samples.begin(), s.samples.end(), [](const Sample& a, const Sample& b) { return a.slot < b.slot; });
   }
   return out;
 }
@@ -209,7 +224,7 @@ std::string describe_replay(const std::string& path) {
       ++tasks[x.task];
     }
     total += static_cast<std::int64_t>(s.samples.size());
-    seen += s.seen;
+    seen = s.state.seen;  // global: the same in every shard
     capacity += s.capacity;
   }
   std::ostringstream os;

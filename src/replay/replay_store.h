@@ -1,16 +1,17 @@
 // Implements: replay memory on disk, and resharding.
 //   A replay set is a directory of per-rank HDF5 shards
 //   replay-rRRRRR-of-NNNNN.h5, each with attributes format="mnemo.replay",
-//   format_version, policy, rank, world_size, capacity, global_capacity,
-//   seen, image_shape, logit_size, and datasets images uint8 [n, C, H, W],
+//   format_version (2), policy, rank, world_size, capacity (this shard's
+//   slots), global_capacity, and the global state every rank shares: seen,
+//   rng_state, ring_next (int64[tasks], ring policy); and datasets slots
+//   int64 [n] (global slot of each sample), images uint8 [n, C, H, W],
 //   labels int64 [n], tasks int64 [n], logits float32 [n, L] (when L > 0).
 //
-//   Resharding protocol (N ranks -> M ranks): the union of the N shards'
-//   samples, in rank then slot order, is cut into M contiguous blocks
-//   (block_range); new rank r gets capacity local_share(global_capacity, M, r)
-//   and its block. The multiset of samples is unchanged, and so is the
-//   total of the seen counters (split like the samples). Storage knows
-//   files, not ranks: which rank writes which shard is the trainer's choice.
+//   Resharding protocol (N ranks -> M ranks): a sample keeps its global
+//   slot s and moves to rank s % M; the global state is unchanged. So the
+//   multiset of samples, and every later decision, is the same on any
+//   number of ranks. Storage knows files, not ranks: which rank writes
+//   which shard is the trainer's choice.
 #pragma once
 
 #include <cstdint>
@@ -22,11 +23,11 @@
 namespace mnemo::replay {
 
 inline constexpr const char* kReplayFormat = "mnemo.replay";
-inline constexpr std::int64_t kReplayFormatVersion = 1;
+inline constexpr std::int64_t kReplayFormatVersion = 2;
 
 struct ReplayShard {
-  std::vector<Sample> samples;
-  std::int64_t seen = 0;
+  std::vector<Sample> samples;  ///< each with its global slot
+  BufferState state;            ///< identical in every shard of a set
   std::int64_t capacity = 0, global_capacity = 0;
   int rank = 0, world_size = 1;
   Policy policy = Policy::kReservoir;
@@ -48,6 +49,9 @@ ReplayShard load_replay_shard(const std::string& path);
 std::vector<ReplayShard> load_replay_set(const std::string& dir);
 /// Redistributes `shards` onto `world_size` ranks (see the protocol above).
 std::vector<ReplayShard> reshard(const std::vector<ReplayShard>& shards, int world_size);
+
+/// Every sample of a set (the union of its shards).
+std::vector<Sample> all_samples(const std::vector<ReplayShard>& shards);
 
 /// Class and task histograms of a replay set or shard, for `mnemo inspect`.
 std::string describe_replay(const std::string& path);

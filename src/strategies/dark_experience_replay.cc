@@ -9,6 +9,7 @@ DarkExperienceReplay::DarkExperienceReplay(const StrategyOptions& o, const Strat
 std::vector<LossTerm> DarkExperienceReplay::loss(const Batch& batch) {
   std::vector<LossTerm> terms;
   stream_logits_ = torch::Tensor();
+  pending_ = batch;
   if (batch.size() > 0) {
     const torch::Tensor logits = context_.model->forward(batch.x);
     stream_logits_ = logits.detach();
@@ -38,6 +39,6 @@ std::vector<LossTerm> DarkExperienceReplay::loss(const Batch& batch) {
   return terms;
 }
 
-void DarkExperienceReplay::after_step(const Batch& batch) { memory_.add(batch, stream_logits_); }
+void DarkExperienceReplay::after_sync() { memory_.add(pending_, stream_logits_); }
 
 }  // namespace mnemo::strategies

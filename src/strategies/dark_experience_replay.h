@@ -16,7 +16,9 @@ class DarkExperienceReplay : public Strategy {
  public:
   DarkExperienceReplay(const StrategyOptions& options, const StrategyContext& context, bool plus_plus);
   std::vector<LossTerm> loss(const Batch& batch) override;
-  void after_step(const Batch& batch) override;
+  /// Stores the stream batch before the optimizer step, so a row another
+  /// rank processed gets the logits of the same parameters.
+  void after_sync() override;
   std::string summary() const override { return memory_.summary(); }
   ReplayMemory* memory() override { return &memory_; }
 
@@ -25,7 +27,8 @@ class DarkExperienceReplay : public Strategy {
   StrategyContext context_;
   bool plus_plus_;
   ReplayMemory memory_;
-  torch::Tensor stream_logits_;  // of the last stream batch, stored after the step
+  Batch pending_;                // the last stream batch, stored in after_sync
+  torch::Tensor stream_logits_;  // its logits on this rank's rows
 };
 
 }  // namespace mnemo::strategies

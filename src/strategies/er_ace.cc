@@ -6,10 +6,10 @@
 namespace mnemo::strategies {
 
 std::vector<LossTerm> ErAce::loss(const Batch& batch) {
-  // (collective) classes present in the global stream batch.
+  // Classes present in the global stream batch (every rank holds its labels).
   torch::Tensor present = torch::zeros({context_.num_classes}, torch::TensorOptions().device(context_.device));
-  if (batch.size() > 0) present.index_fill_(0, batch.y, 1.0);
-  context_.services.allreduce_sum(present);
+  const torch::Tensor labels = batch.global_labels.defined() ? batch.global_labels.to(context_.device) : batch.y;
+  if (labels.numel() > 0) present.index_fill_(0, labels, 1.0);
   std::vector<LossTerm> terms;
   if (batch.size() > 0) {
     torch::Tensor logits = context_.model->forward(batch.x);

@@ -3,8 +3,9 @@
 //   of the classes present in the (global) stream batch, so new classes do
 //   not push old ones' logits down; the replay batch uses a plain CE over
 //   all classes:  loss = CE_masked(stream) + CE(replay).
-//   Distributed: the present-class set is the union over ranks (one small
-//   all-reduce per step), so the mask equals a single process's.
+//   Distributed: the present-class set comes from the global batch's
+//   labels, which every rank holds, so the mask equals a single process's
+//   with no collective.
 #pragma once
 
 #include "strategies/replay_memory.h"

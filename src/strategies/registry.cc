@@ -9,6 +9,7 @@
 #include "strategies/dark_experience_replay.h"
 #include "strategies/er_ace.h"
 #include "strategies/ewc.h"
+#include "strategies/gdumb.h"
 #include "strategies/experience_replay.h"
 #include "strategies/lwf.h"
 #include "strategies/si.h"
@@ -32,6 +33,7 @@ std::map<std::string, StrategyFactory>& registry() {
       {"ewc", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Ewc>(o, c); }},
       {"si", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Si>(o, c); }},
       {"lwf", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Lwf>(o, c); }},
+      {"gdumb", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<GDumb>(o, c); }},
   };
   return r;
 }

@@ -9,12 +9,12 @@ namespace mnemo::strategies {
 ReplayMemory::ReplayMemory(const StrategyOptions& o, const StrategyContext& c, bool with_logits)
     : context_(c),
       global_capacity_(o.replay_capacity),
-      local_batch_(replay::local_share(o.replay_batch, c.world_size, c.rank)),
-      buffer_(replay::BufferGeometry{replay::local_share(o.replay_capacity, c.world_size, c.rank),
-                                     c.image_shape.at(0) * c.image_shape.at(1) * c.image_shape.at(2),
-                                     with_logits ? c.num_classes : 0, std::max<std::int64_t>(1, c.num_tasks)},
+      global_batch_(o.replay_batch),
+      buffer_(replay::BufferGeometry{o.replay_capacity, c.image_shape.at(0) * c.image_shape.at(1) * c.image_shape.at(2),
+                                     with_logits ? c.num_classes : 0, std::max<std::int64_t>(1, c.num_tasks),
+                                     c.world_size, c.rank},
               replay::parse_policy(o.replay_policy),
-              Rng::derive(c.seed, /*purpose=*/0x4e91, static_cast<std::uint64_t>(c.rank)).next()) {
+              Rng::derive(c.seed, /*purpose=*/0x4e91).next()) {
   if (o.replay_capacity < c.world_size) {
     throw UsageError(with_hint("--replay-capacity " + std::to_string(o.replay_capacity) + " is smaller than the " +
                                    std::to_string(c.world_size) + " ranks that share it",
@@ -24,10 +24,18 @@ ReplayMemory::ReplayMemory(const StrategyOptions& o, const StrategyContext& c, b
 }
 
 ReplayBatch ReplayMemory::sample() {
+  if (buffer_.empty()) return {};
+  return batch_of(buffer_.sample(global_batch_));
+}
+
+ReplayBatch ReplayMemory::batch_of(const std::vector<std::int64_t>& drawn) const {
   ReplayBatch out;
-  if (buffer_.empty() || local_batch_ == 0) return out;
-  const auto slots = buffer_.sample(local_batch_);
+  std::vector<std::int64_t> slots;
+  for (auto s : drawn) {
+    if (buffer_.owns(s)) slots.push_back(s);
+  }
   const auto m = static_cast<std::int64_t>(slots.size());
+  if (m == 0) return out;
   std::vector<std::int64_t> shape = {m};
   shape.insert(shape.end(), context_.image_shape.begin(), context_.image_shape.end());
   out.images = torch::empty(shape, torch::kUInt8);
@@ -48,16 +56,41 @@ ReplayBatch ReplayMemory::sample() {
 }
 
 void ReplayMemory::add(const Batch& batch, const torch::Tensor& logits) {
-  const auto n = batch.size();
+  const bool global = batch.global_labels.defined();
+  MNEMO_ASSERT(global || context_.world_size == 1, "a replay memory on several ranks needs the global batch");
+  const torch::Tensor images = global ? batch.global_images : batch.images;
+  const torch::Tensor labels = global ? batch.global_labels : batch.y.to(torch::kCPU);
+  const std::int64_t offset = global ? batch.offset : 0, mine = batch.size();
+  const std::int64_t n = labels.defined() ? labels.size(0) : 0;
   if (n == 0) return;
-  const torch::Tensor labels = batch.y.to(torch::kCPU);
-  const torch::Tensor host_logits = logits.defined() ? logits.detach().to(torch::kCPU).contiguous() : torch::Tensor();
-  const auto* img = batch.images.data_ptr<std::uint8_t>();
+  const auto* img = images.data_ptr<std::uint8_t>();
   const auto* lab = labels.data_ptr<std::int64_t>();
-  const std::int64_t ls = buffer_.logit_size();
+  const std::int64_t ss = buffer_.sample_size(), ls = buffer_.logit_size();
+  // Decide for every row (all ranks alike); remember the ones stored here.
+  std::vector<std::pair<std::int64_t, std::int64_t>> stored;  // (slot, row), in stream order
+  std::vector<std::int64_t> foreign;                           // stored rows another rank processed
   for (std::int64_t i = 0; i < n; ++i) {
-    buffer_.add(img + i * buffer_.sample_size(), lab[i], batch.task,
-                ls > 0 ? host_logits.data_ptr<float>() + i * ls : nullptr);
+    const std::int64_t slot = buffer_.offer(lab[i], batch.task);
+    if (slot < 0 || !buffer_.owns(slot)) continue;
+    stored.emplace_back(slot, i);
+    if (ls > 0 && (i < offset || i >= offset + mine)) foreign.push_back(i);
+  }
+  torch::Tensor own_logits = ls > 0 && mine > 0 ? logits.detach().to(torch::kCPU).contiguous() : torch::Tensor();
+  torch::Tensor foreign_logits;
+  if (!foreign.empty()) {  // the outputs the processing rank's forward pass had
+    torch::NoGradGuard no_grad;
+    const torch::Tensor rows = torch::tensor(foreign, torch::kInt64);
+    foreign_logits =
+        context_.model->forward(to_input(images.index_select(0, rows), context_.device)).to(torch::kCPU).contiguous();
+  }
+  std::size_t next_foreign = 0;
+  for (const auto& [slot, i] : stored) {
+    const float* l = nullptr;
+    if (ls > 0) {
+      l = (i >= offset && i < offset + mine) ? own_logits.data_ptr<float>() + (i - offset) * ls
+                                             : foreign_logits.data_ptr<float>() + (next_foreign++) * ls;
+    }
+    buffer_.store(slot, img + i * ss, l);
   }
 }
 
@@ -67,19 +100,19 @@ void ReplayMemory::save(const std::string& dir) const {
 }
 
 void ReplayMemory::load(const std::string& dir) {
-  auto shards = replay::load_replay_set(dir);
-  if (static_cast<int>(shards.size()) != context_.world_size) shards = replay::reshard(shards, context_.world_size);
-  const auto& mine = shards[static_cast<std::size_t>(context_.rank)];
-  if (mine.logit_size != buffer_.logit_size() || mine.image_shape != context_.image_shape) {
-    throw InputError(with_hint("replay set " + dir + " was written for another model or stream",
-                               "resume with the same stream and strategy"));
+  const auto shards = replay::load_replay_set(dir);
+  const auto& first = shards.front();
+  if (first.logit_size != buffer_.logit_size() || first.image_shape != context_.image_shape ||
+      first.global_capacity != global_capacity_ || first.policy != buffer_.policy()) {
+    throw InputError(with_hint("replay set " + dir + " was written for another model, stream, capacity or policy",
+                               "resume with the same stream, strategy and replay options"));
   }
-  buffer_.restore(mine.samples, mine.seen);
+  buffer_.restore(replay::all_samples(shards), first.state);
 }
 
 std::string ReplayMemory::summary() const {
-  return "replay shard " + std::to_string(buffer_.size()) + "/" + std::to_string(buffer_.capacity()) + " samples (" +
-         std::to_string(buffer_.memory_bytes() / 1024) + " KiB)";
+  return "replay " + std::to_string(buffer_.size()) + "/" + std::to_string(buffer_.capacity()) + " samples, " +
+         std::to_string(buffer_.local_size()) + " here (" + std::to_string(buffer_.memory_bytes() / 1024) + " KiB)";
 }
 
 }  // namespace mnemo::strategies

@@ -1,9 +1,11 @@
 // Implements: the replay memory shared by the rehearsal strategies (er,
-//   er-ace, der, derpp, agem): this rank's reservoir shard of the global
-//   buffer, and conversion of sampled slots to model-ready tensors.
-//   Distributed semantics (see reservoir_buffer.h): capacity and replay
-//   batch are global and split across ranks with local_share; each rank
-//   fills its shard from its own data block and samples its share.
+//   er-ace, der, derpp, agem): this rank's view of the global buffer, and
+//   conversion of sampled slots to model-ready tensors.
+//   Distributed semantics (see replay_buffer.h): every rank offers every
+//   sample of the global stream batch and draws the same global replay
+//   batch; it stores, and computes the loss of, the slots it owns. Summed
+//   over ranks, the replay terms are those of one process with the same
+//   global batches, whatever the number of ranks.
 #pragma once
 
 #include "replay/replay_buffer.h"
@@ -25,9 +27,15 @@ class ReplayMemory {
   /// `with_logits`: also store the model's logits at insertion (DER).
   ReplayMemory(const StrategyOptions& options, const StrategyContext& context, bool with_logits);
 
-  /// This rank's share of the global replay batch (empty while the shard is).
+  /// (every rank) Draws the global replay batch; returns the samples of it
+  /// this rank stores (possibly none).
   ReplayBatch sample();
-  /// Offers the stream batch to the reservoir (with its logits [n, C] for DER).
+  /// The samples of `slots` (global slots, the same on every rank) that
+  /// this rank stores.
+  ReplayBatch batch_of(const std::vector<std::int64_t>& slots) const;
+  /// (every rank) Offers the global stream batch; `logits` [n, C] are the
+  /// model's outputs on this rank's rows (DER), and the rows this rank
+  /// stores but did not process get theirs from a forward pass here.
   void add(const Batch& batch, const torch::Tensor& logits = {});
 
   const replay::ReplayBuffer& buffer() const { return buffer_; }
@@ -36,14 +44,14 @@ class ReplayMemory {
 
   /// Writes this rank's shard into `dir` (see replay_store.h).
   void save(const std::string& dir) const;
-  /// Restores this rank's shard from the set in `dir`, resharding when it
-  /// was written by another number of ranks.
+  /// Restores the memory from the set in `dir`, written by any number of
+  /// ranks (each sample keeps its global slot).
   void load(const std::string& dir);
 
  private:
   StrategyContext context_;
   std::int64_t global_capacity_;
-  std::int64_t local_batch_;
+  std::int64_t global_batch_;
   replay::ReplayBuffer buffer_;
 };
 

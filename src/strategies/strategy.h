@@ -33,6 +33,12 @@ struct Batch {
   torch::Tensor x;       ///< float [n, C, H, W] in [0, 1], on the model's device
   torch::Tensor y;       ///< int64 [n], on the model's device
   std::int64_t task = 0;
+  /// The whole global batch, which every rank reads (CPU: uint8 images,
+  /// int64 labels); this rank's samples are rows [offset, offset + size()).
+  /// Replay memories decide on it identically on every rank. Left
+  /// undefined, the batch is taken to be the global one (one rank).
+  torch::Tensor global_images, global_labels;
+  std::int64_t offset = 0;
   std::int64_t size() const { return images.defined() ? images.size(0) : 0; }
 };
 
@@ -100,6 +106,8 @@ struct StrategyOptions {
   double si_xi = 1.0;                  ///< si: damping
   double lwf_alpha = 1.0;              ///< lwf: weight of the distillation term
   double lwf_temperature = 2.0;        ///< lwf: softmax temperature
+  double lr = 0.1;                     ///< the run's learning rate (gdumb retrains with it)
+  std::int64_t gdumb_epochs = 30;      ///< gdumb: passes over the memory at each task end
 };
 
 class Strategy {

@@ -43,6 +43,7 @@ struct TrainOptions {
   double si_xi = 1.0;                                   ///< si: damping
   double lwf_alpha = 1.0;                               ///< lwf: distillation weight
   double lwf_temperature = 2.0;                         ///< lwf: temperature
+  std::int64_t gdumb_epochs = 30;                       ///< gdumb: passes over the memory at each task end
   std::int64_t eval_batch = 1000;                       ///< evaluation batch per rank, samples
   std::string eval_split = "test";                      ///< test | val (needs a stream prepared with --val-fraction)
   double eval_cache_mb = 256;                           ///< evaluation samples kept in memory per rank, MiB
@@ -66,7 +67,7 @@ struct TrainOptions {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, strategy, model, hidden, head, epochs, online, eval_every,
                                    batch_size, shuffle_window, optimizer, lr, momentum, weight_decay, lr_schedule, lr_milestones,
                                    lr_gamma, replay_capacity, replay_batch, replay_policy, der_alpha, der_beta,
-                                   ewc_lambda, ewc_gamma, si_c, si_xi, lwf_alpha, lwf_temperature,
+                                   ewc_lambda, ewc_gamma, si_c, si_xi, lwf_alpha, lwf_temperature, gdumb_epochs,
                                    eval_batch, eval_split, eval_cache_mb, seed, backend, bucket_mb, overlap, wire_dtype, deterministic, comm_timeout, debug_collectives,
                                    checkpoint_every, checkpoint_minutes, checkpoint_keep, resume, force, threads, log_every)
 

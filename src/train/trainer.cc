@@ -61,6 +61,7 @@ void validate(const TrainOptions& o) {
   }
   if (o.eval_every < 0) throw UsageError("--eval-every must be >= 0");
   positive(o.shuffle_window, "shuffle-window");
+  positive(o.gdumb_epochs, "gdumb-epochs");
   if (o.eval_split != "test" && o.eval_split != "val") {
     throw UsageError(with_hint("unknown --eval-split '" + o.eval_split + "'", "use test or val"));
   }
@@ -172,7 +173,7 @@ class Trainer {
     }
     stream_ = std::make_unique<data::StreamReader>(o_.stream);
     for (std::int64_t t = 0; t < stream_->num_tasks(); ++t) {
-      data::train_shard(stream_->task(t).train_count, o_.batch_size, control_.world_size(), control_.rank());
+      data::check_data_parallel(stream_->task(t).train_count, o_.batch_size, control_.world_size());
     }
     torch::manual_seed(o_.seed);
     model::ModelOptions mo;
@@ -242,6 +243,8 @@ class Trainer {
     so.si_xi = o_.si_xi;
     so.lwf_alpha = o_.lwf_alpha;
     so.lwf_temperature = o_.lwf_temperature;
+    so.lr = o_.lr;
+    so.gdumb_epochs = o_.gdumb_epochs;
     strategy_ = strategies::make_strategy(so, ctx);
     Evaluator::Options eo;
     eo.split = o_.eval_split == "val" ? data::Split::kVal : data::Split::kTest;
@@ -326,17 +329,11 @@ class Trainer {
       archive.save_to(dir + "/model.pt");
       sync_file(dir + "/model.pt");
     };
-    w.every_rank = [&](const std::string& dir) {
-      torch::serialize::OutputArchive archive;
+    w.every_rank = [&](const std::string& dir) {  // the replay memory's shards (and its global state)
       if (strategies::ReplayMemory* memory = strategy_->memory()) {
-        const auto state = static_cast<std::int64_t>(memory->buffer().rng_state());
-        archive.write("replay.rng", torch::full({1}, state, torch::kInt64));
         memory->save(dir + "/replay");
         sync_file(dir + "/replay/" + replay::replay_shard_name(control_.rank(), control_.world_size()));
       }
-      const std::string path = dir + "/" + fmt::format("rank-{:05d}.pt", control_.rank());
-      archive.save_to(path);
-      sync_file(path);
     };
     const std::string where = write_checkpoint(o_.run_dir, next, o_.checkpoint_keep, control_, w);
     last_checkpoint_ = Clock::now();
@@ -400,19 +397,7 @@ class Trainer {
     for (auto& [name, tensor] : optimizer_->state()) strategies::load_tensor(archive, "opt." + name, *tensor, device_);
     strategy_->load_state(archive);
     if (strategies::ReplayMemory* memory = strategy_->memory()) {
-      memory->load(dir + "/replay");
-      if (meta.at("world_size").get<int>() == control_.world_size()) {
-        const std::string path = dir + "/" + fmt::format("rank-{:05d}.pt", control_.rank());
-        torch::serialize::InputArchive mine;
-        torch::Tensor rng;
-        try {
-          mine.load_from(path);
-          mine.read("replay.rng", rng);
-        } catch (const c10::Error& e) {
-          throw InputError(with_hint(path + " is damaged or missing", "resume from an older checkpoint"));
-        }
-        memory->buffer().set_rng_state(static_cast<std::uint64_t>(rng.item<std::int64_t>()));
-      }
+      memory->load(dir + "/replay");  // any world size: samples keep their global slots
     }
     spdlog::info("resumed from {} at task {} epoch {} step {} (trained on {} ranks, now {}){}", dir, at.task, at.epoch,
                  at.step, meta.at("world_size").get<int>(), control_.world_size(),
@@ -450,8 +435,7 @@ class Trainer {
     const bool mid_task = from.epoch > 0 || from.step > 0;
     const std::vector<std::int64_t> tasks = strategy_->training_tasks(t, stream_->num_tasks());
     const TaskPlan plan = plan_task(t);
-    const data::Range block =
-        data::train_shard(stream_->task(t).train_count, o_.batch_size, control_.world_size(), control_.rank()).samples;
+    const data::Range block = data::block_range(stream_->task(t).train_count, control_.world_size(), control_.rank());
     strategies::TaskSamples current;
     current.task = t;
     current.count = block.size();
@@ -481,37 +465,38 @@ class Trainer {
     return total * o_.epochs;
   }
 
-  // What this rank reads while training task t: its block of each of the
-  // strategy's training tasks, concatenated, and the steps over them.
+  // What training task t reads: every row of each of the strategy's
+  // training tasks, concatenated, in global batches. Every rank reads the
+  // same global batches and trains on its slice of each, so the batches do
+  // not depend on the number of ranks.
   struct TaskPlan {
     std::vector<data::Segment> segments;
-    data::TrainShard shard;
+    std::int64_t rows = 0;
+    std::int64_t steps = 0;  ///< optimizer steps per epoch
   };
 
   TaskPlan plan_task(std::int64_t t) const {
     TaskPlan plan;
-    std::vector<std::int64_t> sizes;
     for (auto k : strategy_->training_tasks(t, stream_->num_tasks())) {
-      sizes.push_back(stream_->task(k).train_count);
-      plan.segments.push_back(
-          {k, data::train_shard(sizes.back(), o_.batch_size, control_.world_size(), control_.rank()).samples});
+      plan.segments.push_back({k, {0, stream_->task(k).train_count}});
+      plan.rows += stream_->task(k).train_count;
     }
-    if (!sizes.empty()) plan.shard = data::combined_shard(sizes, o_.batch_size, control_.world_size(), control_.rank());
+    plan.steps = (plan.rows + o_.batch_size - 1) / o_.batch_size;
     return plan;
   }
 
-  // The batches of (task t, epoch) from `first_step` on, read in the background.
+  // The global batches of (task t, epoch) from `first_step` on, read in the
+  // background; the order depends on (seed, task, epoch) only.
   std::unique_ptr<data::BatchLoader> make_loader(std::int64_t t, std::int64_t epoch, std::int64_t first_step,
                                                  const TaskPlan& plan) const {
-    std::vector<data::Range> slices;
-    for (std::int64_t step = first_step; step < plan.shard.steps; ++step) {
-      slices.push_back(data::step_slice(plan.shard, step));
+    std::vector<data::Range> batches;
+    for (std::int64_t step = first_step; step < plan.steps; ++step) {
+      batches.push_back({step * o_.batch_size, std::min(plan.rows, (step + 1) * o_.batch_size)});
     }
     data::BatchLoader::Options lo;
     lo.window = o_.shuffle_window;
-    lo.shuffle = Rng::derive(o_.seed, 0xe90c, static_cast<std::uint64_t>(t * 1000003 + epoch),
-                             static_cast<std::uint64_t>(control_.rank()));
-    return std::make_unique<data::BatchLoader>(*stream_, data::Split::kTrain, plan.segments, std::move(slices), lo);
+    lo.shuffle = Rng::derive(o_.seed, 0xe90c, static_cast<std::uint64_t>(t * 1000003 + epoch));
+    return std::make_unique<data::BatchLoader>(*stream_, data::Split::kTrain, plan.segments, std::move(batches), lo);
   }
 
   // Starts reading epoch `epoch` of task t now, so that its first window is
@@ -531,7 +516,6 @@ class Trainer {
   }
 
   void train_epoch(std::int64_t t, std::int64_t epoch, std::int64_t first_step, const TaskPlan& plan) {
-    const data::TrainShard& shard = plan.shard;
     std::unique_ptr<data::BatchLoader> loader;
     if (next_loader_ && next_loader_task_ == t && next_loader_epoch_ == epoch && first_step == 0) {
       loader = std::move(next_loader_);
@@ -539,22 +523,24 @@ class Trainer {
       loader = make_loader(t, epoch, first_step, plan);
     }
     prefetch_after(t, epoch);
-    Progress progress(control_.rank() == 0, t, epoch, shard.steps, o_.log_every);
-    for (std::int64_t step = first_step; step < shard.steps; ++step) {
+    Progress progress(control_.rank() == 0, t, epoch, plan.steps, o_.log_every);
+    for (std::int64_t step = first_step; step < plan.steps; ++step) {
       std::optional<data::SampleBlock> block = loader->next();
       MNEMO_ASSERT(block.has_value(), "the loader ended before the epoch");
       strategies::Batch batch;
       batch.task = t;
-      auto [images, labels] = block_tensors(std::move(*block), stream_->image_shape());
-      batch.images = images;
-      batch.y = labels.to(device_);
+      std::tie(batch.global_images, batch.global_labels) = block_tensors(std::move(*block), stream_->image_shape());
+      const data::Range mine = data::block_range(batch.global_labels.size(0), control_.world_size(), control_.rank());
+      batch.offset = mine.begin;
+      batch.images = batch.global_images.narrow(0, mine.begin, mine.size());
+      batch.y = batch.global_labels.narrow(0, mine.begin, mine.size()).to(device_);
       batch.x = strategies::to_input(batch.images, device_);
       const double loss =
-          train_step(batch, scheduled_lr(optimizer_options(o_), epoch, step, shard.steps, o_.epochs));
+          train_step(batch, scheduled_lr(optimizer_options(o_), epoch, step, plan.steps, o_.epochs));
       progress.update(step, loss, o_.batch_size, strategy_->summary());
       ++global_step_;
       if (o_.eval_every > 0 && global_step_ % o_.eval_every == 0) record_anytime(t);
-      const Position next = step + 1 < shard.steps ? Position{t, epoch, step + 1, global_step_}
+      const Position next = step + 1 < plan.steps ? Position{t, epoch, step + 1, global_step_}
                                                    : Position{t, epoch + 1, 0, global_step_};
       if (stop_agreed_ > 0) {
         progress.finish();

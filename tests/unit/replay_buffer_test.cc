@@ -1,7 +1,9 @@
 // Tests: reservoir sampling keeps every stream position with probability
 //   capacity / n (chi-square over many independent runs), bounded size,
 //   uniform distinct minibatches; the class-balanced and ring policies'
-//   statistics; HDF5 round trips; resharding 3 -> 2 keeps the multiset.
+//   statistics; the shards of N ranks hold exactly the one-rank buffer and
+//   draw the same replay batches; HDF5 round trips; resharding 3 -> 2
+//   keeps the multiset and the later decisions.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -128,47 +130,95 @@ TEST(Ring, KeepsEachTasksMostRecentSamples) {
   EXPECT_EQ(buf.sample(10).size(), 3u);
 }
 
-ReplayShard shard_with(int rank, int world, std::int64_t first, std::int64_t n) {
-  ReplayBuffer buf({10, 4, 2, 1}, Policy::kReservoir, 9);
-  for (std::int64_t i = 0; i < n; ++i) {
-    const std::uint8_t img[4] = {static_cast<std::uint8_t>(first + i), 1, 2, 3};
-    const float logits[2] = {static_cast<float>(i), -1.0f};
-    buf.add(img, first + i, i % 2, logits);
-  }
-  return to_shard(buf, {1, 2, 2}, rank, world, 30);
+// Sample i of a synthetic global stream: a 4-byte image, label, task and 2 logits.
+struct Streamed {
+  std::uint8_t image[4];
+  std::int64_t label, task;
+  float logits[2];
+};
+Streamed streamed(std::int64_t i) {
+  return {{static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(i >> 8), 2, 3}, i % 7, i / 40, {1.0f * i, -1.0f}};
 }
 
-std::multiset<std::tuple<std::vector<std::uint8_t>, std::int64_t, std::int64_t, std::vector<float>>> multiset_of(
-    const std::vector<ReplayShard>& shards) {
-  std::multiset<std::tuple<std::vector<std::uint8_t>, std::int64_t, std::int64_t, std::vector<float>>> out;
-  for (const auto& s : shards) {
-    for (const auto& x : s.samples) out.insert({x.image, x.label, x.task, x.logits});
+// The buffer of rank `rank` of `world` after offering stream samples [from, to).
+void feed(ReplayBuffer& buf, std::int64_t from, std::int64_t to) {
+  for (std::int64_t i = from; i < to; ++i) {
+    const Streamed x = streamed(i);
+    buf.add(x.image, x.label, x.task, x.logits);
   }
+}
+
+using SampleSet = std::multiset<std::tuple<std::int64_t, std::vector<std::uint8_t>, std::int64_t, std::int64_t,
+                                           std::vector<float>>>;
+SampleSet set_of(const std::vector<Sample>& samples) {
+  SampleSet out;
+  for (const auto& x : samples) out.insert({x.slot, x.image, x.label, x.task, x.logits});
   return out;
 }
 
-TEST(ReplayStore, RoundTripAndResharding3To2KeepTheMultiset) {
+std::vector<ReplayBuffer> buffers(int world, Policy policy = Policy::kReservoir) {
+  std::vector<ReplayBuffer> out;
+  for (int r = 0; r < world; ++r) out.emplace_back(BufferGeometry{30, 4, 2, 3, world, r}, policy, 9);
+  return out;
+}
+
+std::vector<Sample> union_of(const std::vector<ReplayBuffer>& bufs) {
+  std::vector<Sample> all;
+  for (const auto& b : bufs) {
+    const auto mine = b.samples();
+    all.insert(all.end(), mine.begin(), mine.end());
+  }
+  return all;
+}
+
+TEST(DistributedBuffer, ShardsOfAnyWorldSizeHoldExactlyTheSingleRankBuffer) {
+  for (Policy policy : {Policy::kReservoir, Policy::kClassBalanced, Policy::kRing}) {
+    auto one = buffers(1, policy);
+    feed(one[0], 0, 100);
+    for (int world : {2, 3, 4}) {
+      auto ranks = buffers(world, policy);
+      for (auto& b : ranks) feed(b, 0, 100);
+      EXPECT_EQ(set_of(union_of(ranks)), set_of(one[0].samples())) << policy_name(policy) << " on " << world;
+      for (int r = 0; r < world; ++r) {
+        EXPECT_LE(ranks[r].local_size(), ranks[r].local_capacity());
+        for (const auto& x : ranks[r].samples()) EXPECT_EQ(x.slot % world, r);
+        auto fresh = buffers(1, policy);  // the same stream on one rank: the same replay draws
+        feed(fresh[0], 0, 100);
+        EXPECT_EQ(ranks[r].sample(7), fresh[0].sample(7)) << "replay draws differ on rank " << r;
+      }
+    }
+  }
+}
+
+TEST(ReplayStore, RoundTripAndResharding3To2KeepTheMultisetAndLaterDecisions) {
   testing::TempDir dir;
-  const std::vector<ReplayShard> three = {shard_with(0, 3, 0, 10), shard_with(1, 3, 100, 7), shard_with(2, 3, 200, 4)};
-  for (const auto& s : three) save_replay_shard(dir.file("set"), s);
+  auto three = buffers(3);
+  for (auto& b : three) feed(b, 0, 80);
+  for (int r = 0; r < 3; ++r) save_replay_shard(dir.file("set"), to_shard(three[r], {1, 2, 2}, r, 3, 30));
   const auto loaded = load_replay_set(dir.file("set"));
   ASSERT_EQ(loaded.size(), 3u);
-  EXPECT_EQ(multiset_of(loaded), multiset_of(three));
-  EXPECT_EQ(loaded[1].seen, 7);
+  EXPECT_EQ(set_of(all_samples(loaded)), set_of(union_of(three)));
+  EXPECT_EQ(loaded[1].state.seen, 80);
   const auto two = reshard(loaded, 2);
   ASSERT_EQ(two.size(), 2u);
-  EXPECT_EQ(multiset_of(two), multiset_of(three));
+  EXPECT_EQ(set_of(all_samples(two)), set_of(union_of(three)));
   EXPECT_EQ(two[0].capacity + two[1].capacity, 30);
-  EXPECT_EQ(two[0].seen + two[1].seen, 10 + 7 + 4);
-  EXPECT_LE(static_cast<std::int64_t>(two[0].samples.size()), two[0].capacity);
-  // And back to 4 ranks.
-  EXPECT_EQ(multiset_of(reshard(two, 4)), multiset_of(three));
-  EXPECT_NE(describe_replay(dir.file("set")).find("21 samples"), std::string::npos);
+  for (const auto& x : two[1].samples) EXPECT_EQ(x.slot % 2, 1);
+  EXPECT_EQ(set_of(all_samples(reshard(two, 4))), set_of(union_of(three)));
+  // Restored on 2 ranks, the memory goes on exactly as the 3-rank one does.
+  auto restored = buffers(2);
+  for (auto& b : restored) b.restore(all_samples(loaded), loaded[0].state);
+  for (auto& b : restored) feed(b, 80, 200);
+  for (auto& b : three) feed(b, 80, 200);
+  EXPECT_EQ(set_of(union_of(restored)), set_of(union_of(three)));
+  EXPECT_NE(describe_replay(dir.file("set")).find("30 samples"), std::string::npos) << describe_replay(dir.file("set"));
 }
 
 TEST(ReplayStore, IncompleteSetIsRejected) {
   testing::TempDir dir;
-  save_replay_shard(dir.file("set"), shard_with(0, 2, 0, 3));
+  auto two = buffers(2);
+  feed(two[0], 0, 10);
+  save_replay_shard(dir.file("set"), to_shard(two[0], {1, 2, 2}, 0, 2, 30));
   try {
     load_replay_set(dir.file("set"));
     FAIL();

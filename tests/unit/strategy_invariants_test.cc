@@ -162,14 +162,14 @@ TEST(Der, StoresLogitsAndReturnsOneTermPerPart) {
   DarkExperienceReplay der(o, f.c, false), derpp(o, f.c, true);
   const Batch b = batch_of(3, 0);
   EXPECT_EQ(der.loss(b).size(), 2u);
-  der.after_step(b);
+  der.after_sync();  // stores the batch of the last loss()
   const auto terms = der.loss(b);
   ASSERT_EQ(terms.size(), 2u);
   EXPECT_EQ(terms[1].count, 2);
   // Nothing changed the model: stored logits equal fresh ones, so the MSE is 0.
   EXPECT_NEAR(terms[1].sum.item<double>(), 0.0, 1e-10);
   derpp.loss(b);
-  derpp.after_step(b);
+  derpp.after_sync();
   EXPECT_EQ(derpp.loss(b).size(), 3u);
 }
 

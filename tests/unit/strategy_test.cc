@@ -54,14 +54,28 @@ TEST(Strategy, ErMixesReplayAfterTheFirstStep) {
   EXPECT_EQ(er.buffer().seen(), 33);
 }
 
-TEST(Strategy, ErSplitsCapacityAndBatchAcrossRanks) {
+TEST(Strategy, ErShardsTheGlobalBufferAcrossRanks) {
   auto c = context();
   c.world_size = 4;
   c.rank = 3;
-  ExperienceReplay er({"er", 10, 10}, c);  // rank 3 of 4: 2 slots, 2 replay samples
-  EXPECT_EQ(er.buffer().capacity(), 2);
-  er.after_step(batch_of(4, 0));
-  EXPECT_EQ(er.loss(batch_of(1, 0))[0].count, 3);
+  ExperienceReplay er({"er", 10, 10}, c);  // rank 3 of 4 stores global slots 3 and 7
+  EXPECT_EQ(er.buffer().capacity(), 10);
+  EXPECT_EQ(er.buffer().local_capacity(), 2);
+  // A global batch of 4, of which this rank trains on row 3.
+  const Batch global = batch_of(4, 0);
+  Batch mine;
+  mine.global_images = global.images;
+  mine.global_labels = global.y;
+  mine.offset = 3;
+  mine.images = global.images.narrow(0, 3, 1);
+  mine.x = global.x.narrow(0, 3, 1);
+  mine.y = global.y.narrow(0, 3, 1);
+  er.after_step(mine);
+  EXPECT_EQ(er.buffer().size(), 4);        // every rank records all 4 slots
+  EXPECT_EQ(er.buffer().local_size(), 1);  // and stores slot 3's image
+  EXPECT_EQ(er.buffer().label(2), global.y[2].item<std::int64_t>());
+  // The replay batch draws all 4 filled slots; this rank computes slot 3's.
+  EXPECT_EQ(er.loss(mine)[0].count, 1 + 1);
 }
 
 TEST(Strategy, PerTaskHeadsSeeOnlyTheirTasksLogits) {

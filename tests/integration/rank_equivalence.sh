@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Test: results do not depend on the number of ranks. With the same global
+#   batch, -n 2 and -n 3 give the accuracy matrix of -n 1 (within 1 point
+#   per entry, for floating-point noise in the all-reduce order) for the
+#   replay strategies (the global replay memory sharded across ranks, also
+#   GDumb's retraining on it),
+#   distillation and the regularisers. A noisy synthetic stream keeps the
+#   accuracies away from 0 and 1, so a difference would show.
+# Usage: rank_equivalence.sh MNEMO MPIEXEC
+set -euo pipefail
+mnemo=$1
+mpiexec=$2
+source "$(dirname "$0")/common.sh"
+
+"$mnemo" prepare --source synthetic --output "$work/stream" --tasks 3 --classes-per-task 2 --synthetic-classes 6 \
+  --synthetic-train-per-class 300 --synthetic-test-per-class 100 --synthetic-noise 150 --seed 3 >/dev/null 2>&1
+strategies="er derpp agem er-ace ewc lwf gdumb"
+for s in $strategies; do
+  for n in 1 2 3; do
+    timeout 300 "$mpiexec" -n "$n" "$mnemo" train --stream "$work/stream" --run-dir "$work/$s-$n" --strategy "$s" \
+      --batch-size 12 --replay-capacity 60 --replay-batch 12 --lr 0.05 --threads 1 >"$work/$s-$n.log" 2>&1 \
+      || { cat "$work/$s-$n.log"; fail "$s on $n ranks exited $?"; }
+  done
+done
+python3 - "$work" $strategies <<'PY'
+import json, sys
+work, strategies = sys.argv[1], sys.argv[2:]
+failed = 0
+for s in strategies:
+    m = [json.load(open(f"{work}/{s}-{n}/results.json"))["accuracy"]["class_il"] for n in (1, 2, 3)]
+    for n, other in ((2, m[1]), (3, m[2])):
+        diff = max(abs(a - b) for ra, rb in zip(m[0], other) for a, b in zip(ra, rb))
+        ok = diff <= 0.01
+        failed += not ok
+        print(f"{'ok ' if ok else 'FAIL'} {s}: -n {n} vs -n 1, max |difference| {100 * diff:.2f} points")
+er_old = json.load(open(f"{work}/er-1/results.json"))["accuracy"]["class_il"][-1][:2]
+assert 0.2 < sum(er_old) / 2 < 0.95, f"er's old-task accuracy {er_old} is degenerate: the test would not see a change"
+sys.exit(1 if failed else 0)
+PY
+echo "$(wc -w <<<"$strategies") strategies equal on 1, 2 and 3 ranks"
