@@ -64,6 +64,8 @@ for seed in $seeds; do
   run $s der 500 "$seed" --lr 0.03 --replay-batch 128 --der-alpha 1.0
   run $s derpp 200 "$seed" --lr 0.03 --replay-batch 128 --der-alpha 0.2 --der-beta 1.0
   run $s derpp 500 "$seed" --lr 0.03 --replay-batch 10 --der-alpha 1.0 --der-beta 0.5
+  run $s gdumb 200 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30  # not in the DER paper
+  run $s gdumb 500 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30
   # Permuted and Rotated: perm-mnist's and rot-mnist's values (lwf: seq-mnist's, the paper has none).
   for s in permuted rotated; do
     si_c=0.5 agem500=0.1 der500=0.5 derpp500=(--der-alpha 0.5 --der-beta 1.0) derpp200=(--der-alpha 1.0 --der-beta 0.5)
@@ -84,6 +86,8 @@ for seed in $seeds; do
     run $s der 500 "$seed" --lr 0.2 --replay-batch 128 --der-alpha "$der500"
     run $s derpp 200 "$seed" --lr 0.1 --replay-batch 128 "${derpp200[@]}"
     run $s derpp 500 "$seed" --lr 0.2 --replay-batch 128 "${derpp500[@]}"
+    run $s gdumb 200 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30
+    run $s gdumb 500 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30
   done
 done
 python3 "$(dirname "$0")/results_table.py" "$out" > "$out/table.md"
