@@ -64,6 +64,8 @@ for seed in $seeds; do
   run $s der 500 "$seed" --lr 0.03 --replay-batch 128 --der-alpha 1.0
   run $s derpp 200 "$seed" --lr 0.03 --replay-batch 128 --der-alpha 0.2 --der-beta 1.0
   run $s derpp 500 "$seed" --lr 0.03 --replay-batch 10 --der-alpha 1.0 --der-beta 0.5
+  run $s icarl 200 "$seed" --lr 0.1 --replay-batch 10
+  run $s icarl 500 "$seed" --lr 0.1 --replay-batch 10
   run $s gdumb 200 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30  # not in the DER paper
   run $s gdumb 500 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30
   # Permuted and Rotated: perm-mnist's and rot-mnist's values (lwf: seq-mnist's, the paper has none).
@@ -86,6 +88,8 @@ for seed in $seeds; do
     run $s der 500 "$seed" --lr 0.2 --replay-batch 128 --der-alpha "$der500"
     run $s derpp 200 "$seed" --lr 0.1 --replay-batch 128 "${derpp200[@]}"
     run $s derpp 500 "$seed" --lr 0.2 --replay-batch 128 "${derpp500[@]}"
+    run $s icarl 200 "$seed" --lr 0.1 --replay-batch 128  # not in the paper for P/R-MNIST
+    run $s icarl 500 "$seed" --lr 0.1 --replay-batch 128
     run $s gdumb 200 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30
     run $s gdumb 500 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30
   done

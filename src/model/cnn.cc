@@ -12,12 +12,13 @@ SmallCnnImpl::SmallCnnImpl(const std::vector<std::int64_t>& s, std::int64_t num_
   head_ = register_module("head", torch::nn::Linear(128, num_classes));
 }
 
-torch::Tensor SmallCnnImpl::forward(torch::Tensor x) {
+torch::Tensor SmallCnnImpl::features(torch::Tensor x) {
   x = torch::max_pool2d(torch::relu(conv1_->forward(x)), /*kernel_size=*/2);
   x = torch::max_pool2d(torch::relu(conv2_->forward(x)), /*kernel_size=*/2);
-  x = torch::relu(fc_->forward(x.flatten(/*start_dim=*/1)));
-  return head_->forward(x);
+  return torch::relu(fc_->forward(x.flatten(/*start_dim=*/1)));
 }
+
+torch::Tensor SmallCnnImpl::forward(torch::Tensor x) { return head_->forward(features(x)); }
 
 Model make_small_cnn(const ModelOptions& o) {
   if (o.input_shape.size() != 3 || o.input_shape[1] < 4 || o.input_shape[2] < 4) {

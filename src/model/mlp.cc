@@ -19,6 +19,13 @@ MlpImpl::MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& hidd
 
 torch::Tensor MlpImpl::forward(torch::Tensor x) { return layers_->forward(x.flatten(/*start_dim=*/1)); }
 
+torch::Tensor MlpImpl::features(torch::Tensor x) {
+  x = x.flatten(/*start_dim=*/1);
+  auto layer = layers_->begin();
+  for (std::size_t i = 0; i + 1 < layers_->size(); ++i, ++layer) x = layer->forward(x);
+  return x;
+}
+
 Model make_mlp(const ModelOptions& o) {
   std::int64_t in = 1;
   for (auto d : o.input_shape) in *= d;

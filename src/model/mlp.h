@@ -10,6 +10,7 @@ class MlpImpl : public ModelImpl {
  public:
   MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& hidden, std::int64_t num_classes);
   torch::Tensor forward(torch::Tensor x) override;
+  torch::Tensor features(torch::Tensor x) override;  ///< the last hidden layer's activations
 
  private:
   torch::nn::Sequential layers_{nullptr};

@@ -15,6 +15,10 @@ namespace mnemo::model {
 class ModelImpl : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(torch::Tensor x) = 0;
+  /// The representation the head reads (penultimate layer), [N, D]; for
+  /// strategies that classify by feature distances (iCaRL). Models without
+  /// one throw UsageError.
+  virtual torch::Tensor features(torch::Tensor x);
 };
 using Model = std::shared_ptr<ModelImpl>;
 

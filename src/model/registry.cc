@@ -29,6 +29,11 @@ std::vector<std::string> model_names() {
   return out;
 }
 
+torch::Tensor ModelImpl::features(torch::Tensor) {
+  throw UsageError(with_hint("model '" + name() + "' exposes no feature layer",
+                             "use --model mlp, cnn or resnet18, or override ModelImpl::features"));
+}
+
 Model make_model(const ModelOptions& options) {
   auto it = registry().find(options.name);
   if (it == registry().end()) {

@@ -46,12 +46,13 @@ ReducedResNet18Impl::ReducedResNet18Impl(std::int64_t in_channels, std::int64_t 
   head_ = register_module("head", torch::nn::Linear(in, num_classes));
 }
 
-torch::Tensor ReducedResNet18Impl::forward(torch::Tensor x) {
+torch::Tensor ReducedResNet18Impl::features(torch::Tensor x) {
   x = torch::relu(bn1_->forward(conv1_->forward(x)));
   x = layers_->forward(x);
-  x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(/*start_dim=*/1);
-  return head_->forward(x);
+  return torch::adaptive_avg_pool2d(x, {1, 1}).flatten(/*start_dim=*/1);
 }
+
+torch::Tensor ReducedResNet18Impl::forward(torch::Tensor x) { return head_->forward(features(x)); }
 
 Model make_reduced_resnet18(const ModelOptions& o) {
   return std::make_shared<ReducedResNet18Impl>(o.input_shape.at(0), o.num_classes);

@@ -37,28 +37,14 @@ std::vector<LossTerm> Lwf::loss(const Batch& batch) {
 
 void Lwf::save_state(torch::serialize::OutputArchive& a) const {
   if (!teacher_) return;
-  std::vector<torch::Tensor> flat;
-  for (const auto& p : teacher_->parameters()) flat.push_back(p.detach().flatten());
-  for (const auto& b : teacher_->buffers()) flat.push_back(b.detach().flatten().to(torch::kFloat32));
-  save_tensor(a, "lwf.teacher", torch::cat(flat));
+  save_model_values(a, "lwf.teacher", *teacher_);
   save_tensor(a, "lwf.old_classes", old_classes_);
 }
 
 void Lwf::load_state(torch::serialize::InputArchive& a) {
-  torch::Tensor flat;
-  load_tensor(a, "lwf.teacher", flat, context_.device);
-  if (!flat.defined()) return;
-  teacher_ = context_.services.clone_model();
-  torch::NoGradGuard no_grad;
-  std::int64_t off = 0;
-  for (auto& p : teacher_->parameters()) {
-    p.copy_(flat.narrow(0, off, p.numel()).view(p.sizes()));
-    off += p.numel();
-  }
-  for (auto& b : teacher_->buffers()) {
-    b.copy_(flat.narrow(0, off, b.numel()).view(b.sizes()).to(b.scalar_type()));
-    off += b.numel();
-  }
+  model::Model teacher = context_.services.clone_model();
+  if (!load_model_values(a, "lwf.teacher", *teacher, context_.device)) return;
+  teacher_ = teacher;
   load_tensor(a, "lwf.old_classes", old_classes_, context_.device);
 }
 

@@ -10,6 +10,7 @@
 #include "strategies/er_ace.h"
 #include "strategies/ewc.h"
 #include "strategies/gdumb.h"
+#include "strategies/icarl.h"
 #include "strategies/experience_replay.h"
 #include "strategies/lwf.h"
 #include "strategies/si.h"
@@ -33,6 +34,7 @@ std::map<std::string, StrategyFactory>& registry() {
       {"ewc", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Ewc>(o, c); }},
       {"si", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Si>(o, c); }},
       {"lwf", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Lwf>(o, c); }},
+      {"icarl", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<Icarl>(o, c); }},
       {"gdumb", [](O o, C c) -> std::unique_ptr<Strategy> { return std::make_unique<GDumb>(o, c); }},
   };
   return r;
@@ -99,6 +101,31 @@ void load_tensor(torch::serialize::InputArchive& archive, const std::string& key
 
 torch::Tensor to_input(const torch::Tensor& images_u8, const torch::Device& device) {
   return images_u8.to(device).to(torch::kFloat32).div_(255.0);
+}
+
+void save_model_values(torch::serialize::OutputArchive& archive, const std::string& key, model::ModelImpl& model) {
+  std::vector<torch::Tensor> flat;
+  for (const auto& p : model.parameters()) flat.push_back(p.detach().flatten());
+  for (const auto& b : model.buffers()) flat.push_back(b.detach().flatten().to(torch::kFloat32));
+  save_tensor(archive, key, torch::cat(flat));
+}
+
+bool load_model_values(torch::serialize::InputArchive& archive, const std::string& key, model::ModelImpl& model,
+                       const torch::Device& device) {
+  torch::Tensor flat;
+  load_tensor(archive, key, flat, device);
+  if (!flat.defined()) return false;
+  torch::NoGradGuard no_grad;
+  std::int64_t off = 0;
+  for (auto& p : model.parameters()) {
+    p.copy_(flat.narrow(0, off, p.numel()).view(p.sizes()));
+    off += p.numel();
+  }
+  for (auto& b : model.buffers()) {
+    b.copy_(flat.narrow(0, off, b.numel()).view(b.sizes()).to(b.scalar_type()));
+    off += b.numel();
+  }
+  return true;
 }
 
 }  // namespace mnemo::strategies

@@ -94,6 +94,11 @@ void ReplayMemory::add(const Batch& batch, const torch::Tensor& logits) {
   }
 }
 
+void ReplayMemory::assign(std::vector<replay::Sample> samples) {
+  for (std::size_t i = 0; i < samples.size(); ++i) samples[i].slot = static_cast<std::int64_t>(i);
+  buffer_.restore(samples, buffer_.state());
+}
+
 void ReplayMemory::save(const std::string& dir) const {
   replay::save_replay_shard(
       dir, replay::to_shard(buffer_, context_.image_shape, context_.rank, context_.world_size, global_capacity_));

@@ -33,6 +33,9 @@ class ReplayMemory {
   /// The samples of `slots` (global slots, the same on every rank) that
   /// this rank stores.
   ReplayBatch batch_of(const std::vector<std::int64_t>& slots) const;
+  /// Replaces the contents by `samples` in slots 0..n-1 (every rank passes
+  /// the same samples; each stores the slots it owns).
+  void assign(std::vector<replay::Sample> samples);
   /// (every rank) Offers the global stream batch; `logits` [n, C] are the
   /// model's outputs on this rank's rows (DER), and the rows this rank
   /// stores but did not process get theirs from a forward pass here.

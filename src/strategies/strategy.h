@@ -55,6 +55,8 @@ struct LossTerm {
 struct TaskSamples {
   std::int64_t task = 0;
   std::int64_t count = 0;  ///< samples in this rank's block
+  std::int64_t first = 0;  ///< the block's first row within the task
+  std::int64_t total = 0;  ///< the task's training samples over all ranks
   /// Samples [begin, end) of the block, in stream order: CPU tensors, uint8
   /// images [n, C, H, W] and int64 labels [n].
   std::function<std::pair<torch::Tensor, torch::Tensor>(std::int64_t begin, std::int64_t end)> read;
@@ -128,6 +130,10 @@ class Strategy {
   virtual void after_step(const Batch& batch) {}
   /// After the last step of a task; `samples` is this rank's block of it.
   virtual void after_task(const TaskSamples& samples) {}
+  /// Class scores for evaluation (argmax = prediction), called without
+  /// autograd on every rank's test slice. Default: the model's logits;
+  /// iCaRL: negative distances to the class means of its exemplars.
+  virtual torch::Tensor predict(model::ModelImpl& model, const torch::Tensor& x) { return model.forward(x); }
   /// One line for the log, e.g. the replay buffer's fill.
   virtual std::string summary() const { return ""; }
   /// The strategy's replay memory, if it has one (persisted at task ends).
@@ -166,5 +172,12 @@ void load_tensor(torch::serialize::InputArchive& archive, const std::string& key
 
 /// Converts uint8 images (CPU) to the float model input on `device`.
 torch::Tensor to_input(const torch::Tensor& images_u8, const torch::Device& device);
+
+/// A frozen model (a teacher) in a checkpoint: its parameters and buffers
+/// flattened under `key`; load_model_values fills a clone of the model.
+void save_model_values(torch::serialize::OutputArchive& archive, const std::string& key, model::ModelImpl& model);
+/// Returns false (and leaves `model` as it is) when `key` is absent.
+bool load_model_values(torch::serialize::InputArchive& archive, const std::string& key, model::ModelImpl& model,
+                       const torch::Device& device);
 
 }  // namespace mnemo::strategies

@@ -33,10 +33,11 @@ Evaluator::Evaluator(const data::StreamReader& stream, int world_size, int rank,
   }
 }
 
-void Evaluator::count(model::ModelImpl& model, const TaskSlice& task, const torch::Tensor& images,
-                      const torch::Tensor& labels, std::int64_t& hits_c, std::int64_t& hits_t,
-                      torch::Tensor& confusion) const {
-  const torch::Tensor logits = model.forward(strategies::to_input(images, device_));
+void Evaluator::count(model::ModelImpl& model, const Predict& predict, const TaskSlice& task,
+                      const torch::Tensor& images, const torch::Tensor& labels, std::int64_t& hits_c,
+                      std::int64_t& hits_t, torch::Tensor& confusion) const {
+  const torch::Tensor x = strategies::to_input(images, device_);
+  const torch::Tensor logits = predict ? predict(model, x) : model.forward(x);
   const torch::Tensor y = labels.to(device_);
   const torch::Tensor predicted = logits.argmax(1);
   hits_c += predicted.eq(y).sum().item<std::int64_t>();
@@ -45,7 +46,7 @@ void Evaluator::count(model::ModelImpl& model, const TaskSlice& task, const torc
   hits_t += task.classes.index_select(0, own).eq(y).sum().item<std::int64_t>();
 }
 
-eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model) const {
+eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model, const Predict& predict) const {
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
@@ -59,7 +60,8 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model) const {
     if (task.images.defined()) {
       for (std::int64_t a = 0; a < m; a += b) {
         const std::int64_t n = std::min(b, m - a);
-        count(model, task, task.images.narrow(0, a, n), task.labels.narrow(0, a, n), hits_c, hits_t, confusion);
+        count(model, predict, task, task.images.narrow(0, a, n), task.labels.narrow(0, a, n), hits_c, hits_t,
+              confusion);
       }
     } else {  // streamed in order, read ahead by the loader's thread
       std::vector<data::Range> batches;
@@ -70,7 +72,7 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model) const {
                                std::move(batches), lo);
       while (auto block = loader.next()) {
         const auto [images, labels] = block_tensors(std::move(*block), stream_.image_shape());
-        count(model, task, images, labels, hits_c, hits_t, confusion);
+        count(model, predict, task, images, labels, hits_c, hits_t, confusion);
       }
     }
     counts.correct_class_il[t] = hits_c;

@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <vector>
 
 #include "data/stream_reader.h"
@@ -25,8 +26,10 @@ class Evaluator {
   };
   /// UsageError when `split` is val and the stream has no validation split.
   Evaluator(const data::StreamReader& stream, int world_size, int rank, torch::Device device, Options options);
+  /// Class scores of a batch (argmax = prediction); default: the model's logits.
+  using Predict = std::function<torch::Tensor(model::ModelImpl&, const torch::Tensor&)>;
   /// Local counts on this rank's slices (reduce them with eval::reduce_counts).
-  eval::EvalCounts evaluate(model::ModelImpl& model) const;
+  eval::EvalCounts evaluate(model::ModelImpl& model, const Predict& predict = {}) const;
 
  private:
   struct TaskSlice {
@@ -35,8 +38,8 @@ class Evaluator {
     torch::Tensor labels;   // int64 [m] on the CPU, when cached
     torch::Tensor classes;  // int64 task classes on the device
   };
-  void count(model::ModelImpl& model, const TaskSlice& task, const torch::Tensor& images, const torch::Tensor& labels,
-             std::int64_t& hits_c, std::int64_t& hits_t, torch::Tensor& confusion) const;
+  void count(model::ModelImpl& model, const Predict& predict, const TaskSlice& task, const torch::Tensor& images,
+             const torch::Tensor& labels, std::int64_t& hits_c, std::int64_t& hits_t, torch::Tensor& confusion) const;
 
   const data::StreamReader& stream_;
   Options options_;

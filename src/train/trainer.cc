@@ -292,7 +292,8 @@ class Trainer {
 
   eval::EvalCounts evaluate_all() {
     average_buffers(*grad_comm_, *model_);
-    eval::EvalCounts counts = evaluator_->evaluate(*model_);
+    eval::EvalCounts counts = evaluator_->evaluate(
+        *model_, [this](model::ModelImpl& m, const torch::Tensor& x) { return strategy_->predict(m, x); });
     eval::reduce_counts(control_, counts, 0);
     return counts;
   }
@@ -439,6 +440,8 @@ class Trainer {
     strategies::TaskSamples current;
     current.task = t;
     current.count = block.size();
+    current.first = block.begin;
+    current.total = stream_->task(t).train_count;
     current.read = [this, t, block](std::int64_t begin, std::int64_t end) {
       MNEMO_ASSERT(0 <= begin && begin <= end && end <= block.size(), "TaskSamples::read beyond the block");
       return block_tensors(stream_->read(t, data::Split::kTrain, {block.begin + begin, block.begin + end}),

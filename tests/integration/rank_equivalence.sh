@@ -3,7 +3,7 @@
 #   batch, -n 2 and -n 3 give the accuracy matrix of -n 1 (within 1 point
 #   per entry, for floating-point noise in the all-reduce order) for the
 #   replay strategies (the global replay memory sharded across ranks, also
-#   GDumb's retraining on it),
+#   GDumb's retraining on it, iCaRL's herding and class means),
 #   distillation and the regularisers. A noisy synthetic stream keeps the
 #   accuracies away from 0 and 1, so a difference would show.
 # Usage: rank_equivalence.sh MNEMO MPIEXEC
@@ -14,7 +14,7 @@ source "$(dirname "$0")/common.sh"
 
 "$mnemo" prepare --source synthetic --output "$work/stream" --tasks 3 --classes-per-task 2 --synthetic-classes 6 \
   --synthetic-train-per-class 300 --synthetic-test-per-class 100 --synthetic-noise 150 --seed 3 >/dev/null 2>&1
-strategies="er derpp agem er-ace ewc lwf gdumb"
+strategies="er derpp agem er-ace ewc lwf gdumb icarl"
 for s in $strategies; do
   for n in 1 2 3; do
     timeout 300 "$mpiexec" -n "$n" "$mnemo" train --stream "$work/stream" --run-dir "$work/$s-$n" --strategy "$s" \

@@ -9,7 +9,7 @@ mpiexec=$2
 source "$(dirname "$0")/common.sh"
 "$mnemo" prepare --source synthetic --output "$work/s" --tasks 3 --classes-per-task 2 \
   --synthetic-train-per-class 200 --synthetic-test-per-class 30 --synthetic-noise 60 >/dev/null 2>&1
-strategies="finetune cumulative joint er er-ace der derpp agem ewc si lwf gdumb"
+strategies="finetune cumulative joint er er-ace der derpp agem ewc si lwf gdumb icarl"
 for s in $strategies; do
   timeout 120 "$mpiexec" -n 2 "$mnemo" train --stream "$work/s" --run-dir "$work/$s" --strategy "$s" \
     --replay-capacity 60 --lr 0.05 --threads 1 --debug-collectives >"$work/$s.log" 2>&1 \
@@ -25,7 +25,7 @@ for s in names:
     m = r["accuracy"]["class_il"]
     old[s] = sum(m[2][:2]) / 2
     print(f"{s:10s} class-IL ACC {r['metrics']['class_il']['acc']:.3f}  old tasks {old[s]:.3f}")
-for s in ("er", "der", "derpp", "er-ace", "cumulative", "joint", "gdumb"):
+for s in ("er", "der", "derpp", "er-ace", "cumulative", "joint", "gdumb", "icarl"):
     assert old[s] > old["finetune"] + 0.2, f"{s} does not beat finetune on old tasks"
 PY
 echo "1 passed, 0 failed"

@@ -9,6 +9,7 @@
 #include "strategies/agem.h"
 #include "strategies/dark_experience_replay.h"
 #include "strategies/ewc.h"
+#include "strategies/icarl.h"
 #include "strategies/lwf.h"
 #include "strategies/si.h"
 #include "train/flat_parameters.h"
@@ -171,6 +172,14 @@ TEST(Der, StoresLogitsAndReturnsOneTermPerPart) {
   derpp.loss(b);
   derpp.after_sync();
   EXPECT_EQ(derpp.loss(b).size(), 3u);
+}
+
+TEST(Icarl, HerdingFollowsTheClassMeanByHand) {
+  // Mean (0.6, 0.6). k=1: rows 2 and 3 are nearest (0.2), the first wins;
+  // k=2: (row2 + row3)/2 = (0.7, 0.7) is nearest; k=3: rows 0 and 1 tie (0.24).
+  const torch::Tensor f = torch::tensor({1.0f, 0.0f, 0.0f, 1.0f, 0.6f, 0.8f, 0.8f, 0.6f}).view({4, 2});
+  EXPECT_EQ(Icarl::herd(f, 3), (std::vector<std::int64_t>{2, 3, 0}));
+  EXPECT_EQ(Icarl::herd(f, 10).size(), 4u);  // at most every row, each once
 }
 
 }  // namespace
