@@ -30,6 +30,13 @@ def main(root):
         if not r.get("complete"):
             continue
         runs.setdefault((m[1], m[2], m[3]), []).append(r["metrics"])
+    failed = {}
+    if os.path.exists(os.path.join(root, "failed.txt")):
+        for name in open(os.path.join(root, "failed.txt")).read().split():
+            m = re.fullmatch(r"(split|permuted|rotated)-(.+)-(\d+|-)-s(\d+)", name)
+            if m:
+                failed[(m[1], m[2], m[3])] = failed.get((m[1], m[2], m[3]), 0) + 1
+                runs.setdefault((m[1], m[2], m[3]), [])
     for stream, title in STREAMS:
         keys = sorted((k for k in runs if k[0] == stream),
                       key=lambda k: (ORDER.index(k[1]) if k[1] in ORDER else 99, k[2]))
@@ -43,7 +50,8 @@ def main(root):
             ms = runs[k]
             cells = [fmt([m[s][f] for m in ms]) for s in ("class_il", "task_il")
                      for f in ("acc", "bwt", "forgetting")]
-            print(f"| {k[1]} | {k[2] if k[2] != '-' else '—'} | {len(ms)} | " + " | ".join(cells) + " |")
+            seeds = f"{len(ms)}" + (f" ({failed[k]} diverged)" if k in failed else "")
+            print(f"| {k[1]} | {k[2] if k[2] != '-' else '—'} | {seeds} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ run() {  # stream strategy buffer(- for none) seed options...
   [ "$buffer" = - ] || capacity=(--replay-capacity "$buffer")
   mpirun -np "$np" --bind-to core "$mnemo" train --stream "$out/streams/$stream" --run-dir "$out/$name" \
     --strategy "$strategy" --batch-size "$batch" "${capacity[@]}" --seed "$seed" --threads 1 --overwrite \
-    "$@" >"$out/$name.log" 2>&1 || { echo "FAILED: $name (see $out/$name.log)" >&2; return 1; }
+    "$@" >"$out/$name.log" 2>&1 || { echo "FAILED: $name (see $out/$name.log)" >&2; echo "$name" >>"$out/failed.txt"; return 0; }
   echo "$name"
 }
 

@@ -17,6 +17,7 @@ enum ExitCode : int {
   kExitInternal = 1,   ///< a bug or a library failure
   kExitUsage = 2,      ///< bad command line or config
   kExitInput = 3,      ///< bad or missing data file
+  kExitDiverged = 4,   ///< training diverged: the loss became NaN or infinite
   kExitRequeue = 75,   ///< preempted: checkpoint written, requeue the job (EX_TEMPFAIL)
 };
 

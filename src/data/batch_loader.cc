@@ -11,22 +11,42 @@
 
 namespace mnemo::data {
 
-EpochOrder epoch_order(std::int64_t n, std::int64_t window, std::optional<Rng> shuffle) {
-  MNEMO_ASSERT(n >= 0 && window >= 1, "epoch_order needs n >= 0 and a positive window");
-  const std::int64_t count = (n + window - 1) / window;
+std::int64_t EpochOrder::size(const std::vector<Range>& window) {
+  std::int64_t n = 0;
+  for (const auto& r : window) n += r.size();
+  return n;
+}
+
+EpochOrder epoch_order(const std::vector<std::int64_t>& sizes, std::int64_t window, std::optional<Rng> shuffle) {
+  MNEMO_ASSERT(window >= 1, "epoch_order needs a positive window");
+  std::int64_t n = 0;
+  for (auto s : sizes) n += s;
+  const std::int64_t count = std::max<std::int64_t>(1, (n + window - 1) / window);
   std::vector<std::int64_t> visit(static_cast<std::size_t>(count));
   std::iota(visit.begin(), visit.end(), 0);
   if (shuffle) shuffle->shuffle(visit);  // one window: no draw, so W >= n is a plain shuffle
   EpochOrder out;
   out.rows.reserve(static_cast<std::size_t>(n));
-  std::vector<std::int64_t> rows;
+  out.local.reserve(static_cast<std::size_t>(n));
+  std::vector<std::int64_t> rows, local;
   for (const std::int64_t w : visit) {
-    const Range r{w * window, std::min(n, (w + 1) * window)};
-    rows.resize(static_cast<std::size_t>(r.size()));
-    std::iota(rows.begin(), rows.end(), r.begin);
-    if (shuffle) shuffle->shuffle(rows);
-    out.rows.insert(out.rows.end(), rows.begin(), rows.end());
-    out.windows.push_back(r);
+    std::vector<Range> ranges;
+    rows.clear();
+    std::int64_t base = 0;
+    for (auto s : sizes) {  // the w-th part of every segment
+      const Range part = block_range(s, static_cast<int>(count), static_cast<int>(w));
+      if (part.size() > 0) ranges.push_back({base + part.begin, base + part.end});
+      for (auto i = part.begin; i < part.end; ++i) rows.push_back(base + i);
+      base += s;
+    }
+    local.resize(rows.size());
+    std::iota(local.begin(), local.end(), 0);
+    if (shuffle) shuffle->shuffle(local);
+    for (auto l : local) {
+      out.rows.push_back(rows[static_cast<std::size_t>(l)]);
+      out.local.push_back(l);
+    }
+    out.windows.push_back(std::move(ranges));
   }
   return out;
 }
@@ -41,7 +61,9 @@ BatchLoader::BatchLoader(const StreamReader& stream, Split split, std::vector<Se
                      (i == 0 || batches_[i].begin >= batches_[i - 1].end),
                  "batches must be increasing ranges of positions");
   }
-  order_ = epoch_order(total_rows_, std::max<std::int64_t>(1, options_.window), options_.shuffle);
+  std::vector<std::int64_t> sizes;
+  for (const auto& s : segments_) sizes.push_back(s.rows.size());
+  order_ = epoch_order(sizes, std::max<std::int64_t>(1, options_.window), options_.shuffle);
   // The windows holding the first and last positions asked for.
   std::int64_t first = -1, last = -1;
   for (const auto& b : batches_) {
@@ -51,7 +73,7 @@ BatchLoader::BatchLoader(const StreamReader& stream, Split split, std::vector<Se
   }
   std::int64_t begin = 0;
   for (std::size_t w = 0; w < order_.windows.size() && first >= 0; ++w) {
-    const std::int64_t end = begin + order_.windows[w].size();
+    const std::int64_t end = begin + EpochOrder::size(order_.windows[w]);
     if (first >= begin && first < end) first_window_ = w;
     if (last >= begin && last < end) end_window_ = w + 1;
     begin = end;
@@ -72,20 +94,25 @@ BatchLoader::~BatchLoader() {
   if (thread_.joinable()) thread_.join();
 }
 
-// Rows [rows.begin, rows.end) of the concatenated segments.
-SampleBlock BatchLoader::read_window(Range rows) const {
+// The rows of `ranges` (of the segments numbered one after the other), in order.
+SampleBlock BatchLoader::read_window(const std::vector<Range>& ranges) const {
   SampleBlock out;
-  out.images.resize(static_cast<std::size_t>(rows.size() * sample_size_));
-  out.labels.resize(static_cast<std::size_t>(rows.size()));
-  std::int64_t base = 0;
-  for (const auto& s : segments_) {
-    const std::int64_t a = std::max(rows.begin, base), b = std::min(rows.end, base + s.rows.size());
-    if (a < b) {
-      SampleBlock part = stream_.read(s.task, split_, {s.rows.begin + a - base, s.rows.begin + b - base});
-      std::memcpy(out.images.data() + (a - rows.begin) * sample_size_, part.images.data(), part.images.size());
-      std::copy(part.labels.begin(), part.labels.end(), out.labels.begin() + (a - rows.begin));
+  const std::int64_t n = EpochOrder::size(ranges);
+  out.images.resize(static_cast<std::size_t>(n * sample_size_));
+  out.labels.resize(static_cast<std::size_t>(n));
+  std::int64_t at = 0;
+  for (const Range& rows : ranges) {
+    std::int64_t base = 0;
+    for (const auto& s : segments_) {
+      const std::int64_t a = std::max(rows.begin, base), b = std::min(rows.end, base + s.rows.size());
+      if (a < b) {
+        SampleBlock part = stream_.read(s.task, split_, {s.rows.begin + a - base, s.rows.begin + b - base});
+        std::memcpy(out.images.data() + at * sample_size_, part.images.data(), part.images.size());
+        std::copy(part.labels.begin(), part.labels.end(), out.labels.begin() + at);
+        at += b - a;
+      }
+      base += s.rows.size();
     }
-    base += s.rows.size();
   }
   return out;
 }
@@ -129,17 +156,17 @@ std::optional<SampleBlock> BatchLoader::next() {
   out.images.resize(static_cast<std::size_t>(want.size() * sample_size_));
   out.labels.resize(static_cast<std::size_t>(want.size()));
   for (std::int64_t p = want.begin; p < want.end; ++p) {
-    if (!loaded_ || p >= window_end_) {  // the next window in visiting order holds p
+    while (!loaded_ || p >= window_end_) {  // on to the window holding p (taking empty ones in passing)
       if (loaded_) ++window_index_;
       window_begin_ = 0;
-      for (std::size_t w = 0; w < window_index_; ++w) window_begin_ += order_.windows[w].size();
-      window_end_ = window_begin_ + order_.windows[window_index_].size();
-      MNEMO_ASSERT(p >= window_begin_ && p < window_end_, "batches skip a window");
+      for (std::size_t w = 0; w < window_index_; ++w) window_begin_ += EpochOrder::size(order_.windows[w]);
+      window_end_ = window_begin_ + EpochOrder::size(order_.windows[window_index_]);
+      MNEMO_ASSERT(p >= window_begin_, "batches skip a window");
       window_ = SampleBlock{};  // freed before the next arrives: at most two windows live
       window_ = take_window(window_index_);
       loaded_ = true;
     }
-    const std::int64_t local = order_.rows[static_cast<std::size_t>(p)] - order_.windows[window_index_].begin;
+    const std::int64_t local = order_.local[static_cast<std::size_t>(p)];
     const std::int64_t i = p - want.begin;
     std::memcpy(out.images.data() + i * sample_size_, window_.images.data() + local * sample_size_,
                 static_cast<std::size_t>(sample_size_));

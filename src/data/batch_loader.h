@@ -2,10 +2,12 @@
 //   a background prefetch thread.
 //
 //   The rows to read are a list of segments (a task's split, a row range),
-//   concatenated into one index space [0, n). An epoch visits them in a
-//   seeded order made of windows: [0, n) is cut into windows of W
-//   consecutive rows, the windows are visited in a shuffled order and the
-//   rows within each window are shuffled. Only the window being consumed is
+//   numbered one after the other as [0, n). An epoch visits them in a
+//   seeded order made of windows: with k = ceil(n / W) windows, window j
+//   holds the j-th of k equal parts of every segment (so a window of a
+//   cumulative or joint run mixes every task), the windows are visited in a
+//   shuffled order and the rows within each window are shuffled. Only the
+//   window being consumed is
 //   in memory, plus the next one, which a thread reads ahead while the
 //   consumer cuts batches from the current one (one hyperslab read per
 //   window and shard); memory is bounded by 2 W rows whatever the task size. When W >= n this is a full shuffle. The order is a pure function
@@ -32,13 +34,18 @@ struct Segment {
   Range rows;  ///< rows of the task's split
 };
 
-/// The visiting order of one epoch over [0, n).
+/// The visiting order of one epoch over the rows of segments of `sizes`.
 struct EpochOrder {
-  std::vector<std::int64_t> rows;  ///< position -> row
-  std::vector<Range> windows;      ///< the windows' rows, in visiting order
+  std::vector<std::int64_t> rows;   ///< position -> row (segments numbered one after the other)
+  std::vector<std::int64_t> local;  ///< position -> index of the row within its window's rows
+  std::vector<std::vector<Range>> windows;  ///< each window's row ranges, in visiting order
+  static std::int64_t size(const std::vector<Range>& window);
 };
-/// `shuffle` empty: the identity (evaluation).
-EpochOrder epoch_order(std::int64_t n, std::int64_t window, std::optional<Rng> shuffle);
+/// `shuffle` empty: windows and rows in order (evaluation).
+EpochOrder epoch_order(const std::vector<std::int64_t>& sizes, std::int64_t window, std::optional<Rng> shuffle);
+inline EpochOrder epoch_order(std::int64_t n, std::int64_t window, std::optional<Rng> shuffle) {
+  return epoch_order(std::vector<std::int64_t>{n}, window, std::move(shuffle));
+}
 
 class BatchLoader {
  public:
@@ -64,7 +71,7 @@ class BatchLoader {
   std::int64_t rows() const { return total_rows_; }
 
  private:
-  SampleBlock read_window(Range rows) const;
+  SampleBlock read_window(const std::vector<Range>& rows) const;
   void read_ahead();      // the thread: windows first_window_.. in order, one ahead of the consumer
   SampleBlock take_window(std::size_t index);  // the consumer's next window
 

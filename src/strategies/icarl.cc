@@ -1,6 +1,7 @@
 // Implements: Icarl.
 #include "strategies/icarl.h"
 
+#include <algorithm>
 #include <limits>
 #include <map>
 
@@ -22,14 +23,17 @@ Icarl::Icarl(const StrategyOptions& o, const StrategyContext& c)
 
 void Icarl::set_task(std::int64_t task) {
   task_ = task;
-  std::vector<std::int64_t> seen;
-  std::vector<bool> current;
+  std::vector<std::int64_t> seen;  // distinct classes of tasks 0..task
+  groups_ = 0;
   for (std::int64_t t = 0; t <= task && t < static_cast<std::int64_t>(context_.task_classes.size()); ++t) {
     for (auto c : context_.task_classes[t]) {
-      seen.push_back(c);
-      current.push_back(t == task);
+      ++groups_;
+      if (std::find(seen.begin(), seen.end(), c) == seen.end()) seen.push_back(c);
     }
   }
+  const auto& now = context_.task_classes.at(static_cast<std::size_t>(task));
+  std::vector<bool> current;
+  for (auto c : seen) current.push_back(std::find(now.begin(), now.end(), c) != now.end());
   seen_ = torch::tensor(seen, torch::kInt64).to(context_.device);
   torch::Tensor cur = torch::zeros({static_cast<std::int64_t>(current.size())}, torch::kBool);
   for (std::size_t i = 0; i < current.size(); ++i) cur[static_cast<std::int64_t>(i)] = static_cast<bool>(current[i]);
@@ -140,12 +144,14 @@ void Icarl::after_task(const TaskSamples& samples) {
   context_.services.allreduce_sum(features);  // (collective)
   context_.services.allreduce_sum(labels);    // (collective)
 
-  // m per class; older classes keep their first m; new classes are herded.
-  const std::int64_t m = memory_.buffer().capacity() / std::max<std::int64_t>(1, seen_.size(0));
+  // m per (task, class) group seen; older groups keep their first m; the
+  // current task's classes are herded (in domain-incremental streams a
+  // class recurs in every task, with one group per task).
+  const std::int64_t m = memory_.buffer().capacity() / std::max<std::int64_t>(1, groups_);
   std::vector<replay::Sample> kept;
-  std::map<std::int64_t, std::int64_t> per_class;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> per_group;
   for (auto& x : exemplars) {
-    if (per_class[x.label]++ < m) kept.push_back(std::move(x));
+    if (per_group[{x.task, x.label}]++ < m) kept.push_back(std::move(x));
   }
   std::vector<std::int64_t> rows;  // chosen rows of the task, class by class
   for (auto c : context_.task_classes[static_cast<std::size_t>(task_)]) {

@@ -9,7 +9,10 @@
 //   - memory: exemplars chosen by herding, m = C / (classes seen) per
 //     class, greedily so that their mean feature (L2-normalised features of
 //     the penultimate layer) approximates the class's; at each task end the
-//     older classes keep their first m (herding order is priority order);
+//     older classes keep their first m (herding order is priority order).
+//     In domain-incremental streams, where every task has every class, an
+//     exemplar set is per (task, class), and every class is "current", so
+//     there is no distillation: iCaRL is a class-incremental method;
 //   - classification: nearest mean of exemplars (NME), the class means
 //     recomputed from the exemplars at each task end.
 //   The paper replays the whole exemplar set with each task's data; here
@@ -54,6 +57,7 @@ class Icarl : public Strategy {
   ReplayMemory memory_;
   model::Model teacher_;  // the model at the current task's start (task > 0)
   std::int64_t task_ = 0;
+  std::int64_t groups_ = 0;  // (task, class) pairs of tasks 0..task_: the exemplar sets
   torch::Tensor seen_;      // int64 classes of tasks 0..task_
   torch::Tensor current_;   // bool [seen]: the class belongs to the current task
   torch::Tensor means_;     // float [classes, D]: exemplar means (zero rows: no exemplars)

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -570,6 +571,12 @@ class Trainer {
     stop_agreed_ = (stop_requested() ? 1 : 0) + (due ? kCheckpointDue : 0);
     const double loss =
         synced_gradient(strategy_->loss(batch), *flat_, control_, *reducer_, &comm_seconds_, &stop_agreed_);
+    if (!std::isfinite(loss)) {  // all-reduced into every rank's parameters at the step: stop now
+      throw Error(with_hint("training diverged: the loss is " + std::to_string(loss) + " at task " +
+                                std::to_string(batch.task) + ", global step " + std::to_string(global_step_),
+                            "lower --lr (or the strategy's loss weights); earlier checkpoints stay valid"),
+                  kExitDiverged);
+    }
     checkpoint_due_ = stop_agreed_ >= kCheckpointDue;
     stop_agreed_ %= kCheckpointDue;
     strategy_->after_sync();

@@ -48,13 +48,15 @@ double loader_rate(const StreamReader& stream, std::int64_t batch, std::int64_t 
 // The same batches cut from memory (the rows read beforehand, not timed).
 double memory_rate(const StreamReader& stream, std::int64_t batch, std::int64_t window, std::uint64_t* checksum) {
   SampleBlock all;
+  std::vector<std::int64_t> sizes;
   for (const auto& s : all_training_rows(stream)) {
+    sizes.push_back(s.rows.size());
     SampleBlock part = stream.read(s.task, Split::kTrain, s.rows);
     all.images.insert(all.images.end(), part.images.begin(), part.images.end());
     all.labels.insert(all.labels.end(), part.labels.begin(), part.labels.end());
   }
   const std::int64_t n = all.count(), ss = stream.sample_size();
-  const EpochOrder order = epoch_order(n, window, Rng(1));
+  const EpochOrder order = epoch_order(sizes, window, Rng(1));
   const auto start = Clock::now();
   SampleBlock out;
   for (const Range& r : batches_of(n, batch)) {

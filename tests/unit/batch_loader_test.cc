@@ -46,14 +46,35 @@ TEST(EpochOrder, IsAPermutationVisitingWholeWindows) {
   EXPECT_EQ(sorted, all);
   ASSERT_EQ(e.windows.size(), 5u);
   std::size_t p = 0;
-  for (const Range& w : e.windows) {  // each window's rows are contiguous in the order
-    for (std::int64_t i = 0; i < w.size(); ++i, ++p) {
-      EXPECT_GE(e.rows[p], w.begin);
-      EXPECT_LT(e.rows[p], w.end);
+  for (const auto& w : e.windows) {  // each window's rows are contiguous in the order
+    ASSERT_EQ(w.size(), 1u);
+    for (std::int64_t i = 0; i < w[0].size(); ++i, ++p) {
+      EXPECT_GE(e.rows[p], w[0].begin);
+      EXPECT_LT(e.rows[p], w[0].end);
+      EXPECT_EQ(e.rows[p], w[0].begin + e.local[p]);
     }
   }
   EXPECT_NE(e.rows, all) << "a seeded order should not be the identity";
   EXPECT_EQ(epoch_order(23, 5, std::nullopt).rows, all);
+}
+
+TEST(EpochOrder, WindowsOfSeveralSegmentsMixEverySegment) {
+  // Two tasks of 10 rows (as joint training reads them), windows of 5: each
+  // of the 4 windows holds a quarter of each task, so no batch sees one task only.
+  const EpochOrder e = epoch_order(std::vector<std::int64_t>{10, 10}, 5, Rng(2));
+  ASSERT_EQ(e.windows.size(), 4u);
+  std::size_t p = 0;
+  for (const auto& w : e.windows) {
+    ASSERT_EQ(w.size(), 2u);
+    bool first = false, second = false;
+    for (std::int64_t i = 0; i < EpochOrder::size(w); ++i, ++p) {
+      (e.rows[p] < 10 ? first : second) = true;
+    }
+    EXPECT_TRUE(first && second);
+  }
+  std::vector<std::int64_t> sorted = e.rows;
+  std::sort(sorted.begin(), sorted.end());
+  for (std::int64_t i = 0; i < 20; ++i) EXPECT_EQ(sorted[static_cast<std::size_t>(i)], i);
 }
 
 TEST(EpochOrder, OneWindowIsThePlainSeededShuffle) {
@@ -76,7 +97,9 @@ void expect_batches_match(const StreamReader& reader, const std::vector<Segment>
   o.shuffle = Rng(11);
   o.background = background;
   BatchLoader loader(reader, Split::kTrain, segments, batches, o);
-  const EpochOrder order = epoch_order(n, window, Rng(11));
+  std::vector<std::int64_t> sizes;
+  for (const auto& s : segments) sizes.push_back(s.rows.size());
+  const EpochOrder order = epoch_order(sizes, window, Rng(11));
   const std::int64_t ss = reader.sample_size();
   std::size_t b = 0;
   while (auto block = loader.next()) {
