@@ -2,7 +2,8 @@
 # Test: end to end on a small synthetic stream under mpiexec: prepare, train
 #   finetune and er on 2 ranks; er must keep far more of the old tasks.
 #   Also checks the result files, that 1 and 3 ranks complete, and
-#   evaluation on a validation split (--val-fraction, --eval-split val).
+#   evaluation on a validation split (--val-fraction, --eval-split val),
+#   and that a diverging run stops with exit code 4.
 # Usage: e2e_synthetic.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -35,6 +36,14 @@ rc=$?
 set -e
 [ $rc -eq 2 ] && grep -q -- "--val-fraction" "$work/noval.log" \
   || { cat "$work/noval.log"; echo "FAIL: --eval-split val without a validation split exited $rc"; exit 1; }
+# A learning rate that blows the loss up: exit 4 on both ranks' job, named, no results file.
+set +e
+timeout 120 "$mpiexec" -n 2 "$mnemo" train --stream "$work/stream" --run-dir "$work/diverged" --lr 1e9 --threads 1 \
+  >"$work/diverged.log" 2>&1
+rc=$?
+set -e
+[ $rc -eq 4 ] && grep -q "training diverged" "$work/diverged.log" && [ ! -f "$work/diverged/results.json" ] \
+  || { cat "$work/diverged.log"; echo "FAIL: a diverging run exited $rc"; exit 1; }
 set +e
 "$mnemo" train --stream "$work/stream" --run-dir "$work/bad" --online --epochs 2 >"$work/bad.log" 2>&1
 rc=$?
