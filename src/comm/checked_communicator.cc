@@ -1,6 +1,7 @@
 // Implements: CheckedCommunicator (see checked_communicator.h).
 #include "comm/checked_communicator.h"
 
+#include <cstdlib>
 #include <sstream>
 #include <vector>
 
@@ -59,7 +60,10 @@ class CheckedCommunicator final : public Communicator {
     verify(kBarrier, 0, -1);
     inner_.barrier();
   }
-  [[noreturn]] void abort(int code) override { inner_.abort(code); }
+  [[noreturn]] void abort(int code) override {
+    inner_.abort(code);
+    std::_Exit(code);  // the inner abort does not return; this tells the compiler
+  }
 
  private:
   void verify(std::int64_t op, std::size_t bytes, int root) {

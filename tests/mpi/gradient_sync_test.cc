@@ -2,6 +2,7 @@
 //   gradient over the union of their batches (uneven and empty local
 //   batches, one and two loss terms). Every rank rebuilds all ranks' batches
 //   from (seed, rank), so the reference is computed locally.
+#include <cstdlib>
 #include <gtest/gtest.h>
 
 #include "model/model.h"
@@ -41,7 +42,10 @@ class AsyncWorld final : public Communicator {
   void broadcast(void* d, std::size_t n, DType t, int root) override { world().broadcast(d, n, t, root); }
   void reduce_sum(void* d, std::size_t n, DType t, int root) override { world().reduce_sum(d, n, t, root); }
   void barrier() override { world().barrier(); }
-  [[noreturn]] void abort(int code) override { world().abort(code); }
+  [[noreturn]] void abort(int code) override {
+    world().abort(code);
+    std::_Exit(code);
+  }
   int async_calls = 0;
 };
 AsyncWorld async_world;

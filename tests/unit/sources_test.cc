@@ -168,8 +168,7 @@ void write_emnist(const testing::TempDir& dir, const std::string& prefix, int n)
     std::vector<std::uint8_t> images, labels;
     for (int i = 0; i < n; ++i) {
       const auto v = static_cast<std::uint8_t>(i);
-      images.insert(images.end(), {v, static_cast<std::uint8_t>(v + 2), static_cast<std::uint8_t>(v + 1),
-                                   static_cast<std::uint8_t>(v + 3)});  // column by column
+      for (int d : {0, 2, 1, 3}) images.push_back(static_cast<std::uint8_t>(v + d));  // column by column
       labels.push_back(static_cast<std::uint8_t>(1 + i % 3));
     }
     write_idx(dir.file(prefix + split + "-images-idx3-ubyte"), {static_cast<std::uint32_t>(n), 2, 2}, images);
