@@ -4,7 +4,9 @@
 #   Debian's python3-torch, the same LibTorch and OpenBLAS, 1 thread).
 #   Workload: er on Split Fashion-MNIST, MLP 784-100-100-10, 1 rank, 1
 #   thread, stream batch B + replay batch B. FLOPs per sample and step:
-#   forward 2·(784·100 + 100·100 + 100·10), backward twice that.
+#   forward 2·(784·100 + 100·100 + 100·10); backward the same for the weight
+#   gradients plus 2·(100·100 + 100·10) for the input gradients of layers 2
+#   and 3 (the first layer's input needs none).
 # Usage: tests/bench/flops.sh [BUILD_DIR] [BATCH]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,7 +33,8 @@ for _ in range(8):
     best = max(best, 2 * 1024 ** 3 / dt)
 tasks = r["tasks"][1:]  # task 0 has no replay yet
 stream_rate = sum(t["train_samples"] for t in tasks) / sum(t["seconds"] for t in tasks)
-per_sample = 3 * 2 * (784 * 100 + 100 * 100 + 100 * 10)
+forward = 2 * (784 * 100 + 100 * 100 + 100 * 10)
+per_sample = 2 * forward + 2 * (100 * 100 + 100 * 10)
 achieved = 2 * stream_rate * per_sample  # stream + replay samples
 print(f"sgemm peak (1 thread, 1024^3): {best / 1e9:.1f} GFLOP/s")
 print(f"er step, batch {batch} + replay {batch}: {stream_rate:,.0f} stream samples/s = {achieved / 1e9:.2f} GFLOP/s "
