@@ -45,7 +45,7 @@ void add_prepare_options(CLI::App& sub, data::PrepareOptions& o) {
                                                    "its validation split (train with --eval-split val)");
   sub.add_option("--shards", o.layout.shards, "Number of HDF5 shard files");
   sub.add_option("--chunk-rows", o.layout.chunk_rows, "HDF5 chunk size, samples");
-  sub.add_option("--deflate", o.layout.deflate, "gzip level of the image datasets (0: none)");
+  sub.add_option("--deflate", o.layout.deflate, "gzip level of the image datasets (0: none, the default: every rank reads every training row, and inflating them costs as much CPU as training on them)");
   sub.add_flag("--overwrite", o.overwrite, "Replace an existing output directory");
   sub.add_option("--synthetic-classes", o.synthetic.classes, "synthetic: number of classes");
   sub.add_option("--synthetic-train-per-class", o.synthetic.train_per_class, "synthetic: train samples per class");

@@ -15,7 +15,7 @@ namespace mnemo::data {
 struct StreamLayout {
   int shards = 2;                ///< number of shard files K
   std::int64_t chunk_rows = 256; ///< HDF5 chunk size along the sample axis
-  int deflate = 4;               ///< gzip level for images (0: none)
+  int deflate = 0;               ///< gzip level for images (0: none: every rank reads every row, and inflating costs more than it saves)
 };
 
 /// One task, as the writer receives it (samples not yet shuffled).
