@@ -157,9 +157,12 @@ std::optional<SampleBlock> BatchLoader::next() {
   out.labels.resize(static_cast<std::size_t>(want.size()));
   for (std::int64_t p = want.begin; p < want.end; ++p) {
     while (!loaded_ || p >= window_end_) {  // on to the window holding p (taking empty ones in passing)
-      if (loaded_) ++window_index_;
-      window_begin_ = 0;
-      for (std::size_t w = 0; w < window_index_; ++w) window_begin_ += EpochOrder::size(order_.windows[w]);
+      if (loaded_) {
+        ++window_index_;
+        window_begin_ = window_end_;
+      } else {  // the first window: positions before it belong to windows not read
+        for (std::size_t w = 0; w < window_index_; ++w) window_begin_ += EpochOrder::size(order_.windows[w]);
+      }
       window_end_ = window_begin_ + EpochOrder::size(order_.windows[window_index_]);
       MNEMO_ASSERT(p >= window_begin_, "batches skip a window");
       window_ = SampleBlock{};  // freed before the next arrives: at most two windows live

@@ -132,15 +132,12 @@ void Icarl::after_task(const TaskSamples& samples) {
     feats.push_back(normalized_features(images));
     labs.push_back(labels.to(torch::kFloat32).to(context_.device));
   }
-  const std::int64_t dim = model.features(to_input(torch::zeros({1, context_.image_shape[0], context_.image_shape[1],
-                                                                  context_.image_shape[2]}, torch::kUInt8),
-                                                     context_.device)).size(1);
+  const torch::Tensor mine = torch::cat(feats);  // every rank holds samples (check_data_parallel)
+  const std::int64_t dim = mine.size(1);
   const auto fopts = torch::TensorOptions().dtype(torch::kFloat32).device(context_.device);
   torch::Tensor features = torch::zeros({samples.total, dim}, fopts), labels = torch::zeros({samples.total}, fopts);
-  if (samples.count > 0) {
-    features.narrow(0, samples.first, samples.count).copy_(torch::cat(feats));
-    labels.narrow(0, samples.first, samples.count).copy_(torch::cat(labs));
-  }
+  features.narrow(0, samples.first, samples.count).copy_(mine);
+  labels.narrow(0, samples.first, samples.count).copy_(torch::cat(labs));
   context_.services.allreduce_sum(features);  // (collective)
   context_.services.allreduce_sum(labels);    // (collective)
 

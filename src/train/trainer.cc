@@ -435,7 +435,6 @@ class Trainer {
   // number of training samples seen.
   std::int64_t train_task(std::int64_t t, const Position& from) {
     const bool mid_task = from.epoch > 0 || from.step > 0;
-    const std::vector<std::int64_t> tasks = strategy_->training_tasks(t, stream_->num_tasks());
     const TaskPlan plan = plan_task(t);
     const data::Range block = data::block_range(stream_->task(t).train_count, control_.world_size(), control_.rank());
     strategies::TaskSamples current;
@@ -453,7 +452,7 @@ class Trainer {
       strategy_->before_task(t);
       optimizer_->reset();
     }
-    if (!tasks.empty()) {
+    if (!plan.segments.empty()) {
       for (std::int64_t epoch = from.epoch; epoch < o_.epochs; ++epoch) {
         train_epoch(t, epoch, epoch == from.epoch ? from.step : 0, plan);
       }
@@ -464,9 +463,7 @@ class Trainer {
       memory->save((std::filesystem::path(o_.run_dir) / "replay").string());
       control_.barrier();
     }
-    std::int64_t total = 0;
-    for (auto k : tasks) total += stream_->task(k).train_count;
-    return total * o_.epochs;
+    return plan.rows * o_.epochs;
   }
 
   // What training task t reads: every row of each of the strategy's
