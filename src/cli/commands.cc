@@ -63,6 +63,9 @@ void add_train_options(CLI::App& sub, train::TrainOptions& o) {
   sub.add_option("--strategy", o.strategy, "Continual-learning strategy: " + strategies);
   sub.add_option("--model", o.model, "Model: mlp | cnn | resnet18 (reduced, nf=20)");
   sub.add_option("--hidden", o.hidden, "MLP hidden layer widths")->expected(1, 16);
+  sub.add_option("--kernels", o.kernels, "fused: train the MLP on CPU through one hand-fused autograd node (same "
+                                         "math, fewer operators); autograd: plain LibTorch layers")
+      ->check(CLI::IsMember({"fused", "autograd"}));
   sub.add_option("--head", o.head, "single: one head over all classes (class-IL); per-task: one head per task, "
                                    "each sample's loss over its task's classes (task-IL); auto: per-task for "
                                    "task-incremental streams, else single")

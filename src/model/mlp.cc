@@ -2,10 +2,13 @@
 #include "model/mlp.h"
 
 #include "core/error.h"
+#include "model/fused_mlp.h"
 
 namespace mnemo::model {
 
-MlpImpl::MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& hidden, std::int64_t num_classes) {
+MlpImpl::MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& hidden, std::int64_t num_classes,
+                 bool fused)
+    : fused_(fused) {
   torch::nn::Sequential seq;
   std::int64_t width = in_features;
   for (auto h : hidden) {
@@ -15,9 +18,14 @@ MlpImpl::MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& hidd
   }
   seq->push_back(torch::nn::Linear(width, num_classes));
   layers_ = register_module("layers", seq);
+  params_ = layers_->parameters();  // the same tensors after the trainer moves them into its flat buffer
 }
 
-torch::Tensor MlpImpl::forward(torch::Tensor x) { return layers_->forward(x.flatten(/*start_dim=*/1)); }
+torch::Tensor MlpImpl::forward(torch::Tensor x) {
+  x = x.flatten(/*start_dim=*/1);
+  if (fused_ && fused_mlp_applies(x, params_)) return fused_mlp_forward(x, params_);
+  return layers_->forward(x);
+}
 
 torch::Tensor MlpImpl::features(torch::Tensor x) {
   x = x.flatten(/*start_dim=*/1);
@@ -32,7 +40,7 @@ Model make_mlp(const ModelOptions& o) {
   for (auto h : o.hidden) {
     if (h < 1) throw UsageError("--hidden widths must be at least 1");
   }
-  return std::make_shared<MlpImpl>(in, o.hidden, o.num_classes);
+  return std::make_shared<MlpImpl>(in, o.hidden, o.num_classes, o.fused_kernels);
 }
 
 }  // namespace mnemo::model

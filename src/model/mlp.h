@@ -8,12 +8,16 @@ namespace mnemo::model {
 
 class MlpImpl : public ModelImpl {
  public:
-  MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& hidden, std::int64_t num_classes);
+  /// `fused`: train through fused_mlp_forward where it applies (CPU float32).
+  MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& hidden, std::int64_t num_classes,
+          bool fused = true);
   torch::Tensor forward(torch::Tensor x) override;
   torch::Tensor features(torch::Tensor x) override;  ///< the last hidden layer's activations
 
  private:
   torch::nn::Sequential layers_{nullptr};
+  std::vector<torch::Tensor> params_;  // (weight, bias) per layer, as fused_mlp_forward takes them
+  bool fused_;
 };
 
 /// Factory for the registry: input size from options.input_shape.

@@ -27,6 +27,9 @@ struct ModelOptions {
   std::vector<std::int64_t> input_shape;        ///< {C, H, W}
   std::int64_t num_classes = 0;                 ///< single head over every class
   std::vector<std::int64_t> hidden = {100, 100};  ///< MLP hidden widths
+  /// Train through hand-fused kernels where a model has them (the MLP on
+  /// CPU, see fused_mlp.h); false = plain autograd layers (for comparison).
+  bool fused_kernels = true;
 };
 
 using ModelFactory = std::function<Model(const ModelOptions&)>;

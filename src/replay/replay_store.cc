@@ -75,7 +75,7 @@ void save_replay_shard(const std::string& dir, const ReplayShard& s) {
     std::vector<std::int64_t> shape = {n};
     shape.insert(shape.end(), s.image_shape.begin(), s.image_shape.end());
     const std::int64_t chunk = std::max<std::int64_t>(1, std::min<std::int64_t>(n, 256));
-    h5::write_dataset(root, "images", shape, images.data(), chunk, 4);
+    h5::write_dataset(root, "images", shape, images.data(), chunk, 0);  // uncompressed, as streams: inflating costs more than it saves
     h5::write_dataset(root, "slots", {n}, slots.data(), chunk, 0);
     h5::write_dataset(root, "labels", {n}, labels.data(), chunk, 0);
     h5::write_dataset(root, "tasks", {n}, tasks.data(), chunk, 0);

@@ -21,18 +21,20 @@ double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParam
   waited += std::chrono::duration<double>(Clock::now() - start).count();
 
   flat.zero_grad();
-  torch::Tensor loss;
+  // One backward from every term's root, each seeded with its scale: no
+  // scalar mul/add nodes for the weighted sum.
+  std::vector<torch::Tensor> roots, seeds;
+  double value = 0;
   for (std::size_t k = 0; k < terms.size(); ++k) {
     if (terms[k].count == 0 || counts[k] == 0) continue;
-    torch::Tensor scaled = terms[k].sum * (terms[k].weight / static_cast<double>(counts[k]));
-    loss = loss.defined() ? loss + scaled : scaled;
+    const double scale = terms[k].weight / static_cast<double>(counts[k]);
+    value += terms[k].sum.item<double>() * scale;
+    if (!terms[k].sum.requires_grad()) continue;  // a constant (e.g. a penalty before any anchor)
+    roots.push_back(terms[k].sum);
+    seeds.push_back(torch::full({}, scale, terms[k].sum.options()));
   }
-  double value = 0;
   reducer.prepare();
-  if (loss.defined()) {
-    loss.backward();
-    value = loss.item<double>();
-  }
+  if (!roots.empty()) torch::autograd::backward(roots, seeds);
   // Autograd accumulates into the flat views in place; if it ever replaced
   // one, buckets launched during backward would have missed it.
   const bool rebound = flat.bind_grads();

@@ -19,7 +19,8 @@ Progress::Progress(bool enabled, std::int64_t task, std::int64_t epoch, std::int
       start_(Clock::now()),
       last_draw_(start_) {}
 
-void Progress::update(std::int64_t step, double loss, std::int64_t samples, const std::string& note) {
+void Progress::update(std::int64_t step, double loss, std::int64_t samples,
+                      const std::function<std::string()>& note) {
   if (!enabled_) return;
   loss_sum_ += loss;
   ++loss_count_;
@@ -44,7 +45,7 @@ void Progress::update(std::int64_t step, double loss, std::int64_t samples, cons
   }
   if ((step + 1) % log_every_ != 0 && !last) return;
   spdlog::info("task {} epoch {} step {}/{}: loss {:.4f}, {:.0f} samples/s; {}", task_, epoch_, step + 1, steps_,
-               loss_sum_ / static_cast<double>(loss_count_), rate, note);
+               loss_sum_ / static_cast<double>(loss_count_), rate, note());
   loss_sum_ = 0;
   loss_count_ = 0;
 }

@@ -5,14 +5,17 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <string>
 
 namespace mnemo::train {
 
 class Progress {
  public:
   Progress(bool enabled, std::int64_t task, std::int64_t epoch, std::int64_t steps, std::int64_t log_every);
-  /// After a step that trained on `samples` global samples with mean loss `loss`.
-  void update(std::int64_t step, double loss, std::int64_t samples, const std::string& note);
+  /// After a step that trained on `samples` global samples with mean loss
+  /// `loss`; `note` (e.g. the replay fill) is called only for a log line.
+  void update(std::int64_t step, double loss, std::int64_t samples, const std::function<std::string()>& note);
   /// Ends the bar's line (terminal mode).
   void finish();
 

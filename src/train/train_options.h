@@ -19,6 +19,7 @@ struct TrainOptions {
   std::string strategy = "er";
   std::string model = "mlp";
   std::vector<std::int64_t> hidden = {100, 100};        ///< MLP hidden widths
+  std::string kernels = "fused";                        ///< fused: hand-fused MLP training on CPU | autograd
   std::string head = "auto";                            ///< auto | single (class-IL) | per-task (task-IL heads)
   std::int64_t epochs = 1;                              ///< passes over each task
   bool online = false;                                  ///< single pass: each sample seen once (epochs must be 1)
@@ -64,7 +65,7 @@ struct TrainOptions {
   std::int64_t log_every = 0;                           ///< steps between progress lines; 0: 4 per task
 };
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, strategy, model, hidden, head, epochs, online, eval_every,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, stream, run_dir, overwrite, strategy, model, hidden, kernels, head, epochs, online, eval_every,
                                    batch_size, shuffle_window, optimizer, lr, momentum, weight_decay, lr_schedule, lr_milestones,
                                    lr_gamma, replay_capacity, replay_batch, replay_policy, der_alpha, der_beta,
                                    ewc_lambda, ewc_gamma, si_c, si_xi, lwf_alpha, lwf_temperature, gdumb_epochs,

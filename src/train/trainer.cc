@@ -182,6 +182,7 @@ class Trainer {
     mo.input_shape = stream_->image_shape();
     mo.num_classes = stream_->num_classes();
     mo.hidden = o_.hidden;
+    mo.fused_kernels = o_.kernels == "fused";
     model_ = model::make_model(mo);
     model_->to(device_);
     model_->train();
@@ -538,7 +539,7 @@ class Trainer {
       batch.x = strategies::to_input(batch.images, device_);
       const double loss =
           train_step(batch, scheduled_lr(optimizer_options(o_), epoch, step, plan.steps, o_.epochs));
-      progress.update(step, loss, o_.batch_size, strategy_->summary());
+      progress.update(step, loss, o_.batch_size, [this] { return strategy_->summary(); });
       ++global_step_;
       if (o_.eval_every > 0 && global_step_ % o_.eval_every == 0) record_anytime(t);
       const Position next = step + 1 < plan.steps ? Position{t, epoch, step + 1, global_step_}
