@@ -47,7 +47,7 @@ void relu_in_place(torch::Tensor& h) {
 // rows go in blocks with rows * in * out <= 10^6 (when that leaves at least
 // 8 rows a block): OpenBLAS's AVX-512 builds run such GEMMs through their
 // small-matrix kernels, which skip packing: at 20 x 784 x 100 one GEMM took
-// 48 us here and two of 10 rows 33 us (mnemo_bench_step prints both). The
+// 48 us here and two of 10 rows 33 us (at::mm_out in a loop, 1 thread). The
 // blocks depend on the shapes only, so runs stay deterministic.
 torch::Tensor linear(const torch::Tensor& a, const torch::Tensor& weight, const torch::Tensor& bias) {
   constexpr std::int64_t kSmallGemm = 1000000, kMinRows = 8;

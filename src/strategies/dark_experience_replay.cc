@@ -1,6 +1,8 @@
 // Implements: DarkExperienceReplay.
 #include "strategies/dark_experience_replay.h"
 
+#include "strategies/fused_losses.h"
+
 namespace mnemo::strategies {
 
 DarkExperienceReplay::DarkExperienceReplay(const StrategyOptions& o, const StrategyContext& c, bool plus_plus)
@@ -21,7 +23,7 @@ std::vector<LossTerm> DarkExperienceReplay::loss(const Batch& batch) {
   if (r.size() > 0) {
     const torch::Tensor out = context_.model->forward(r.x);
     // Per-sample mean over logits, summed over samples: the global mean is F.mse_loss.
-    const torch::Tensor mse = (out - r.logits).pow(2).mean(/*dim=*/1).sum();
+    const torch::Tensor mse = squared_error_sum(out, r.logits);
     terms.push_back({mse, r.size(), options_.der_alpha});
   } else {
     terms.push_back({torch::Tensor(), 0, options_.der_alpha});

@@ -13,9 +13,9 @@
 #include "strategies/gdumb.h"
 #include "strategies/icarl.h"
 #include "strategies/experience_replay.h"
+#include "strategies/fused_losses.h"
 #include "strategies/lwf.h"
 #include "strategies/si.h"
-#include "strategies/softmax_cross_entropy.h"
 #include "strategies/strategy.h"
 
 namespace mnemo::strategies {

@@ -3,14 +3,14 @@
 //   the same logits, loss values and gradients (parameters, input) for
 //   batch sizes that do and do not split the first layer's GEMM into row
 //   blocks, several forwards in one loss, frozen layers, gradients reaching
-//   the parameters by another path, and head masks; and the flat gradient
-//   buffer receives them in place.
+//   the parameters by another path, and head masks; DER's squared error
+//   likewise; and the flat gradient buffer receives them in place.
 #include <gtest/gtest.h>
 
 #include <limits>
 
 #include "model/model.h"
-#include "strategies/softmax_cross_entropy.h"
+#include "strategies/fused_losses.h"
 #include "strategies/strategy.h"
 #include "train/flat_parameters.h"
 
@@ -143,6 +143,17 @@ TEST(FusedCrossEntropy, MatchesLibTorchWithAndWithoutHeadMasks) {
       }
     }
   }
+}
+
+TEST(FusedSquaredError, MatchesTheLibTorchComposition) {
+  const torch::Tensor base = torch::randn({9, 10}), target = torch::randn({9, 10});
+  torch::Tensor a = base.clone().requires_grad_(true), b = base.clone().requires_grad_(true);
+  const torch::Tensor fused = strategies::squared_error_sum(a, target);
+  const torch::Tensor reference = (b - target).pow(2).mean(1).sum();
+  expect_close(fused, reference, "squared error");
+  (0.3 * fused).backward();
+  (0.3 * reference).backward();
+  expect_close(a.grad(), b.grad(), "squared error gradient");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Implements: softmax_cross_entropy_sum (see softmax_cross_entropy.h).
-#include "strategies/softmax_cross_entropy.h"
+// Implements: the fused losses (see fused_losses.h).
+#include "strategies/fused_losses.h"
 
 #include <cmath>
 #include <limits>
@@ -67,13 +67,48 @@ class SoftmaxCrossEntropy : public torch::autograd::Function<SoftmaxCrossEntropy
   }
 };
 
+class SquaredErrorSum : public torch::autograd::Function<SquaredErrorSum> {
+ public:
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& out, const torch::Tensor& target) {
+    torch::Tensor diff = torch::empty({out.size(0), out.size(1)}, out.options());
+    const torch::Tensor o = out.contiguous(), t = target.contiguous();
+    const float* op = o.data_ptr<float>();
+    const float* tp = t.data_ptr<float>();
+    float* dp = diff.data_ptr<float>();
+    double total = 0;
+    for (std::int64_t i = 0, n = diff.numel(); i < n; ++i) {
+      dp[i] = op[i] - tp[i];
+      total += static_cast<double>(dp[i]) * dp[i];
+    }
+    ctx->save_for_backward({diff});
+    return torch::full({}, static_cast<float>(total / static_cast<double>(out.size(1))), out.options());
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    const torch::Tensor diff = ctx->get_saved_variables()[0];
+    torch::Tensor grad = torch::empty_like(diff);
+    const float scale = 2.0f * grad_outputs[0].item<float>() / static_cast<float>(diff.size(1));
+    const float* dp = diff.data_ptr<float>();
+    float* gp = grad.data_ptr<float>();
+    for (std::int64_t i = 0, n = diff.numel(); i < n; ++i) gp[i] = scale * dp[i];
+    return {grad, torch::Tensor()};
+  }
+};
+
+bool cpu_float(const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat32; }
+
 }  // namespace
+
+torch::Tensor squared_error_sum(const torch::Tensor& out, const torch::Tensor& target) {
+  MNEMO_ASSERT(out.dim() == 2 && out.sizes() == target.sizes(), "squared error shapes");
+  if (cpu_float(out) && cpu_float(target)) return SquaredErrorSum::apply(out, target.detach());
+  return (out - target.detach()).pow(2).mean(/*dim=*/1).sum();
+}
 
 torch::Tensor softmax_cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& y,
                                         const torch::Tensor& head_mask) {
   MNEMO_ASSERT(logits.dim() == 2 && y.dim() == 1 && y.size(0) == logits.size(0), "cross-entropy shapes");
-  const bool fused = logits.device().is_cpu() && logits.scalar_type() == torch::kFloat32 &&
-                     y.scalar_type() == torch::kInt64 && y.is_contiguous() &&
+  const bool fused = cpu_float(logits) && y.scalar_type() == torch::kInt64 && y.is_contiguous() &&
                      (!head_mask.defined() || (head_mask.scalar_type() == torch::kFloat32 && head_mask.is_contiguous()));
   if (fused) return SoftmaxCrossEntropy::apply(logits, y, &head_mask);
   const torch::Tensor masked = head_mask.defined() ? logits + head_mask.index_select(0, y) : logits;
