@@ -7,6 +7,7 @@
 
 #include "comm/communicator.h"
 #include "comm/mpi_check.h"
+#include "comm/node_shared_sum.h"
 #include "core/error.h"
 #include "core/half.h"
 
@@ -100,6 +101,7 @@ class MpiCommunicator final : public Communicator {
     MPI_Comm_free(&node);
   }
   ~MpiCommunicator() override {
+    shared_.reset();
     int finalized = 0;
     MPI_Finalized(&finalized);
     if (!finalized) MPI_Comm_free(&comm_);
@@ -113,6 +115,13 @@ class MpiCommunicator final : public Communicator {
   BufferPlace buffer_place() const override { return BufferPlace::kHost; }
 
   void allreduce_sum(void* data, std::size_t count, DType dtype) override {
+    // Large float32 sums (gradient buckets) go through node shared memory.
+    // Every input of this decision is the same on every rank.
+    constexpr std::size_t kSharedSumMin = 1024;
+    if (dtype == DType::kFloat32 && count >= kSharedSumMin && size_ > 1) {
+      if (!shared_) shared_ = std::make_unique<NodeSharedSum>(comm_);
+      if (shared_->usable()) return shared_->sum(static_cast<float*>(data), count);
+    }
     MNEMO_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), to_mpi(dtype), sum_op(dtype), comm_));
   }
   std::unique_ptr<Request> allreduce_sum_async(void* data, std::size_t count, DType dtype) override {
@@ -150,6 +159,7 @@ class MpiCommunicator final : public Communicator {
  private:
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
+  std::unique_ptr<NodeSharedSum> shared_;  // made at the first large float sum (collectively)
 };
 
 }  // namespace

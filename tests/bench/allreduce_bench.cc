@@ -4,6 +4,7 @@
 //   fused      mnemo's GradientReducer with the default 25 MiB buckets
 //   bucketed   GradientReducer with 1 MiB buckets (several collectives)
 //   per-tensor one MPI_Allreduce per parameter tensor
+//   by size    one raw MPI_Allreduce against the mpi backend's sum
 // Prints the median time of each and the ratios the README reports.
 #include <mpi.h>
 
@@ -66,9 +67,22 @@ int main(int argc, char** argv) {
   });
   const double t_tensor = median_seconds(iters, [&] {
     for (const auto& p : flat.parameters()) {
-      comm->allreduce_sum(p.mutable_grad().data_ptr(), static_cast<std::size_t>(p.numel()), DType::kFloat32);
+      MPI_Allreduce(MPI_IN_PLACE, p.mutable_grad().data_ptr(), static_cast<int>(p.numel()), MPI_FLOAT, MPI_SUM,
+                    MPI_COMM_WORLD);
     }
   });
+  // By size: one raw MPI_Allreduce against mnemo's mpi backend (node shared
+  // memory for float sums of 1024 elements and more; MNEMO_SHM_SUM=0 off).
+  const std::vector<std::size_t> sizes = {4096, 89610, 262144, 1094750};  // 16 KiB, the MLP, 1 MiB, ResNet-18
+  std::vector<std::pair<double, double>> by_size;
+  for (std::size_t n : sizes) {
+    std::vector<float> a(n, 1.0f), b(n, 1.0f);
+    const double t_mpi = median_seconds(iters, [&] {
+      MPI_Allreduce(MPI_IN_PLACE, a.data(), static_cast<int>(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+    });
+    const double t_mnemo = median_seconds(iters, [&] { comm->allreduce_sum(b.data(), n, DType::kFloat32); });
+    by_size.emplace_back(t_mpi, t_mnemo);
+  }
   if (comm->rank() == 0) {
     std::printf("gradient sync of reduced ResNet-18 (%lld floats, %.2f MiB, %zu tensors) on %d ranks, %d iterations\n",
                 static_cast<long long>(flat.numel()), bytes / (1 << 20), flat.parameters().size(),
@@ -84,6 +98,11 @@ int main(int argc, char** argv) {
     std::printf("ratio fused/raw bandwidth      %.2f  (target >= 0.9)\n", t_raw / t_fused);
     std::printf("ratio bucketed/raw bandwidth   %.2f\n", t_raw / t_bucketed);
     std::printf("speed-up fused vs per-tensor   %.2fx (target >= 3x)\n", t_tensor / t_fused);
+    std::printf("one sum by size: raw MPI_Allreduce vs mnemo mpi backend\n");
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      std::printf("  %9.1f KiB  raw %8.1f us  mnemo %8.1f us  speed-up %.2fx\n", sizes[i] * 4.0 / 1024,
+                  1e6 * by_size[i].first, 1e6 * by_size[i].second, by_size[i].first / by_size[i].second);
+    }
   }
   return 0;
 }

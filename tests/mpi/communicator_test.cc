@@ -1,11 +1,14 @@
 // Tests: collectives against closed forms derived from (rank, index), for
-//   uneven sizes and every dtype; agreement helpers.
+//   uneven sizes and every dtype; the shared-memory float sum; agreement
+//   helpers.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "comm/agreement.h"
+#include "comm/node_shared_sum.h"
 #include "core/half.h"
 #include "mpi_env.h"
 
@@ -89,9 +92,6 @@ TEST(Communicator, LocalRanksCoverTheNode) {
   for (auto s : seen) EXPECT_EQ(s, world().local_size() == world().world_size() ? 1 : s);
 }
 
-}  // namespace
-}  // namespace mnemo
-
 namespace mnemo {
 namespace {
 
@@ -130,6 +130,36 @@ TEST(Communicator, SixteenBitFloatSums) {
     for (std::size_t i = 0; i < v.size(); ++i) {
       const float got = t == DType::kFloat16 ? half_to_float(v[i]) : bf16_to_float(v[i]);
       ASSERT_EQ(got, n * (n - 1) / 2.0f + n * (static_cast<int>(i % 5) - 2.0f)) << dtype_name(t) << " i=" << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mnemo
+
+// Large float sums take the node shared-memory path (NodeSharedSum): sizes
+// around its 1 MiB pieces, interleaved so its window grows and its two
+// buffers alternate; exact integer sums.
+TEST(Communicator, LargeFloatSumsAcrossPiecesAndGrowth) {
+  for (std::size_t n : {1024u, 300001u, 1025u, 600007u, 262144u}) check_allreduce<float>(n);
+}
+
+// Non-integer values: NodeSharedSum's result is, bitwise and on every rank,
+// the rank-order sum ((v_0 + v_1) + v_2) + ..., which each rank can compute
+// alone because every rank's values are a function of (rank, i).
+TEST(Communicator, NodeSharedSumIsTheRankOrderSumBitwise) {
+  const int r = world().rank(), size = world().world_size();
+  NodeSharedSum shared(MPI_COMM_WORLD);
+  if (!shared.usable()) GTEST_SKIP() << "one rank per node: no shared-memory sum";
+  auto value = [](int rank, std::size_t i) { return std::sin(0.37f * static_cast<float>(rank) + 1e-3f * i) / 3.0f; };
+  for (std::size_t n : {5000u, 400000u}) {
+    std::vector<float> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = value(r, i);
+    shared.sum(v.data(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      float want = value(0, i);
+      for (int k = 1; k < size; ++k) want += value(k, i);
+      ASSERT_EQ(v[i], want) << "i=" << i << " n=" << n;
     }
   }
 }
