@@ -24,10 +24,20 @@ std::string replay_shard_name(int rank, int world_size) {
   return buf;
 }
 
-ReplayShard to_shard(const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape, int rank,
-                     int world_size, std::int64_t global_capacity) {
+namespace {
+
+// A shard's per-sample arrays, contiguous, in slot order.
+struct ShardArrays {
+  std::int64_t n = 0;
+  const std::uint8_t* images = nullptr;
+  const std::int64_t *slots = nullptr, *labels = nullptr, *tasks = nullptr;
+  const float* logits = nullptr;  // null when meta.logit_size == 0
+};
+
+// The shard's fields other than its samples.
+ReplayShard shard_meta(const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape, int rank,
+                       int world_size, std::int64_t global_capacity) {
   ReplayShard s;
-  s.samples = buffer.samples();
   s.state = buffer.state();
   s.capacity = buffer.local_capacity();
   s.global_capacity = global_capacity;
@@ -39,17 +49,62 @@ ReplayShard to_shard(const ReplayBuffer& buffer, const std::vector<std::int64_t>
   return s;
 }
 
-void save_replay_shard(const std::string& dir, const ReplayShard& s) {
+// Writes DIR/replay-r...h5 atomically: a temporary file, then rename.
+void write_shard(const std::string& dir, const ReplayShard& meta, const ShardArrays& d) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  const std::string path = (fs::path(dir) / replay_shard_name(s.rank, s.world_size)).string();
+  const std::string path = (fs::path(dir) / replay_shard_name(meta.rank, meta.world_size)).string();
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  const std::int64_t n = d.n;
+  {
+    auto file = h5::File::create(tmp);
+    h5::Loc root{file, file.id(), "/"};
+    h5::write_attr(root, "format", kReplayFormat);
+    h5::write_attr(root, "format_version", kReplayFormatVersion);
+    h5::write_attr(root, "policy", std::string(policy_name(meta.policy)));
+    h5::write_attr(root, "rank", static_cast<std::int64_t>(meta.rank));
+    h5::write_attr(root, "world_size", static_cast<std::int64_t>(meta.world_size));
+    h5::write_attr(root, "capacity", meta.capacity);
+    h5::write_attr(root, "global_capacity", meta.global_capacity);
+    h5::write_attr(root, "seen", meta.state.seen);
+    h5::write_attr(root, "rng_state", static_cast<std::int64_t>(meta.state.rng_state));
+    if (!meta.state.ring_next.empty()) h5::write_attr(root, "ring_next", meta.state.ring_next);
+    h5::write_attr(root, "image_shape", meta.image_shape);
+    h5::write_attr(root, "logit_size", meta.logit_size);
+    std::vector<std::int64_t> shape = {n};
+    shape.insert(shape.end(), meta.image_shape.begin(), meta.image_shape.end());
+    const std::int64_t chunk = std::max<std::int64_t>(1, std::min<std::int64_t>(n, 256));
+    h5::write_dataset(root, "images", shape, d.images, chunk, 0);  // uncompressed, as streams: inflating costs more than it saves
+    h5::write_dataset(root, "slots", {n}, d.slots, chunk, 0);
+    h5::write_dataset(root, "labels", {n}, d.labels, chunk, 0);
+    h5::write_dataset(root, "tasks", {n}, d.tasks, chunk, 0);
+    if (meta.logit_size > 0) h5::write_dataset(root, "logits", {n, meta.logit_size}, d.logits, chunk, 0);
+    file.close();
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error("cannot rename " + tmp + " to " + path);
+  }
+}
+
+}  // namespace
+
+ReplayShard to_shard(const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape, int rank,
+                     int world_size, std::int64_t global_capacity) {
+  ReplayShard s = shard_meta(buffer, image_shape, rank, world_size, global_capacity);
+  s.samples = buffer.samples();
+  return s;
+}
+
+void save_replay_shard(const std::string& dir, const ReplayShard& s) {
   const auto n = static_cast<std::int64_t>(s.samples.size());
   std::int64_t sample_size = 1;
   for (auto d : s.image_shape) sample_size *= d;
   std::vector<std::uint8_t> images;
   std::vector<std::int64_t> slots, labels, tasks;
   std::vector<float> logits;
+  images.reserve(static_cast<std::size_t>(n * sample_size));
+  logits.reserve(static_cast<std::size_t>(n * s.logit_size));
   for (const auto& x : s.samples) {
     slots.push_back(x.slot);
     images.insert(images.end(), x.image.begin(), x.image.end());
@@ -57,35 +112,42 @@ void save_replay_shard(const std::string& dir, const ReplayShard& s) {
     tasks.push_back(x.task);
     logits.insert(logits.end(), x.logits.begin(), x.logits.end());
   }
-  {
-    auto file = h5::File::create(tmp);
-    h5::Loc root{file, file.id(), "/"};
-    h5::write_attr(root, "format", kReplayFormat);
-    h5::write_attr(root, "format_version", kReplayFormatVersion);
-    h5::write_attr(root, "policy", std::string(policy_name(s.policy)));
-    h5::write_attr(root, "rank", static_cast<std::int64_t>(s.rank));
-    h5::write_attr(root, "world_size", static_cast<std::int64_t>(s.world_size));
-    h5::write_attr(root, "capacity", s.capacity);
-    h5::write_attr(root, "global_capacity", s.global_capacity);
-    h5::write_attr(root, "seen", s.state.seen);
-    h5::write_attr(root, "rng_state", static_cast<std::int64_t>(s.state.rng_state));
-    if (!s.state.ring_next.empty()) h5::write_attr(root, "ring_next", s.state.ring_next);
-    h5::write_attr(root, "image_shape", s.image_shape);
-    h5::write_attr(root, "logit_size", s.logit_size);
-    std::vector<std::int64_t> shape = {n};
-    shape.insert(shape.end(), s.image_shape.begin(), s.image_shape.end());
-    const std::int64_t chunk = std::max<std::int64_t>(1, std::min<std::int64_t>(n, 256));
-    h5::write_dataset(root, "images", shape, images.data(), chunk, 0);  // uncompressed, as streams: inflating costs more than it saves
-    h5::write_dataset(root, "slots", {n}, slots.data(), chunk, 0);
-    h5::write_dataset(root, "labels", {n}, labels.data(), chunk, 0);
-    h5::write_dataset(root, "tasks", {n}, tasks.data(), chunk, 0);
-    if (s.logit_size > 0) h5::write_dataset(root, "logits", {n, s.logit_size}, logits.data(), chunk, 0);
-    file.close();
+  write_shard(dir, s, {n, images.data(), slots.data(), labels.data(), tasks.data(), logits.data()});
+}
+
+void save_replay_buffer(const std::string& dir, const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape,
+                        int rank, int world_size, std::int64_t global_capacity) {
+  const ReplayShard meta = shard_meta(buffer, image_shape, rank, world_size, global_capacity);
+  std::vector<std::int64_t> slots, labels, tasks;
+  for (auto slot : buffer.filled_slots()) {
+    if (!buffer.owns(slot)) continue;
+    slots.push_back(slot);
+    labels.push_back(buffer.label(slot));
+    tasks.push_back(buffer.task(slot));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("cannot rename " + tmp + " to " + path);
+  const auto n = static_cast<std::int64_t>(slots.size());
+  const std::int64_t ss = buffer.sample_size(), ls = buffer.logit_size();
+  // Owned slots s = rank + k * world_size sit at row k of the buffer's
+  // storage: when the filled ones are consecutive rows (always for
+  // reservoir), the rows are written from there without a copy.
+  bool consecutive = true;
+  for (std::int64_t k = 1; k < n && consecutive; ++k) consecutive = slots[k] == slots[k - 1] + world_size;
+  std::vector<std::uint8_t> images;
+  std::vector<float> logits;
+  if (!consecutive) {
+    images.reserve(static_cast<std::size_t>(n * ss));
+    logits.reserve(static_cast<std::size_t>(n * ls));
+    for (auto slot : slots) {
+      images.insert(images.end(), buffer.image(slot), buffer.image(slot) + ss);
+      if (ls > 0) logits.insert(logits.end(), buffer.logits(slot), buffer.logits(slot) + ls);
+    }
   }
+  ShardArrays d{n, nullptr, slots.data(), labels.data(), tasks.data(), nullptr};
+  if (n > 0) {
+    d.images = consecutive ? buffer.image(slots.front()) : images.data();
+    if (ls > 0) d.logits = consecutive ? buffer.logits(slots.front()) : logits.data();
+  }
+  write_shard(dir, meta, d);
 }
 
 ReplayShard load_replay_shard(const std::string& path) {

@@ -43,6 +43,11 @@ ReplayShard to_shard(const ReplayBuffer& buffer, const std::vector<std::int64_t>
 
 /// Writes DIR/replay-r...h5 atomically (temporary file + rename).
 void save_replay_shard(const std::string& dir, const ReplayShard& shard);
+/// The same file as save_replay_shard(dir, to_shard(...)), written from the
+/// buffer's own storage: no per-sample copies (a buffer of C samples would
+/// otherwise briefly take about 3x its bytes again).
+void save_replay_buffer(const std::string& dir, const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape,
+                        int rank, int world_size, std::int64_t global_capacity);
 /// Reads and validates one shard; InputError naming the file otherwise.
 ReplayShard load_replay_shard(const std::string& path);
 /// Reads every shard of the set in `dir` (a complete rank set); InputError otherwise.

@@ -100,8 +100,7 @@ void ReplayMemory::assign(std::vector<replay::Sample> samples) {
 }
 
 void ReplayMemory::save(const std::string& dir) const {
-  replay::save_replay_shard(
-      dir, replay::to_shard(buffer_, context_.image_shape, context_.rank, context_.world_size, global_capacity_));
+  replay::save_replay_buffer(dir, buffer_, context_.image_shape, context_.rank, context_.world_size, global_capacity_);
 }
 
 void ReplayMemory::load(const std::string& dir) {

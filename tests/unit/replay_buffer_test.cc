@@ -214,6 +214,45 @@ TEST(ReplayStore, RoundTripAndResharding3To2KeepTheMultisetAndLaterDecisions) {
   EXPECT_NE(describe_replay(dir.file("set")).find("30 samples"), std::string::npos) << describe_replay(dir.file("set"));
 }
 
+// save_replay_buffer writes from the buffer's storage (directly when the
+// filled rows are consecutive, gathered otherwise); it must write what
+// save_replay_shard(to_shard(...)) writes, for every policy, partly and
+// fully filled, with logits.
+TEST(ReplayStore, SavingFromTheBufferWritesTheSameShard) {
+  for (Policy policy : {Policy::kReservoir, Policy::kClassBalanced, Policy::kRing}) {
+    for (std::int64_t fed : {7, 200}) {
+      testing::TempDir dir;
+      auto three = buffers(3, policy);
+      for (auto& b : three) feed(b, 0, fed);
+      for (int r = 0; r < 3; ++r) {
+        save_replay_buffer(dir.file("direct"), three[r], {1, 2, 2}, r, 3, 30);
+        save_replay_shard(dir.file("copied"), to_shard(three[r], {1, 2, 2}, r, 3, 30));
+      }
+      const auto direct = load_replay_set(dir.file("direct")), copied = load_replay_set(dir.file("copied"));
+      ASSERT_EQ(direct.size(), 3u);
+      for (int r = 0; r < 3; ++r) {
+        EXPECT_EQ(set_of(direct[r].samples), set_of(copied[r].samples)) << policy_name(policy) << " fed " << fed;
+        EXPECT_EQ(set_of(direct[r].samples), set_of(three[r].samples())) << policy_name(policy) << " fed " << fed;
+        EXPECT_EQ(direct[r].state.seen, fed);
+        EXPECT_EQ(direct[r].state.rng_state, copied[r].state.rng_state);
+      }
+    }
+  }
+  // Ring regions filled in part (task 1's holds 3 of its 10 slots): holes
+  // between filled slots, so the rows are gathered.
+  testing::TempDir dir;
+  auto one = buffers(1, Policy::kRing);
+  feed(one[0], 0, 120);
+  std::vector<Sample> holes;
+  for (const auto& x : one[0].samples()) {
+    if (x.slot < 5 || (x.slot >= 10 && x.slot < 13) || x.slot >= 20) holes.push_back(x);
+  }
+  auto restored = buffers(1, Policy::kRing);
+  restored[0].restore(holes, one[0].state());
+  save_replay_buffer(dir.file("holes"), restored[0], {1, 2, 2}, 0, 1, 30);
+  EXPECT_EQ(set_of(load_replay_set(dir.file("holes"))[0].samples), set_of(holes));
+}
+
 TEST(ReplayStore, IncompleteSetIsRejected) {
   testing::TempDir dir;
   auto two = buffers(2);
