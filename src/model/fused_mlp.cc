@@ -12,7 +12,7 @@ using torch::autograd::variable_list;
 // The parameter's gradient buffer (the flat-buffer view when the trainer
 // flattened the model).
 torch::Tensor& grad_of(const torch::Tensor& param) {
-  torch::Tensor& g = const_cast<torch::Tensor&>(param).mutable_grad();
+  torch::Tensor& g = param.mutable_grad();
   if (!g.defined()) g = torch::zeros_like(param, torch::MemoryFormat::Contiguous).detach();
   return g;
 }
