@@ -51,6 +51,7 @@ void add_prepare_options(CLI::App& sub, data::PrepareOptions& o) {
   sub.add_option("--synthetic-train-per-class", o.synthetic.train_per_class, "synthetic: train samples per class");
   sub.add_option("--synthetic-test-per-class", o.synthetic.test_per_class, "synthetic: test samples per class");
   sub.add_option("--synthetic-side", o.synthetic.side, "synthetic: image side, pixels");
+  sub.add_option("--synthetic-channels", o.synthetic.channels, "synthetic: image channels (3 for CIFAR-sized images)");
   sub.add_option("--synthetic-noise", o.synthetic.noise, "synthetic: noise std-dev, pixel units");
 }
 

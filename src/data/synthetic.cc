@@ -18,10 +18,10 @@ std::int64_t LabeledImages::sample_size() const {
 
 namespace {
 
-LabeledImages sample(const std::vector<std::vector<double>>& protos, std::int64_t per_class, std::int64_t side,
-                     double noise, Rng& rng) {
+LabeledImages sample(const std::vector<std::vector<double>>& protos, std::int64_t per_class,
+                     const std::vector<std::int64_t>& image_shape, double noise, Rng& rng) {
   LabeledImages out;
-  out.image_shape = {1, side, side};
+  out.image_shape = image_shape;
   const auto classes = static_cast<std::int64_t>(protos.size());
   for (std::int64_t i = 0; i < per_class; ++i) {
     for (std::int64_t c = 0; c < classes; ++c) {
@@ -37,24 +37,26 @@ LabeledImages sample(const std::vector<std::vector<double>>& protos, std::int64_
 }  // namespace
 
 SourceDataset make_synthetic(const SyntheticOptions& o) {
-  if (o.classes < 1 || o.train_per_class < 1 || o.test_per_class < 1 || o.side < 1) {
+  if (o.classes < 1 || o.train_per_class < 1 || o.test_per_class < 1 || o.side < 1 || o.channels < 1) {
     throw UsageError("synthetic dataset sizes (--synthetic-classes, --synthetic-train-per-class, "
-                     "--synthetic-test-per-class, --synthetic-side) must be at least 1");
+                     "--synthetic-test-per-class, --synthetic-side, --synthetic-channels) must be at least 1");
   }
+  const std::vector<std::int64_t> shape = {o.channels, o.side, o.side};
   Rng rng = Rng::derive(o.seed, /*purpose=*/0x5717);
   std::vector<std::vector<double>> protos(static_cast<std::size_t>(o.classes));
   for (auto& p : protos) {
-    for (std::int64_t i = 0; i < o.side * o.side; ++i) p.push_back(rng.uniform() < 0.5 ? 40.0 : 215.0);
+    for (std::int64_t i = 0; i < o.channels * o.side * o.side; ++i) p.push_back(rng.uniform() < 0.5 ? 40.0 : 215.0);
   }
   SourceDataset ds;
   ds.name = "synthetic";
   ds.num_classes = o.classes;
-  ds.train = sample(protos, o.train_per_class, o.side, o.noise, rng);
-  ds.test = sample(protos, o.test_per_class, o.side, o.noise, rng);
+  ds.train = sample(protos, o.train_per_class, shape, o.noise, rng);
+  ds.test = sample(protos, o.test_per_class, shape, o.noise, rng);
   ds.provenance = {{"generator", "mnemo synthetic: class prototypes + gaussian noise"},
                    {"classes", o.classes},
                    {"train_per_class", o.train_per_class},
                    {"test_per_class", o.test_per_class},
+                   {"channels", o.channels},
                    {"side", o.side},
                    {"noise", o.noise},
                    {"seed", o.seed}};

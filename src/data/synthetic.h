@@ -13,7 +13,8 @@ struct SyntheticOptions {
   std::int64_t classes = 6;
   std::int64_t train_per_class = 200;
   std::int64_t test_per_class = 50;
-  std::int64_t side = 8;        ///< images are 1 x side x side
+  std::int64_t channels = 1;    ///< images are channels x side x side
+  std::int64_t side = 8;
   double noise = 40.0;          ///< noise std-dev, in pixel units (0-255)
   std::uint64_t seed = 0;
 };

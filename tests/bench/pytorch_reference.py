@@ -24,15 +24,20 @@ import torch
 import torch.nn.functional as F
 
 
-def load_split(stream, task, split):
+def load_split_u8(stream, task, split):
+    """One task's split from every shard: uint8 images, int64 labels."""
     xs, ys = [], []
     for shard in sorted(glob.glob(os.path.join(stream, "shard-*.h5"))):
         with h5py.File(shard, "r") as f:
             g = f[f"task_{task:03d}/{split}"]
             xs.append(g["images"][:])
             ys.append(g["labels"][:])
-    x = torch.from_numpy(np.concatenate(xs)).float().div_(255.0)
-    return x, torch.from_numpy(np.concatenate(ys)).long()
+    return torch.from_numpy(np.concatenate(xs)), torch.from_numpy(np.concatenate(ys)).long()
+
+
+def load_split(stream, task, split):
+    x, y = load_split_u8(stream, task, split)
+    return x.float().div_(255.0), y
 
 
 class Buffer:

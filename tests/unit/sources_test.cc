@@ -14,6 +14,7 @@
 #include "data/idx_source.h"
 #include "data/prepare.h"
 #include "data/stream_reader.h"
+#include "data/synthetic.h"
 #include "data/transforms.h"
 #include "test_dir.h"
 
@@ -39,6 +40,25 @@ TEST(Transforms, RotationBy90DegreesIsExact) {
   EXPECT_EQ(out.images, (std::vector<std::uint8_t>{3, 6, 9, 2, 5, 8, 1, 4, 7}));
   const auto same = rotate(one_image({1, 2, 3, 4, 5, 6, 7, 8, 9}, 3), 0.0);
   EXPECT_EQ(same.images, (std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6, 7, 8, 9}));
+}
+
+TEST(Synthetic, ChannelsShapeTheImages) {
+  SyntheticOptions o;
+  o.classes = 2;
+  o.train_per_class = 3;
+  o.test_per_class = 1;
+  o.side = 4;
+  const auto gray = make_synthetic(o);
+  o.channels = 3;
+  const auto color = make_synthetic(o);
+  EXPECT_EQ(gray.train.image_shape, (std::vector<std::int64_t>{1, 4, 4}));
+  EXPECT_EQ(color.train.image_shape, (std::vector<std::int64_t>{3, 4, 4}));
+  EXPECT_EQ(color.test.image_shape, (std::vector<std::int64_t>{3, 4, 4}));
+  EXPECT_EQ(gray.train.images.size(), 6u * 16u);
+  EXPECT_EQ(color.train.images.size(), 6u * 48u);
+  EXPECT_EQ(color.train.labels, gray.train.labels);
+  o.channels = 0;
+  EXPECT_THROW(make_synthetic(o), UsageError);
 }
 
 void write_cifar10(const testing::TempDir& dir, int records_per_batch) {
