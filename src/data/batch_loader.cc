@@ -94,8 +94,32 @@ BatchLoader::~BatchLoader() {
   if (thread_.joinable()) thread_.join();
 }
 
-// The rows of `ranges` (of the segments numbered one after the other), in order.
-SampleBlock BatchLoader::read_window(const std::vector<Range>& ranges) const {
+WindowMemo::Block WindowMemo::get(const std::string& key, const std::function<SampleBlock()>& read) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (value_.valid() && key_ == key) {
+    const std::shared_future<Block> value = value_;
+    lock.unlock();  // wait for a read in progress without holding the memo
+    return value.get();
+  }
+  std::promise<Block> promise;
+  key_ = key;
+  value_ = promise.get_future().share();
+  lock.unlock();
+  try {
+    Block block = std::make_shared<const SampleBlock>(read());
+    promise.set_value(block);
+    return block;
+  } catch (...) {
+    promise.set_exception(std::current_exception());
+    lock.lock();
+    if (key_ == key) value_ = {};  // a later loader reads again
+    throw;
+  }
+}
+
+// The rows of `ranges` (of the segments numbered one after the other), in
+// order, read straight into the block.
+SampleBlock BatchLoader::read_rows(const std::vector<Range>& ranges) const {
   SampleBlock out;
   const std::int64_t n = EpochOrder::size(ranges);
   out.images.resize(static_cast<std::size_t>(n * sample_size_));
@@ -106,9 +130,8 @@ SampleBlock BatchLoader::read_window(const std::vector<Range>& ranges) const {
     for (const auto& s : segments_) {
       const std::int64_t a = std::max(rows.begin, base), b = std::min(rows.end, base + s.rows.size());
       if (a < b) {
-        SampleBlock part = stream_.read(s.task, split_, {s.rows.begin + a - base, s.rows.begin + b - base});
-        std::memcpy(out.images.data() + at * sample_size_, part.images.data(), part.images.size());
-        std::copy(part.labels.begin(), part.labels.end(), out.labels.begin() + at);
+        stream_.read_into(s.task, split_, {s.rows.begin + a - base, s.rows.begin + b - base},
+                          out.images.data() + at * sample_size_, out.labels.data() + at);
         at += b - a;
       }
       base += s.rows.size();
@@ -117,10 +140,20 @@ SampleBlock BatchLoader::read_window(const std::vector<Range>& ranges) const {
   return out;
 }
 
+BatchLoader::Block BatchLoader::read_window(const std::vector<Range>& ranges) const {
+  if (!options_.memo) return std::make_shared<const SampleBlock>(read_rows(ranges));
+  std::string key = stream_.dir() + "|" + std::to_string(static_cast<int>(split_));
+  for (const auto& s : segments_) key += "|" + std::to_string(s.task) + ":" + std::to_string(s.rows.begin) + "-" +
+                                         std::to_string(s.rows.end);
+  key += "|";
+  for (const Range& r : ranges) key += std::to_string(r.begin) + "-" + std::to_string(r.end) + ",";
+  return options_.memo->get(key, [&] { return read_rows(ranges); });
+}
+
 void BatchLoader::read_ahead() {
   try {
     for (std::size_t w = first_window_; w < end_window_; ++w) {
-      SampleBlock block = read_window(order_.windows[w]);
+      Block block = read_window(order_.windows[w]);
       std::unique_lock<std::mutex> lock(mutex_);
       changed_.wait(lock, [&] { return stopping_ || !ready_; });  // one window ahead at most
       if (stopping_) return;
@@ -135,14 +168,14 @@ void BatchLoader::read_ahead() {
   }
 }
 
-SampleBlock BatchLoader::take_window(std::size_t index) {
+BatchLoader::Block BatchLoader::take_window(std::size_t index) {
   if (!thread_.joinable()) return read_window(order_.windows[index]);
   const auto start = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [&] { return ready_.has_value() || error_; });
+  changed_.wait(lock, [&] { return ready_ != nullptr || error_; });
   if (!ready_) std::rethrow_exception(error_);
   MNEMO_ASSERT(ready_index_ == index, "the reader and the consumer disagree on the window order");
-  SampleBlock out = std::move(*ready_);
+  Block out = std::move(ready_);
   ready_.reset();
   changed_.notify_all();
   wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -165,15 +198,15 @@ std::optional<SampleBlock> BatchLoader::next() {
       }
       window_end_ = window_begin_ + EpochOrder::size(order_.windows[window_index_]);
       MNEMO_ASSERT(p >= window_begin_, "batches skip a window");
-      window_ = SampleBlock{};  // freed before the next arrives: at most two windows live
+      window_.reset();  // freed before the next arrives: at most two windows live
       window_ = take_window(window_index_);
       loaded_ = true;
     }
     const std::int64_t local = order_.local[static_cast<std::size_t>(p)];
     const std::int64_t i = p - want.begin;
-    std::memcpy(out.images.data() + i * sample_size_, window_.images.data() + local * sample_size_,
+    std::memcpy(out.images.data() + i * sample_size_, window_->images.data() + local * sample_size_,
                 static_cast<std::size_t>(sample_size_));
-    out.labels[static_cast<std::size_t>(i)] = window_.labels[static_cast<std::size_t>(local)];
+    out.labels[static_cast<std::size_t>(i)] = window_->labels[static_cast<std::size_t>(local)];
   }
   return out;
 }

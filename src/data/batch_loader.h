@@ -18,7 +18,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
+#include <future>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -47,12 +51,30 @@ inline EpochOrder epoch_order(std::int64_t n, std::int64_t window, std::optional
   return epoch_order(std::vector<std::int64_t>{n}, window, std::move(shuffle));
 }
 
+/// The newest window read through it, shared by a run's successive loaders:
+/// when the next epoch needs the same rows (a task that fits in one window),
+/// its loader takes that window instead of reading the shards again. It
+/// holds one window, so memory stays bounded by two windows.
+class WindowMemo {
+ public:
+  using Block = std::shared_ptr<const SampleBlock>;
+  /// The memo's block if its key is `key` (waiting for a read of it in
+  /// progress), else read()'s, which becomes the memo's.
+  Block get(const std::string& key, const std::function<SampleBlock()>& read);
+
+ private:
+  std::mutex mutex_;
+  std::string key_;
+  std::shared_future<Block> value_;
+};
+
 class BatchLoader {
  public:
   struct Options {
     std::int64_t window = 16384;   ///< rows per read window (the shuffle window)
     std::optional<Rng> shuffle;    ///< seeded shuffle; empty: rows in order
     bool background = true;        ///< read windows ahead in a thread (else on demand in next())
+    std::shared_ptr<WindowMemo> memo;  ///< shared with the next epoch's loader; empty: none
   };
 
   /// Starts reading the windows that `batches` (ranges of positions in the
@@ -71,9 +93,11 @@ class BatchLoader {
   std::int64_t rows() const { return total_rows_; }
 
  private:
-  SampleBlock read_window(const std::vector<Range>& rows) const;
+  using Block = WindowMemo::Block;
+  Block read_window(const std::vector<Range>& rows) const;
+  SampleBlock read_rows(const std::vector<Range>& rows) const;
   void read_ahead();      // the thread: windows first_window_.. in order, one ahead of the consumer
-  SampleBlock take_window(std::size_t index);  // the consumer's next window
+  Block take_window(std::size_t index);  // the consumer's next window
 
   const StreamReader& stream_;
   Split split_;
@@ -90,13 +114,13 @@ class BatchLoader {
   std::size_t window_index_ = 0;  // index of window_ in visiting order (valid when loaded_)
   bool loaded_ = false;
   std::int64_t window_begin_ = 0, window_end_ = 0;  // window_'s positions
-  SampleBlock window_;
+  Block window_;
   double wait_seconds_ = 0;
 
   // Shared with the reading thread.
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::optional<SampleBlock> ready_;  // window ready_index_, read ahead
+  Block ready_;  // window ready_index_, read ahead (empty: none yet)
   std::size_t ready_index_ = 0;
   bool stopping_ = false;
   std::exception_ptr error_;

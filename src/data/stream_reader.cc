@@ -139,11 +139,17 @@ StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
 }
 
 SampleBlock StreamReader::read(std::int64_t task, Split split, Range rows) const {
-  const TaskInfo& info = this->task(task);
-  MNEMO_ASSERT(rows.begin >= 0 && rows.begin <= rows.end && rows.end <= info.count(split), "row range");
   SampleBlock out;
   out.images.resize(static_cast<std::size_t>(rows.size() * sample_size_));
   out.labels.resize(static_cast<std::size_t>(rows.size()));
+  read_into(task, split, rows, out.images.data(), out.labels.data());
+  return out;
+}
+
+void StreamReader::read_into(std::int64_t task, Split split, Range rows, std::uint8_t* images,
+                             std::int64_t* labels) const {
+  const TaskInfo& info = this->task(task);
+  MNEMO_ASSERT(rows.begin >= 0 && rows.begin <= rows.end && rows.end <= info.count(split), "row range");
   const auto& counts = info.shard_counts(split);
   std::int64_t shard_begin = 0;
   const std::string base = task_group(task) + "/" + split_name(split);
@@ -153,10 +159,10 @@ SampleBlock StreamReader::read(std::int64_t task, Split split, Range rows) const
     if (a < b) {
       h5::Loc loc{shards_[k], shards_[k].id(), "/"};
       const std::int64_t at = a - rows.begin;
-      h5::read_rows(loc, base + "/images", a - shard_begin, b - shard_begin, out.images.data() + at * sample_size_);
-      h5::read_rows(loc, base + "/labels", a - shard_begin, b - shard_begin, out.labels.data() + at);
+      h5::read_rows(loc, base + "/images", a - shard_begin, b - shard_begin, images + at * sample_size_);
+      h5::read_rows(loc, base + "/labels", a - shard_begin, b - shard_begin, labels + at);
       for (std::int64_t i = a; i < b; ++i) {
-        const std::int64_t label = out.labels[i - rows.begin];
+        const std::int64_t label = labels[i - rows.begin];
         if (std::find(info.classes.begin(), info.classes.end(), label) == info.classes.end()) {
           throw InputError(with_hint(loc.describe(base + "/labels") + "[" + std::to_string(i - shard_begin) +
                                          "] is " + std::to_string(label) + ", not one of task " +
@@ -167,7 +173,6 @@ SampleBlock StreamReader::read(std::int64_t task, Split split, Range rows) const
     }
     shard_begin = shard_end;
   }
-  return out;
 }
 
 }  // namespace mnemo::data

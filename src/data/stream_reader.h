@@ -61,6 +61,9 @@ class StreamReader {
 
   /// Reads rows [rows.begin, rows.end) of a task's split.
   SampleBlock read(std::int64_t task, Split split, Range rows) const;
+  /// The same rows, straight into `images` (rows.size() * sample_size()
+  /// bytes) and `labels` (rows.size() values).
+  void read_into(std::int64_t task, Split split, Range rows, std::uint8_t* images, std::int64_t* labels) const;
 
  private:
   std::string dir_;

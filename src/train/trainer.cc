@@ -498,6 +498,7 @@ class Trainer {
     data::BatchLoader::Options lo;
     lo.window = o_.shuffle_window;
     lo.shuffle = Rng::derive(o_.seed, 0xe90c, static_cast<std::uint64_t>(t * 1000003 + epoch));
+    lo.memo = train_windows_;  // a task that fits in one window is read once, not once per epoch
     return std::make_unique<data::BatchLoader>(*stream_, data::Split::kTrain, plan.segments, std::move(batches), lo);
   }
 
@@ -595,6 +596,7 @@ class Trainer {
   std::unique_ptr<strategies::Strategy> strategy_;
   std::unique_ptr<Evaluator> evaluator_;
   std::unique_ptr<data::BatchLoader> next_loader_;  // the next epoch's batches, read ahead
+  std::shared_ptr<data::WindowMemo> train_windows_ = std::make_shared<data::WindowMemo>();
   std::int64_t next_loader_task_ = -1, next_loader_epoch_ = -1;
   double comm_seconds_ = 0;  // time in collectives during the current task
   double input_wait_seconds_ = 0;  // time waiting for input batches during the current task

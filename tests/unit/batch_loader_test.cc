@@ -1,13 +1,17 @@
 // Tests: the streaming loader returns exactly the rows its epoch order
 //   names (checked against direct reads), whatever the window, the thread
 //   or the first batch; the order is a permutation and, with one window, the
-//   plain seeded shuffle; a damaged shard surfaces as an InputError in next().
+//   plain seeded shuffle; a damaged shard surfaces as an InputError in next();
+//   a window memo shared by epochs reads a key once and changes no batch.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <thread>
 
 #include <hdf5.h>
 
@@ -87,19 +91,21 @@ TEST(EpochOrder, OneWindowIsThePlainSeededShuffle) {
 
 // Every batch equals the rows the order names, read directly from the stream.
 void expect_batches_match(const StreamReader& reader, const std::vector<Segment>& segments, std::int64_t window,
-                          bool background, std::int64_t first_batch) {
+                          bool background, std::int64_t first_batch, std::uint64_t seed = 11,
+                          std::shared_ptr<WindowMemo> memo = nullptr) {
   std::int64_t n = 0;
   for (const auto& s : segments) n += s.rows.size();
   std::vector<Range> batches;
   for (std::int64_t a = first_batch * 7; a < n; a += 7) batches.push_back({a, std::min(n, a + 7)});
   BatchLoader::Options o;
   o.window = window;
-  o.shuffle = Rng(11);
+  o.shuffle = Rng(seed);
   o.background = background;
+  o.memo = std::move(memo);
   BatchLoader loader(reader, Split::kTrain, segments, batches, o);
   std::vector<std::int64_t> sizes;
   for (const auto& s : segments) sizes.push_back(s.rows.size());
-  const EpochOrder order = epoch_order(sizes, window, Rng(11));
+  const EpochOrder order = epoch_order(sizes, window, Rng(seed));
   const std::int64_t ss = reader.sample_size();
   std::size_t b = 0;
   while (auto block = loader.next()) {
@@ -134,6 +140,56 @@ TEST(BatchLoader, BatchesAreTheOrderedRowsForAnyWindowThreadAndStart) {
       }
     }
   }
+}
+
+TEST(BatchLoader, EpochsSharingAWindowMemoGetTheSameRows) {
+  testing::TempDir dir;
+  const StreamReader reader(write_stream_of(dir, 3));
+  const std::vector<Segment> segments = {{0, {3, 41}}, {1, {0, 30}}};
+  for (std::int64_t window : {6, 1000}) {  // several windows; the whole epoch in one (the memo's hit)
+    auto memo = std::make_shared<WindowMemo>();
+    for (std::uint64_t epoch = 0; epoch < 3; ++epoch) {
+      SCOPED_TRACE("window " + std::to_string(window) + " epoch " + std::to_string(epoch));
+      expect_batches_match(reader, segments, window, epoch != 1, 0, 100 + epoch, memo);
+    }
+  }
+}
+
+TEST(WindowMemo, ReadsAKeyOnceAndRereadsAfterAnotherKeyOrAFailure) {
+  WindowMemo memo;
+  std::atomic<int> reads{0};
+  auto block_of = [&](std::uint8_t v) {
+    return [&reads, v] {
+      ++reads;
+      SampleBlock b;
+      b.images = {v};
+      b.labels = {v};
+      return b;
+    };
+  };
+  const auto a = memo.get("a", block_of(1));
+  EXPECT_EQ(memo.get("a", block_of(2)), a);  // the same block, not read again
+  EXPECT_EQ(reads, 1);
+  EXPECT_EQ(memo.get("b", block_of(3))->images[0], 3);
+  EXPECT_EQ(memo.get("a", block_of(4))->images[0], 4);  // one key held: "a" was dropped
+  EXPECT_EQ(reads, 3);
+  EXPECT_THROW(memo.get("c", [&]() -> SampleBlock { ++reads; throw InputError("shard damaged"); }), InputError);
+  EXPECT_EQ(memo.get("c", block_of(5))->images[0], 5);  // a failed read is not remembered
+  EXPECT_EQ(reads, 5);
+  // Loaders asking at once: one read, the others wait for it.
+  std::vector<std::thread> threads;
+  std::vector<WindowMemo::Block> got(4);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    threads.emplace_back([&, i] {
+      got[i] = memo.get("d", [&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return block_of(6)();
+      });
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(reads, 6);
+  for (const auto& g : got) EXPECT_EQ(g, got[0]);
 }
 
 TEST(BatchLoader, DamagedLabelIsAnInputErrorFromNext) {
