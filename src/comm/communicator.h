@@ -24,7 +24,10 @@ template <> constexpr DType dtype_of<double>() { return DType::kFloat64; }
 template <> constexpr DType dtype_of<std::int32_t>() { return DType::kInt32; }
 template <> constexpr DType dtype_of<std::int64_t>() { return DType::kInt64; }
 
-/// Where a backend's buffers must live.
+/// Where a backend's buffers must live. Device buffers: a collective is
+/// ordered after the work already enqueued on the CUDA legacy default
+/// stream (where LibTorch writes them), and the result is in place when the
+/// call (or Request::wait) returns; callers need no device synchronisation.
 enum class BufferPlace { kHost, kDevice };
 
 /// An asynchronous collective in flight; wait() completes it.

@@ -1,6 +1,11 @@
 // Implements: the NCCL backend (device buffers, one GPU per rank).
 //   Bootstrap: rank 0 creates the ncclUniqueId and broadcasts it over the
 //   control (MPI) communicator; every rank then calls ncclCommInitRank.
+//   Ordering: device buffers are produced on the legacy default stream
+//   (LibTorch's default stream, which mnemo never changes), so before each
+//   collective the backend records an event there and makes its own stream
+//   wait on it: the collective starts when the gradients are written,
+//   without stopping the host or the device (no device synchronisation).
 //   Each collective is enqueued on the backend's stream, then the stream is
 //   polled with ncclCommGetAsyncError so a failed peer surfaces as an error
 //   instead of a hang. On any error the communicator is aborted before the
@@ -64,9 +69,11 @@ class NcclCommunicator final : public Communicator {
     check(ncclCommInitRank(&comm_, control_.world_size(), id, control_.rank()), "ncclCommInitRank",
           __FILE__, __LINE__);
     MNEMO_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    MNEMO_CUDA_CHECK(cudaEventCreateWithFlags(&produced_, cudaEventDisableTiming));
   }
   ~NcclCommunicator() override {
     if (comm_ != nullptr) ncclCommDestroy(comm_);
+    if (produced_ != nullptr) cudaEventDestroy(produced_);
     if (stream_ != nullptr) cudaStreamDestroy(stream_);
   }
 
@@ -79,26 +86,31 @@ class NcclCommunicator final : public Communicator {
   bool asynchronous() const override { return true; }
 
   void allreduce_sum(void* data, std::size_t count, DType dtype) override {
+    after_producer();
     check(ncclAllReduce(data, data, count, to_nccl(dtype), ncclSum, comm_, stream_), "ncclAllReduce",
           __FILE__, __LINE__);
     wait();
   }
   std::unique_ptr<Request> allreduce_sum_async(void* data, std::size_t count, DType dtype) override {
+    after_producer();
     check(ncclAllReduce(data, data, count, to_nccl(dtype), ncclSum, comm_, stream_), "ncclAllReduce",
           __FILE__, __LINE__);
     return std::make_unique<StreamRequest>(this);
   }
   void allreduce_max(void* data, std::size_t count, DType dtype) override {
+    after_producer();
     check(ncclAllReduce(data, data, count, to_nccl(dtype), ncclMax, comm_, stream_), "ncclAllReduce",
           __FILE__, __LINE__);
     wait();
   }
   void broadcast(void* data, std::size_t count, DType dtype, int root) override {
+    after_producer();
     check(ncclBroadcast(data, data, count, to_nccl(dtype), root, comm_, stream_), "ncclBroadcast",
           __FILE__, __LINE__);
     wait();
   }
   void reduce_sum(void* data, std::size_t count, DType dtype, int root) override {
+    after_producer();
     check(ncclReduce(data, data, count, to_nccl(dtype), ncclSum, root, comm_, stream_), "ncclReduce",
           __FILE__, __LINE__);
     wait();
@@ -128,6 +140,14 @@ class NcclCommunicator final : public Communicator {
     throw Error(msg);
   }
 
+  // The backend's stream waits for the work enqueued so far on the legacy
+  // default stream (where LibTorch wrote the buffer).
+  void after_producer() {
+    MNEMO_CUDA_CHECK(cudaSetDevice(device_));  // autograd's device thread may call too
+    MNEMO_CUDA_CHECK(cudaEventRecord(produced_, cudaStreamLegacy));
+    MNEMO_CUDA_CHECK(cudaStreamWaitEvent(stream_, produced_, 0));
+  }
+
   // Polls the stream; an asynchronous NCCL error aborts the communicator.
   void wait() {
     for (;;) {
@@ -145,6 +165,7 @@ class NcclCommunicator final : public Communicator {
   int device_;
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
+  cudaEvent_t produced_ = nullptr;
 };
 
 }  // namespace

@@ -80,7 +80,6 @@ void GradientReducer::launch(std::size_t i) {
   void* data = flat_.grads().data_ptr<float>() + b.begin;
   if (b.staging.defined()) {
     b.staging.copy_(flat_.grads().narrow(0, b.begin, b.end - b.begin));  // round to 16 bits
-    if (b.staging.is_cuda()) torch::cuda::synchronize();
     data = b.staging.data_ptr();
   }
   // Blocking collectives are the backends' fastest path (Open MPI's tuned
@@ -94,7 +93,6 @@ void GradientReducer::launch(std::size_t i) {
 
 void GradientReducer::finish() {
   armed_ = false;
-  if (flat_.grads().is_cuda()) torch::cuda::synchronize();
   while (next_ < buckets_.size()) launch(next_++);
   for (auto& b : buckets_) {
     if (b.request) b.request->wait();

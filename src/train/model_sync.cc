@@ -19,7 +19,6 @@ void verify_same_model(Communicator& control, const FlatParameters& flat) {
 }
 
 void broadcast_parameters(Communicator& comm, FlatParameters& flat, int root) {
-  if (flat.values().is_cuda()) torch::cuda::synchronize();
   comm.broadcast(flat.values().data_ptr(), static_cast<std::size_t>(flat.numel()), DType::kFloat32, root);
 }
 
@@ -33,7 +32,6 @@ void average_buffers(Communicator& comm, torch::nn::Module& module) {
   std::vector<torch::Tensor> flat_views;
   for (auto& b : buffers) flat_views.push_back(b.flatten());
   torch::Tensor packed = torch::cat(flat_views).contiguous();
-  if (packed.is_cuda()) torch::cuda::synchronize();
   comm.allreduce_sum(packed.data_ptr(), static_cast<std::size_t>(packed.numel()), DType::kFloat32);
   packed.div_(comm.world_size());
   std::int64_t off = 0;

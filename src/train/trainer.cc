@@ -217,7 +217,6 @@ class Trainer {
     };
     ctx.services.allreduce_sum = [this](torch::Tensor& t) {
       MNEMO_ASSERT(t.is_contiguous() && t.scalar_type() == torch::kFloat32, "allreduce_sum takes contiguous float32");
-      if (t.is_cuda()) torch::cuda::synchronize();
       grad_comm_->allreduce_sum(t.data_ptr(), static_cast<std::size_t>(t.numel()), DType::kFloat32);
     };
     ctx.services.clone_model = [this, mo] {

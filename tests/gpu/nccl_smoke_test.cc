@@ -1,6 +1,7 @@
 // Tests (GPU only; skipped without a CUDA device): the NCCL backend at world
 //   size 1 and under mpiexec: all-reduce and broadcast of device buffers
-//   against closed forms.
+//   against closed forms; a collective is ordered after the work on the
+//   default stream without any synchronisation by the caller.
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
@@ -34,6 +35,33 @@ TEST(NcclSmoke, AllreduceAndBroadcastOnTheDevice) {
   for (int i = 0; i < n; i += 4099) ASSERT_EQ(host[i], size * (size - 1) / 2.0f + size * (i % 7));
   nccl->broadcast(dev, n, DType::kFloat32, 0);
   cudaFree(dev);
+}
+
+TEST(NcclSmoke, CollectiveWaitsForWorkOnTheDefaultStream) {
+  // A slow asynchronous copy of ones on the legacy default stream (where
+  // LibTorch writes), then at once the all-reduce, with no synchronisation
+  // between them: the sum must see the whole copy.
+  if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
+  int devices = 0;
+  cudaGetDeviceCount(&devices);
+  auto nccl = make_communicator(BackendKind::kNccl, *g_control, true, g_control->local_rank() % devices);
+  const std::size_t n = std::size_t{1} << 26;  // 256 MiB: tens of milliseconds to copy
+  float* host = nullptr;
+  ASSERT_EQ(cudaMallocHost(reinterpret_cast<void**>(&host), n * sizeof(float)), cudaSuccess);
+  for (std::size_t i = 0; i < n; ++i) host[i] = 1.0f;
+  float* dev = nullptr;
+  ASSERT_EQ(cudaMalloc(reinterpret_cast<void**>(&dev), n * sizeof(float)), cudaSuccess);
+  ASSERT_EQ(cudaMemset(dev, 0, n * sizeof(float)), cudaSuccess);
+  ASSERT_EQ(cudaMemcpyAsync(dev, host, n * sizeof(float), cudaMemcpyHostToDevice, cudaStreamLegacy), cudaSuccess);
+  nccl->allreduce_sum(dev, n, DType::kFloat32);
+  for (std::size_t i = 0; i < n; ++i) host[i] = 0.0f;
+  ASSERT_EQ(cudaMemcpy(host, dev, n * sizeof(float), cudaMemcpyDeviceToHost), cudaSuccess);
+  const auto want = static_cast<float>(nccl->world_size());
+  std::size_t wrong = 0;
+  for (std::size_t i = 0; i < n; ++i) wrong += host[i] != want;
+  EXPECT_EQ(wrong, 0u) << "the all-reduce ran before the copy on the default stream finished";
+  cudaFree(dev);
+  cudaFreeHost(host);
 }
 
 }  // namespace
