@@ -9,44 +9,57 @@
 #   And the machine's ceiling for the first: two independent 1-rank runs at
 #   batch B at the same time, one per core (no communication at all), their
 #   summed samples/s against the 1-rank run.
-# Usage: tests/bench/scaling.sh [BUILD_DIR] [B]
+#   Each configuration runs R times, interleaved (a run trains for about a
+#   second, so the machine's noise shows); it prints the median ratio and
+#   the range over the R rounds.
+# Usage: tests/bench/scaling.sh [BUILD_DIR] [B] [R]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
 batch=${2:-128}
+rounds=${3:-3}
 mnemo=$build/src/cli/mnemo
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 stream=streams/split-fashion-mnist
 [ -f "$stream/SHA256SUMS" ] || "$mnemo" prepare --output "$stream" --overwrite >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for run in "1 $batch" "2 $batch" "2 $((2 * batch))"; do
-  set -- $run
-  mpirun -np "$1" --bind-to core "$mnemo" train --stream "$stream" --run-dir "$work/np$1-b$2" --strategy finetune \
-    --batch-size "$2" --threads 1 --epochs 4 >/dev/null 2>&1
+train() {  # RUN_DIR BATCH [launcher...]
+  local dir=$1 b=$2
+  shift 2
+  "$@" "$mnemo" train --stream "$stream" --run-dir "$dir" --strategy finetune --batch-size "$b" --threads 1 \
+    --epochs 4 >/dev/null 2>&1
+}
+for round in $(seq "$rounds"); do
+  train "$work/$round-one" "$batch" mpirun -np 1 --bind-to core
+  train "$work/$round-weak" $((2 * batch)) mpirun -np 2 --bind-to core
+  train "$work/$round-strong" "$batch" mpirun -np 2 --bind-to core
+  train "$work/$round-pair0" "$batch" taskset -c 0 &  # the ceiling: two single-process runs side by side
+  train "$work/$round-pair1" "$batch" taskset -c 1
+  wait
 done
-for core in 0 1; do  # the ceiling: two single-process runs side by side
-  taskset -c $core "$mnemo" train --stream "$stream" --run-dir "$work/pair$core" --strategy finetune \
-    --batch-size "$batch" --threads 1 --epochs 4 >/dev/null 2>&1 &
-done
-wait
-python3 - "$work" "$batch" <<'PY'
-import json, sys
-w, b = sys.argv[1], int(sys.argv[2])
-def rate(n, batch, run=None):
-    r = json.load(open(f"{w}/{run or f'np{n}-b{batch}'}/results.json"))
-    samples = sum(t["train_samples"] for t in r["tasks"])
+python3 - "$work" "$batch" "$rounds" <<'PY'
+import json, statistics, sys
+w, b, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def rate(run):
+    r = json.load(open(f"{w}/{run}/results.json"))
     seconds = sum(t["seconds"] for t in r["tasks"])
-    comm = sum(t["comm_seconds"] for t in r["tasks"])
-    return samples / seconds, comm / seconds
-one, _ = rate(1, b)
-weak, weak_comm = rate(2, 2 * b)
-strong, strong_comm = rate(2, b)
-pair = rate(1, b, "pair0")[0] + rate(1, b, "pair1")[0]
-print(f"1 rank, batch {b}: {one:,.0f} samples/s")
-print(f"ceiling: two independent 1-rank runs at once, one per core: {pair:,.0f} samples/s = {pair / one:.2f}x")
-print(f"per-rank batch {b}: 2 ranks {weak:,.0f} samples/s = {weak / one:.2f}x (target >= 1.8x); "
-      f"{100 * weak_comm:.0f}% of the time in collectives")
-print(f"global batch {b}:   2 ranks {strong:,.0f} samples/s = {strong / one:.2f}x; "
-      f"{100 * strong_comm:.0f}% of the time in collectives")
+    return sum(t["train_samples"] for t in r["tasks"]) / seconds, sum(t["comm_seconds"] for t in r["tasks"]) / seconds
+rows = {k: [] for k in ("one", "pair", "weak", "strong", "weak_comm", "strong_comm")}
+for i in range(1, rounds + 1):
+    one = rate(f"{i}-one")[0]
+    rows["one"].append(one)
+    rows["pair"].append((rate(f"{i}-pair0")[0] + rate(f"{i}-pair1")[0]) / one)
+    for k in ("weak", "strong"):
+        r, c = rate(f"{i}-{k}")
+        rows[k].append(r / one)
+        rows[k + "_comm"].append(100 * c)
+def show(k, fmt="{:.2f}x"):
+    v = rows[k]
+    return f"{fmt.format(statistics.median(v))} (range {fmt.format(min(v))}-{fmt.format(max(v))})"
+print(f"{rounds} rounds; 1 rank, batch {b}: {show('one', '{:,.0f}')} samples/s")
+print(f"ceiling: two independent 1-rank runs at once, one per core: {show('pair')}")
+print(f"per-rank batch {b}: 2 ranks {show('weak')} (target >= 1.8x); "
+      f"collectives {show('weak_comm', '{:.0f}%')} of the time")
+print(f"global batch {b}:   2 ranks {show('strong')}; collectives {show('strong_comm', '{:.0f}%')} of the time")
 PY
