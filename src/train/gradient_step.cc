@@ -24,11 +24,11 @@ double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParam
   // One backward from every term's root, each seeded with its scale: no
   // scalar mul/add nodes for the weighted sum.
   std::vector<torch::Tensor> roots, seeds;
-  double value = 0;
+  std::vector<double> scales(terms.size(), 0.0);
   for (std::size_t k = 0; k < terms.size(); ++k) {
     if (terms[k].count == 0 || counts[k] == 0) continue;
     const double scale = terms[k].weight / static_cast<double>(counts[k]);
-    value += terms[k].sum.item<double>() * scale;
+    scales[k] = scale;
     if (!terms[k].sum.requires_grad()) continue;  // a constant (e.g. a penalty before any anchor)
     roots.push_back(terms[k].sum);
     seeds.push_back(torch::full({}, scale, terms[k].sum.options()));
@@ -43,6 +43,12 @@ double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParam
   reducer.finish();
   waited += std::chrono::duration<double>(Clock::now() - start).count();
   if (comm_seconds != nullptr) *comm_seconds += waited;
+  // Read after the sync: on a GPU, reading the loss between forward and
+  // backward would stall the host until the forward pass has run.
+  double value = 0;
+  for (std::size_t k = 0; k < terms.size(); ++k) {
+    if (scales[k] != 0.0) value += terms[k].sum.item<double>() * scales[k];
+  }
   return value;
 }
 
