@@ -19,6 +19,11 @@ class ModelImpl : public torch::nn::Module {
   /// strategies that classify by feature distances (iCaRL). Models without
   /// one throw UsageError.
   virtual torch::Tensor features(torch::Tensor x);
+  /// True when, in training mode, each sample's output depends on that
+  /// sample alone, so strategies may run several batches through one
+  /// forward pass. The default is true unless the model holds a BatchNorm
+  /// module; a model that couples samples in another way overrides it.
+  virtual bool samples_independent() const;
 };
 using Model = std::shared_ptr<ModelImpl>;
 

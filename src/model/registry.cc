@@ -34,6 +34,13 @@ torch::Tensor ModelImpl::features(torch::Tensor) {
                              "use --model mlp, cnn or resnet18, or override ModelImpl::features"));
 }
 
+bool ModelImpl::samples_independent() const {
+  for (const auto& m : modules(/*include_self=*/false)) {
+    if (m->name().find("BatchNorm") != std::string::npos) return false;
+  }
+  return true;
+}
+
 Model make_model(const ModelOptions& options) {
   auto it = registry().find(options.name);
   if (it == registry().end()) {

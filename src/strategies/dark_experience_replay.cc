@@ -6,37 +6,58 @@
 namespace mnemo::strategies {
 
 DarkExperienceReplay::DarkExperienceReplay(const StrategyOptions& o, const StrategyContext& c, bool plus_plus)
-    : options_(o), context_(c), plus_plus_(plus_plus), memory_(o, c, /*with_logits=*/true) {}
+    : options_(o),
+      context_(c),
+      plus_plus_(plus_plus),
+      one_forward_(c.model->samples_independent()),
+      memory_(o, c, /*with_logits=*/true) {}
 
 std::vector<LossTerm> DarkExperienceReplay::loss(const Batch& batch) {
-  std::vector<LossTerm> terms;
   stream_logits_ = torch::Tensor();
   pending_ = batch;
-  if (batch.size() > 0) {
-    const torch::Tensor logits = context_.model->forward(batch.x);
-    stream_logits_ = logits.detach();
-    terms.push_back(cross_entropy_of_logits(logits, batch.y, context_.head_mask));
+  // The draws do not depend on the model, so both are made up front.
+  const ReplayBatch r = memory_.sample();
+  const ReplayBatch r2 = plus_plus_ ? memory_.sample() : ReplayBatch{};
+  // Stream, replay and (DER++) second replay outputs: one forward over the
+  // three batches where samples are independent (no BatchNorm; "fewer,
+  // larger operators"), else one forward each, as Mammoth does.
+  const std::vector<torch::Tensor> inputs = {batch.x, r.x, r2.x};
+  const std::vector<std::int64_t> sizes = {batch.size(), r.size(), r2.size()};
+  std::vector<torch::Tensor> outputs(3);
+  if (one_forward_) {
+    std::vector<torch::Tensor> parts;
+    for (std::size_t i = 0; i < 3; ++i) {
+      if (sizes[i] > 0) parts.push_back(inputs[i]);
+    }
+    if (!parts.empty()) {
+      const torch::Tensor out = context_.model->forward(parts.size() == 1 ? parts[0] : torch::cat(parts));
+      std::int64_t at = 0;
+      for (std::size_t i = 0; i < 3; ++i) {
+        if (sizes[i] == 0) continue;
+        outputs[i] = out.narrow(0, at, sizes[i]);
+        at += sizes[i];
+      }
+    }
+  } else {
+    for (std::size_t i = 0; i < 3; ++i) {
+      if (sizes[i] > 0) outputs[i] = context_.model->forward(inputs[i]);
+    }
+  }
+  std::vector<LossTerm> terms;
+  if (sizes[0] > 0) {
+    stream_logits_ = outputs[0].detach();
+    terms.push_back(cross_entropy_of_logits(outputs[0], batch.y, context_.head_mask));
   } else {
     terms.push_back({torch::Tensor(), 0, 1.0});
   }
-  const ReplayBatch r = memory_.sample();
-  if (r.size() > 0) {
-    const torch::Tensor out = context_.model->forward(r.x);
-    // Per-sample mean over logits, summed over samples: the global mean is F.mse_loss.
-    const torch::Tensor mse = squared_error_sum(out, r.logits);
-    terms.push_back({mse, r.size(), options_.der_alpha});
-  } else {
-    terms.push_back({torch::Tensor(), 0, options_.der_alpha});
-  }
+  // Per-sample mean over logits, summed over samples: the global mean is F.mse_loss.
+  terms.push_back(sizes[1] > 0 ? LossTerm{squared_error_sum(outputs[1], r.logits), sizes[1], options_.der_alpha}
+                               : LossTerm{torch::Tensor(), 0, options_.der_alpha});
   if (plus_plus_) {
-    const ReplayBatch r2 = memory_.sample();
-    if (r2.size() > 0) {
-      LossTerm ce = cross_entropy_term(*context_.model, r2.x, r2.y, context_.head_mask);
-      ce.weight = options_.der_beta;
-      terms.push_back(ce);
-    } else {
-      terms.push_back({torch::Tensor(), 0, options_.der_beta});
-    }
+    LossTerm ce = sizes[2] > 0 ? cross_entropy_of_logits(outputs[2], r2.y, context_.head_mask)
+                               : LossTerm{torch::Tensor(), 0, 1.0};
+    ce.weight = options_.der_beta;
+    terms.push_back(ce);
   }
   return terms;
 }

@@ -6,6 +6,8 @@
 //   Each term is a mean over its own global batch (MSE: over samples, of
 //   the squared error summed over the logits / logit count, as F.mse_loss).
 //   Distributed: buffer shards and replay batches as in replay_memory.h.
+//   The stream and replay batches go through one forward pass when the
+//   model's samples are independent (no BatchNorm), else one pass each.
 #pragma once
 
 #include "strategies/replay_memory.h"
@@ -26,6 +28,7 @@ class DarkExperienceReplay : public Strategy {
   StrategyOptions options_;
   StrategyContext context_;
   bool plus_plus_;
+  bool one_forward_;  // the model's samples are independent: batches share a forward pass
   ReplayMemory memory_;
   Batch pending_;                // the last stream batch, stored in after_sync
   torch::Tensor stream_logits_;  // its logits on this rank's rows

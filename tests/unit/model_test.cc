@@ -1,5 +1,6 @@
 // Tests: every registered model builds, maps [N, C, H, W] to [N, classes],
-//   and the reduced ResNet-18 has the parameter count derived by hand.
+//   and the reduced ResNet-18 has the parameter count derived by hand; only
+//   models with BatchNorm say their samples are coupled.
 #include <gtest/gtest.h>
 
 #include "core/error.h"
@@ -41,6 +42,11 @@ TEST(Models, ReducedResNet18HasTheHandCountedParameters) {
   // Head: 160*10 + 10 = 1610.
   const std::int64_t want = 580 + 14560 + 22640 + 28960 + 90080 + 115520 + 359360 + 461440 + 1610;
   EXPECT_EQ(count(build("resnet18", {3, 32, 32}, 10)), want);
+}
+
+TEST(Models, OnlyBatchNormModelsCoupleTheirSamples) {
+  EXPECT_TRUE(build("mlp", {1, 8, 8}, 4)->samples_independent());
+  EXPECT_FALSE(build("resnet18", {3, 32, 32}, 4)->samples_independent());
 }
 
 TEST(Models, MlpWidths) {

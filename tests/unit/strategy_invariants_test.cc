@@ -3,7 +3,8 @@
 //   reference; EWC: the penalty is zero at the anchor and its gradient is
 //   2 lambda F (theta - theta*); LwF: distillation is zero when student ==
 //   teacher; SI: Omega = omega / (delta^2 + xi) for a hand-made update;
-//   DER/DER++: logits stored with the samples, one term per loss part.
+//   DER/DER++: logits stored with the samples, one term per loss part, one
+//   forward pass over the batches equal to one pass each.
 #include <gtest/gtest.h>
 
 #include "strategies/agem.h"
@@ -172,6 +173,53 @@ TEST(Der, StoresLogitsAndReturnsOneTermPerPart) {
   derpp.loss(b);
   derpp.after_sync();
   EXPECT_EQ(derpp.loss(b).size(), 3u);
+}
+
+// The same model seen as one whose samples are coupled (as with BatchNorm):
+// DER then runs one forward pass per batch.
+struct CoupledView : model::ModelImpl {
+  model::Model inner;
+  explicit CoupledView(model::Model m) : inner(register_module("inner", std::move(m))) {}
+  torch::Tensor forward(torch::Tensor x) override { return inner->forward(x); }
+  bool samples_independent() const override { return false; }
+};
+
+TEST(Der, OneForwardOverTheBatchesEqualsOneForwardEach) {
+  Fixture f;
+  StrategyContext coupled = f.c;
+  coupled.model = std::make_shared<CoupledView>(f.c.model);
+  StrategyOptions o;
+  o.replay_capacity = 8;
+  o.replay_batch = 3;
+  DarkExperienceReplay merged(o, f.c, true), separate(o, coupled, true);
+  for (std::int64_t step = 0; step < 4; ++step) {  // fill both buffers alike
+    merged.loss(batch_of(3, step));
+    merged.after_sync();
+    separate.loss(batch_of(3, step));
+    separate.after_sync();
+  }
+  torch::nn::init::normal_(f.c.model->parameters()[0]);  // stored logits now differ from fresh ones
+  const Batch b = batch_of(3, 1);
+  const auto a = merged.loss(b), s = separate.loss(b);
+  ASSERT_EQ(a.size(), 3u);
+  ASSERT_EQ(s.size(), 3u);
+  torch::Tensor la = torch::zeros({}), ls = torch::zeros({});
+  for (std::size_t k = 0; k < 3; ++k) {
+    ASSERT_EQ(a[k].count, s[k].count) << k;
+    EXPECT_GT(a[k].count, 0) << k;
+    EXPECT_NEAR(a[k].sum.item<double>(), s[k].sum.item<double>(), 1e-5 * (1 + std::abs(s[k].sum.item<double>())))
+        << "term " << k;
+    la = la + a[k].sum * a[k].weight;
+    ls = ls + s[k].sum * s[k].weight;
+  }
+  EXPECT_GT(a[1].sum.item<double>(), 1e-6);  // the distillation term is not trivially zero
+  f.flat->zero_grad();
+  la.backward();
+  const torch::Tensor ga = f.flat->grads().clone();
+  f.flat->zero_grad();
+  ls.backward();
+  EXPECT_GT(ga.abs().sum().item<double>(), 0.0);
+  EXPECT_TRUE(torch::allclose(ga, f.flat->grads(), 1e-4, 1e-6));
 }
 
 TEST(Icarl, HerdingFollowsTheClassMeanByHand) {
