@@ -3,9 +3,10 @@
 #   measures it side by side with PyTorch on the same GPU:
 #   1. build: CUDA LibTorch from the PyTorch installation (python3's torch),
 #      NCCL from that installation (or CUDA's), Open MPI, HDF5 and mnemo's
-#      other libraries from the system, or, where absent, from Debian
-#      packages carried in (gpu_carry_deps.sh) and unpacked into a private
-#      prefix under the build directory;
+#      other libraries from Debian packages carried in (gpu_carry_deps.sh;
+#      the folder --deps, default .gpu-deps) and unpacked into a private
+#      prefix under the build directory, or from the system when no such
+#      folder was brought;
 #   2. the GPU tests (ctest -L gpu: NCCL all-reduce, a short NCCL training);
 #   3. training throughput of the reduced ResNet-18 on 32x32 inputs: mnemo
 #      against resnet_reference.py (same model, stream, batch, SGD), one
@@ -63,7 +64,9 @@ if [ "$device" = cuda ]; then
   for h in /usr/include/hdf5/serial/hdf5.h /usr/include/hdf5.h /usr/local/include/hdf5.h; do
     [ -f "$h" ] && hdf5_here=1
   done
-  if ! command -v mpicc >/dev/null || [ $hdf5_here = 0 ]; then
+  # Carried packages are used whenever they were brought along (all of
+  # mnemo's libraries from one Debian release), else the system's.
+  if [ -d "$deps" ] || ! command -v mpicc >/dev/null || [ $hdf5_here = 0 ]; then
     [ -d "$deps" ] || die "Open MPI or HDF5 is missing here and no carried packages are in '$deps': run
   tests/bench/gpu_carry_deps.sh $deps on a Debian 12 machine and bring that folder along (--deps DIR)"
     root=$PWD/$build/deps-root
