@@ -104,6 +104,7 @@ WindowMemo::Block WindowMemo::get(const std::string& key, const std::function<Sa
   std::promise<Block> promise;
   key_ = key;
   value_ = promise.get_future().share();
+  const std::int64_t entry = ++reads_;
   lock.unlock();
   try {
     Block block = std::make_shared<const SampleBlock>(read());
@@ -112,9 +113,14 @@ WindowMemo::Block WindowMemo::get(const std::string& key, const std::function<Sa
   } catch (...) {
     promise.set_exception(std::current_exception());
     lock.lock();
-    if (key_ == key) value_ = {};  // a later loader reads again
+    if (reads_ == entry) value_ = {};  // still this read's entry: a later loader reads again
     throw;
   }
+}
+
+std::int64_t WindowMemo::reads() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return reads_;
 }
 
 // The rows of `ranges` (of the segments numbered one after the other), in

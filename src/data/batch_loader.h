@@ -54,18 +54,22 @@ inline EpochOrder epoch_order(std::int64_t n, std::int64_t window, std::optional
 /// The newest window read through it, shared by a run's successive loaders:
 /// when the next epoch needs the same rows (a task that fits in one window),
 /// its loader takes that window instead of reading the shards again. It
-/// holds one window, so memory stays bounded by two windows.
+/// holds one window, the newest, which some loader holds anyway while it
+/// consumes it; the memo keeps it until the next read (or its own end).
 class WindowMemo {
  public:
   using Block = std::shared_ptr<const SampleBlock>;
   /// The memo's block if its key is `key` (waiting for a read of it in
   /// progress), else read()'s, which becomes the memo's.
   Block get(const std::string& key, const std::function<SampleBlock()>& read);
+  /// How many times get() called read().
+  std::int64_t reads() const;
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::string key_;
   std::shared_future<Block> value_;
+  std::int64_t reads_ = 0;  // also names the entry: a failed read clears only its own
 };
 
 class BatchLoader {

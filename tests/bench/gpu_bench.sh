@@ -34,6 +34,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$build" ] || build=$([ "$device" = cpu ] && echo build || echo build-gpu)
+build=$(realpath -m "$build")
 python=${MNEMO_PYTHON:-python3}
 step() { echo; echo "== $*"; }
 die() { echo "gpu_bench.sh: $*" >&2; exit 1; }
@@ -46,12 +47,15 @@ note() { echo "$*" | tee -a "$summary"; }
 # --- 1. Dependencies and build ------------------------------------------------
 deps_env=()   # prefixed to every command that runs mnemo's programs
 if [ "$device" = cuda ]; then
-  gpus=$(nvidia-smi -L 2>/dev/null | wc -l || true)
-  [ "${gpus:-0}" -ge 1 ] || die "no GPU (nvidia-smi -L lists none); --device cpu runs the CPU dry run"
+  # The GPUs this process may use (CUDA_VISIBLE_DEVICES and MIG respected).
+  gpus=$("$python" -c 'import torch; print(torch.cuda.device_count())' 2>/dev/null || echo 0)
+  [ "${gpus:-0}" -ge 1 ] || die "torch sees no GPU; --device cpu runs the CPU dry run"
   note "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1) x $gpus"
   note "torch: $("$python" -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda)')"
   torch_prefix=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)')
-  cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=$torch_prefix")
+  generator=()
+  command -v ninja >/dev/null && generator=(-G Ninja)
+  cmake_args=("${generator[@]}" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=$torch_prefix")
   cuda=${CUDA_HOME:-/usr/local/cuda}
   cmake_args+=("-DCUDAToolkit_ROOT=$cuda" "-DCMAKE_CUDA_COMPILER=$cuda/bin/nvcc")
   # The NCCL that torch loads, so one libnccl.so.2 serves both.
@@ -69,7 +73,7 @@ if [ "$device" = cuda ]; then
   if [ -d "$deps" ] || ! command -v mpicc >/dev/null || [ $hdf5_here = 0 ]; then
     [ -d "$deps" ] || die "Open MPI or HDF5 is missing here and no carried packages are in '$deps': run
   tests/bench/gpu_carry_deps.sh $deps on a Debian 12 machine and bring that folder along (--deps DIR)"
-    root=$PWD/$build/deps-root
+    root=$build/deps-root
     mkdir -p "$build"
     if [ ! -f "$root/.unpacked" ]; then
       step "unpacking $(ls "$deps"/*.deb | wc -l) carried packages into $root"
@@ -95,7 +99,7 @@ if [ "$device" = cuda ]; then
   "${deps_env[@]}" cmake -S . -B "$build" "${cmake_args[@]}" >"$build.configure.log" 2>&1 ||
     { tail -40 "$build.configure.log"; die "configure failed (whole log: $build.configure.log)"; }
   grep -q "NCCL backend ON" "$build.configure.log" || die "NCCL was not found (see $build.configure.log)"
-  "${deps_env[@]}" cmake --build "$build" --target mnemo mnemo_bench_nccl mnemo_gpu_tests
+  "${deps_env[@]}" cmake --build "$build" --parallel "$(nproc)" --target mnemo mnemo_bench_nccl mnemo_gpu_tests
   step "GPU tests"
   (cd "$build" && "${deps_env[@]}" ctest -L gpu --output-on-failure) && note "GPU tests (ctest -L gpu): passed" ||
     note "GPU tests (ctest -L gpu): FAILED (see above)"
@@ -130,7 +134,7 @@ for strategy in finetune er; do
   "${deps_env[@]}" "$mpiexec" -n 1 "$mnemo" train --stream "$work/stream" --run-dir "$work/$strategy" \
     --model resnet18 --strategy "$strategy" --batch-size "$batch" --replay-batch "$batch" --lr 0.05 \
     "${backend[@]}" >"$work/$strategy.log" 2>&1 || { tail -30 "$work/$strategy.log"; die "mnemo train failed"; }
-  (cd tests/bench && "$python" resnet_reference.py "../../$work/stream" --device "$device" --batch-size "$batch" \
+  (cd tests/bench && "$python" resnet_reference.py "$work/stream" --device "$device" --batch-size "$batch" \
     --strategy "$strategy") >"$work/$strategy-torch.json" || die "resnet_reference.py failed"
   "$python" - "$work/$strategy/results.json" "$work/$strategy-torch.json" "$strategy" <<'PY' | tee -a "$summary"
 import json, sys

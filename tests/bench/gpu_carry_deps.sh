@@ -28,7 +28,7 @@ owners() { while read -r f; do dpkg -S "$f" 2>/dev/null || dpkg -S "${f#/usr}" 2
 libs=$(for p in "${dev[@]}"; do dpkg -L "$p"; done | grep -E '\.so$' | xargs -r readlink -f | owners)
 elves=$(for p in "${dev[@]}" $libs; do dpkg -L "$p"; done | sort -u | while read -r f; do
   if [ -f "$f" ] && [ ! -L "$f" ] && head -c4 "$f" | grep -q ELF; then echo "$f"; fi; done)
-needed=$(echo "$elves" | xargs -r ldd 2>/dev/null | awk '/=> \//{print $3}' | xargs -r readlink -f | owners)
+needed=$({ echo "$elves" | xargs -r ldd 2>/dev/null || true; } | awk '/=> \//{print $3}' | xargs -r readlink -f | owners)
 keep=$(printf '%s\n' "${dev[@]}" $libs $needed | grep -vxE 'libc6|libgcc-s1|libstdc\+\+6' | sort -u)
 mkdir -p "$dir"
 (cd "$dir" && rm -f ./*.deb && apt-get download $keep >/dev/null)

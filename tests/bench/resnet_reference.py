@@ -110,12 +110,17 @@ def main():
             opt.zero_grad(set_to_none=True)
             F.cross_entropy(net(inputs), labels).backward()
             opt.step()
-            if a.strategy == "er":
+            if a.strategy == "er":  # reservoir slots chosen on the host, one indexed write
+                slot_of = {}
                 for i in range(xb.shape[0]):
                     j = seen if seen < a.buffer else np.random.randint(0, seen + 1)
                     if j < a.buffer:
-                        buf_x[j], buf_y[j] = xb[i], yb[i]
+                        slot_of[j] = i  # a later sample for the same slot wins
                     seen += 1
+                if slot_of:
+                    dst = torch.tensor(list(slot_of.keys()), device=dev)
+                    src = torch.tensor(list(slot_of.values()), device=dev)
+                    buf_x[dst], buf_y[dst] = xb[src], yb[src]
             samples += idx.shape[0]
         sync()
         train_s += time.perf_counter() - start

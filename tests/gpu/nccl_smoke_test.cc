@@ -40,7 +40,8 @@ TEST(NcclSmoke, AllreduceAndBroadcastOnTheDevice) {
 TEST(NcclSmoke, CollectiveWaitsForWorkOnTheDefaultStream) {
   // A slow asynchronous copy of ones on the legacy default stream (where
   // LibTorch writes), then at once the all-reduce, with no synchronisation
-  // between them: the sum must see the whole copy.
+  // between them: when the call returns, the sum must hold the whole copy
+  // (on one rank too, where NCCL may have nothing to add).
   if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
   int devices = 0;
   cudaGetDeviceCount(&devices);
@@ -54,11 +55,17 @@ TEST(NcclSmoke, CollectiveWaitsForWorkOnTheDefaultStream) {
   ASSERT_EQ(cudaMemset(dev, 0, n * sizeof(float)), cudaSuccess);
   ASSERT_EQ(cudaMemcpyAsync(dev, host, n * sizeof(float), cudaMemcpyHostToDevice, cudaStreamLegacy), cudaSuccess);
   nccl->allreduce_sum(dev, n, DType::kFloat32);
-  for (std::size_t i = 0; i < n; ++i) host[i] = 0.0f;
-  ASSERT_EQ(cudaMemcpy(host, dev, n * sizeof(float), cudaMemcpyDeviceToHost), cudaSuccess);
+  // Read back at once on a stream that does not wait for the default one:
+  // had the call returned before the copy finished, zeros would show.
+  std::vector<float> back(n, -1.0f);
+  cudaStream_t side = nullptr;
+  ASSERT_EQ(cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking), cudaSuccess);
+  ASSERT_EQ(cudaMemcpyAsync(back.data(), dev, n * sizeof(float), cudaMemcpyDeviceToHost, side), cudaSuccess);
+  ASSERT_EQ(cudaStreamSynchronize(side), cudaSuccess);
+  cudaStreamDestroy(side);
   const auto want = static_cast<float>(nccl->world_size());
   std::size_t wrong = 0;
-  for (std::size_t i = 0; i < n; ++i) wrong += host[i] != want;
+  for (std::size_t i = 0; i < n; ++i) wrong += back[i] != want;
   EXPECT_EQ(wrong, 0u) << "the all-reduce ran before the copy on the default stream finished";
   cudaFree(dev);
   cudaFreeHost(host);

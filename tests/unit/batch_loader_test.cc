@@ -152,6 +152,8 @@ TEST(BatchLoader, EpochsSharingAWindowMemoGetTheSameRows) {
       SCOPED_TRACE("window " + std::to_string(window) + " epoch " + std::to_string(epoch));
       expect_batches_match(reader, segments, window, epoch != 1, 0, 100 + epoch, memo);
     }
+    if (window == 1000) EXPECT_EQ(memo->reads(), 1) << "later epochs should take the first epoch's window";
+    if (window == 6) EXPECT_GE(memo->reads(), 3 * 11) << "12 windows an epoch, re-read";
   }
 }
 
@@ -176,6 +178,7 @@ TEST(WindowMemo, ReadsAKeyOnceAndRereadsAfterAnotherKeyOrAFailure) {
   EXPECT_THROW(memo.get("c", [&]() -> SampleBlock { ++reads; throw InputError("shard damaged"); }), InputError);
   EXPECT_EQ(memo.get("c", block_of(5))->images[0], 5);  // a failed read is not remembered
   EXPECT_EQ(reads, 5);
+  EXPECT_EQ(memo.reads(), 5);
   // Loaders asking at once: one read, the others wait for it.
   std::vector<std::thread> threads;
   std::vector<WindowMemo::Block> got(4);

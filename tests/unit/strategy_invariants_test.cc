@@ -192,14 +192,20 @@ TEST(Der, OneForwardOverTheBatchesEqualsOneForwardEach) {
   o.replay_capacity = 8;
   o.replay_batch = 3;
   DarkExperienceReplay merged(o, f.c, true), separate(o, coupled, true);
+  auto varied = [](std::int64_t step) {  // other images at every step, so every slot differs
+    Batch b = batch_of(3, step);
+    b.images = (torch::arange(12, torch::kInt64) * 37 + step * 11).remainder(256).to(torch::kUInt8).view({3, 1, 2, 2});
+    b.x = to_input(b.images, torch::kCPU);
+    return b;
+  };
   for (std::int64_t step = 0; step < 4; ++step) {  // fill both buffers alike
-    merged.loss(batch_of(3, step));
+    merged.loss(varied(step));
     merged.after_sync();
-    separate.loss(batch_of(3, step));
+    separate.loss(varied(step));
     separate.after_sync();
   }
   torch::nn::init::normal_(f.c.model->parameters()[0]);  // stored logits now differ from fresh ones
-  const Batch b = batch_of(3, 1);
+  const Batch b = varied(5);
   const auto a = merged.loss(b), s = separate.loss(b);
   ASSERT_EQ(a.size(), 3u);
   ASSERT_EQ(s.size(), 3u);
