@@ -4,6 +4,14 @@
 #   Optional: CUDA runtime + NCCL (MNEMO_WITH_NCCL), found under CUDAToolkit_ROOT
 #             or /usr/local/cuda; a missing one names the variable to set.
 find_package(Torch REQUIRED)
+if(MNEMO_CXX_STANDARD)
+  set(CMAKE_CXX_STANDARD ${MNEMO_CXX_STANDARD})
+elseif(Torch_VERSION VERSION_GREATER_EQUAL 2.12)
+  set(CMAKE_CXX_STANDARD 20)  # its headers stop at "#error C++20 or later ... required"
+else()
+  set(CMAKE_CXX_STANDARD 17)
+endif()
+message(STATUS "mnemo: LibTorch ${Torch_VERSION}, C++${CMAKE_CXX_STANDARD}")
 find_package(MPI REQUIRED COMPONENTS C)
 find_package(HDF5 REQUIRED COMPONENTS C)
 find_package(ZLIB REQUIRED)

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 #include <numeric>
+#include <sstream>
 
 #include "core/error.h"
 #include "data/io/h5.h"
@@ -148,12 +149,12 @@ SampleBlock BatchLoader::read_rows(const std::vector<Range>& ranges) const {
 
 BatchLoader::Block BatchLoader::read_window(const std::vector<Range>& ranges) const {
   if (!options_.memo) return std::make_shared<const SampleBlock>(read_rows(ranges));
-  std::string key = stream_.dir() + "|" + std::to_string(static_cast<int>(split_));
-  for (const auto& s : segments_) key += "|" + std::to_string(s.task) + ":" + std::to_string(s.rows.begin) + "-" +
-                                         std::to_string(s.rows.end);
-  key += "|";
-  for (const Range& r : ranges) key += std::to_string(r.begin) + "-" + std::to_string(r.end) + ",";
-  return options_.memo->get(key, [&] { return read_rows(ranges); });
+  std::ostringstream key;  // the rows, fully: stream, split, segments, ranges
+  key << stream_.dir() << '|' << static_cast<int>(split_);
+  for (const auto& s : segments_) key << '|' << s.task << ':' << s.rows.begin << '-' << s.rows.end;
+  key << '|';
+  for (const Range& r : ranges) key << r.begin << '-' << r.end << ',';
+  return options_.memo->get(key.str(), [&] { return read_rows(ranges); });
 }
 
 void BatchLoader::read_ahead() {

@@ -61,7 +61,7 @@ StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
   std::vector<int> owner(static_cast<std::size_t>(num_classes_), -1);
   for (std::int64_t t = 0; t < num_tasks; ++t) {
     auto g = h5::open_group(root, task_group(t));
-    h5::Loc tl{manifest, g.id(), "/" + task_group(t)};
+    h5::Loc tl{manifest, g.id(), std::string("/").append(task_group(t))};
     TaskInfo info;
     info.classes = h5::read_attr_ints(tl, "classes");
     info.train_count = h5::read_attr_int(tl, "train_count");

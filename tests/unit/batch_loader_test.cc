@@ -152,8 +152,11 @@ TEST(BatchLoader, EpochsSharingAWindowMemoGetTheSameRows) {
       SCOPED_TRACE("window " + std::to_string(window) + " epoch " + std::to_string(epoch));
       expect_batches_match(reader, segments, window, epoch != 1, 0, 100 + epoch, memo);
     }
-    if (window == 1000) EXPECT_EQ(memo->reads(), 1) << "later epochs should take the first epoch's window";
-    if (window == 6) EXPECT_GE(memo->reads(), 3 * 11) << "12 windows an epoch, re-read";
+    if (window == 1000) {
+      EXPECT_EQ(memo->reads(), 1) << "later epochs should take the first epoch's window";
+    } else {
+      EXPECT_GE(memo->reads(), 3 * 11) << "12 windows an epoch, re-read";
+    }
   }
 }
 
