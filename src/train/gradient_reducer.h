@@ -12,10 +12,12 @@
 //   parameters that got no gradient) in that same order, then waits for all.
 #pragma once
 
+#include <torch/csrc/autograd/variable.h>
 #include <torch/torch.h>
 
 #include <cstddef>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "comm/communicator.h"
@@ -68,7 +70,9 @@ class GradientReducer {
   std::vector<Bucket> buckets_;
   std::vector<std::size_t> bucket_of_;  // parameter -> bucket
   std::size_t next_ = 0;                // next bucket to launch
-  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;
+  // shared_ptr<Node> up to LibTorch 2.12, intrusive_ptr<Node> from 2.13.
+  using Accumulator = decltype(torch::autograd::impl::grad_accumulator(std::declval<const torch::Tensor&>()));
+  std::vector<Accumulator> accumulators_;
 };
 
 }  // namespace mnemo::train
