@@ -1,6 +1,8 @@
 // Implements: DarkExperienceReplay.
 #include "strategies/dark_experience_replay.h"
 
+#include <array>
+
 #include "strategies/fused_losses.h"
 
 namespace mnemo::strategies {
@@ -21,9 +23,9 @@ std::vector<LossTerm> DarkExperienceReplay::loss(const Batch& batch) {
   // Stream, replay and (DER++) second replay outputs: one forward over the
   // three batches where samples are independent (no BatchNorm; "fewer,
   // larger operators"), else one forward each, as Mammoth does.
-  const std::vector<torch::Tensor> inputs = {batch.x, r.x, r2.x};
-  const std::vector<std::int64_t> sizes = {batch.size(), r.size(), r2.size()};
-  std::vector<torch::Tensor> outputs(3);
+  const std::array<torch::Tensor, 3> inputs = {batch.x, r.x, r2.x};
+  const std::array<std::int64_t, 3> sizes = {batch.size(), r.size(), r2.size()};
+  std::array<torch::Tensor, 3> outputs;
   if (one_forward_) {
     std::vector<torch::Tensor> parts;
     for (std::size_t i = 0; i < 3; ++i) {

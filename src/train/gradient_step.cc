@@ -1,6 +1,7 @@
 // Implements: synced_gradient (see gradient_step.h).
 #include "train/gradient_step.h"
 
+#include <array>
 #include <chrono>
 
 #include "core/error.h"
@@ -24,7 +25,7 @@ double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParam
   // One backward from every term's root, each seeded with its scale: no
   // scalar mul/add nodes for the weighted sum.
   std::vector<torch::Tensor> roots, seeds;
-  std::vector<double> scales(terms.size(), 0.0);
+  std::array<double, kMaxLossTerms> scales{};  // 0: the term is skipped
   for (std::size_t k = 0; k < terms.size(); ++k) {
     if (terms[k].count == 0 || counts[k] == 0) continue;
     const double scale = terms[k].weight / static_cast<double>(counts[k]);
