@@ -58,11 +58,16 @@ if [ "$device" = cuda ]; then
   cmake_args=("${generator[@]}" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=$torch_prefix")
   cuda=${CUDA_HOME:-/usr/local/cuda}
   cmake_args+=("-DCUDAToolkit_ROOT=$cuda" "-DCMAKE_CUDA_COMPILER=$cuda/bin/nvcc")
-  # The NCCL that torch loads, so one libnccl.so.2 serves both.
-  nccl=$("$python" -c 'import nvidia.nccl as n; print(list(n.__path__)[0])' 2>/dev/null || true)
-  if [ -n "$nccl" ] && [ -f "$nccl/include/nccl.h" ]; then
-    lib=$(ls "$nccl"/lib/libnccl.so* | head -1)
-    cmake_args+=("-DNCCL_ROOT=$nccl" "-DMNEMO_NCCL_INCLUDE_DIR=$nccl/include" "-DMNEMO_NCCL_LIBRARY=$lib")
+  # The NCCL that torch loads (pip's nvidia-nccl package, whatever its
+  # layout), so one libnccl.so.2 serves both; else CMake looks under CUDA.
+  site=$("$python" -c 'import os, torch; print(os.path.dirname(os.path.dirname(torch.__file__)))')
+  nccl_h=$(find "$site/nvidia" -name nccl.h 2>/dev/null | head -1)
+  if [ -n "$nccl_h" ]; then
+    nccl=$(dirname "$(dirname "$nccl_h")")
+    lib=$(find "$nccl" -name 'libnccl.so*' | sort | head -1)
+    if [ -n "$lib" ]; then
+      cmake_args+=("-DNCCL_ROOT=$nccl" "-DMNEMO_NCCL_INCLUDE_DIR=$(dirname "$nccl_h")" "-DMNEMO_NCCL_LIBRARY=$lib")
+    fi
   fi
   hdf5_here=0
   for h in /usr/include/hdf5/serial/hdf5.h /usr/include/hdf5.h /usr/local/include/hdf5.h; do
