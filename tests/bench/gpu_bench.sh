@@ -20,7 +20,7 @@
 #          [--device cuda|cpu] [--batch 128] [--quick] [--out DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-deps=.gpu-deps cifar=${MNEMO_CIFAR:-data/cifar-10-batches-bin} build="" device=cuda batch=128 quick=0 out=""
+deps=.gpu-deps cifar=${MNEMO_CIFAR:-datasets/cifar-10-batches-bin} build="" device=cuda batch=128 quick=0 out=""
 while [ $# -gt 0 ]; do
   case $1 in
     --deps) deps=$2; shift 2 ;;
