@@ -22,8 +22,8 @@
 #include <future>
 #include <memory>
 #include <mutex>
-#include <string>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
