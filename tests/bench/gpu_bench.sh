@@ -5,8 +5,8 @@
 #      NCCL from that installation (or CUDA's), Open MPI, HDF5 and mnemo's
 #      other libraries from Debian packages carried in (gpu_carry_deps.sh;
 #      the folder --deps, default .gpu-deps) and unpacked into a private
-#      prefix under the build directory, or from the system when no such
-#      folder was brought;
+#      prefix beside the build directory (BUILD-deps), or from the system
+#      when no such folder was brought;
 #   2. the GPU tests (ctest -L gpu: NCCL all-reduce, a short NCCL training);
 #   3. training throughput of the reduced ResNet-18 on 32x32 inputs: mnemo
 #      against resnet_reference.py (same model, stream, batch, SGD), one
@@ -61,10 +61,10 @@ if [ "$device" = cuda ]; then
   # The NCCL that torch loads (pip's nvidia-nccl package, whatever its
   # layout), so one libnccl.so.2 serves both; else CMake looks under CUDA.
   site=$("$python" -c 'import os, torch; print(os.path.dirname(os.path.dirname(torch.__file__)))')
-  nccl_h=$(find "$site/nvidia" -name nccl.h 2>/dev/null | head -1)
+  nccl_h=$(find "$site/nvidia" -name nccl.h 2>/dev/null | head -1 || true)
   if [ -n "$nccl_h" ]; then
     nccl=$(dirname "$(dirname "$nccl_h")")
-    lib=$(find "$nccl" -name 'libnccl.so*' | sort | head -1)
+    lib=$(find "$nccl" -name 'libnccl.so*' 2>/dev/null | sort | head -1 || true)
     if [ -n "$lib" ]; then
       cmake_args+=("-DNCCL_ROOT=$nccl" "-DMNEMO_NCCL_INCLUDE_DIR=$(dirname "$nccl_h")" "-DMNEMO_NCCL_LIBRARY=$lib")
     fi
@@ -78,7 +78,7 @@ if [ "$device" = cuda ]; then
   if [ -d "$deps" ] || ! command -v mpicc >/dev/null || [ $hdf5_here = 0 ]; then
     [ -d "$deps" ] || die "Open MPI or HDF5 is missing here and no carried packages are in '$deps': run
   tests/bench/gpu_carry_deps.sh $deps on a Debian 12 machine and bring that folder along (--deps DIR)"
-    root=$build/deps-root
+    root=$build-deps  # beside the build directory: CMake exports no include path from inside it
     mkdir -p "$build"
     if [ ! -f "$root/.unpacked" ]; then
       step "unpacking $(ls "$deps"/*.deb | wc -l) carried packages into $root"
@@ -114,7 +114,7 @@ else
   note "device: CPU ($(nproc) cores, 1 thread), a dry run of the GPU benchmark"
 fi
 mnemo=$build/src/cli/mnemo
-mpiexec=$("${deps_env[@]}" sh -c 'command -v mpiexec')
+mpiexec=$("${deps_env[@]}" sh -c 'command -v mpiexec') || die "no mpiexec (Open MPI) here: carry it in (--deps)"
 
 # --- 3. Reduced ResNet-18 throughput: mnemo vs PyTorch --------------------------
 work=$build/gpu-bench-work
