@@ -12,12 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
 batch=${2:-128}
-mnemo=$build/src/cli/mnemo
-export OMP_NUM_THREADS=1
-stream=streams/split-fashion-mnist
-[ -f "$stream/SHA256SUMS" ] || "$mnemo" prepare --output "$stream" --overwrite >/dev/null
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source tests/bench/bench_env.sh
 "$mnemo" train --stream "$stream" --run-dir "$work/run" --strategy er --batch-size "$batch" --replay-batch "$batch" \
   --threads 1 --epochs 2 >/dev/null 2>&1
 /usr/bin/python3 - "$work/run/results.json" "$batch" <<'PY'

@@ -13,12 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
-mnemo=$build/src/cli/mnemo
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-stream=streams/split-fashion-mnist
-[ -f "$stream/SHA256SUMS" ] || "$mnemo" prepare --output "$stream" --overwrite >/dev/null
+source tests/bench/bench_env.sh
 
 echo "== 1. input samples/s: HDF5 shards against memory (1 process, batch 10)"
 "$build/tests/mnemo_bench_input" "$stream" 10 16384 3

@@ -10,12 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
 seeds=${2:-3}
-mnemo=$build/src/cli/mnemo
-export OMP_NUM_THREADS=1
-stream=streams/split-fashion-mnist
-[ -f "$stream/SHA256SUMS" ] || "$mnemo" prepare --output "$stream" --overwrite >/dev/null
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source tests/bench/bench_env.sh
 for case in "er single" "derpp single" "er per-task"; do
   set -- $case
   for kernels in fused autograd; do

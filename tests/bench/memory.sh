@@ -11,12 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
-mnemo=$build/src/cli/mnemo
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-stream=streams/split-fashion-mnist
-[ -f "$stream/SHA256SUMS" ] || "$mnemo" prepare --output "$stream" --overwrite >/dev/null
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source tests/bench/bench_env.sh
 for ranks in 1 2; do
   for strategy in er derpp; do
     for capacity in 500 5000 50000; do

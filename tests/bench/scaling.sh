@@ -18,12 +18,7 @@ cd "$(dirname "$0")/../.."
 build=${1:-build}
 batch=${2:-128}
 rounds=${3:-3}
-mnemo=$build/src/cli/mnemo
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-stream=streams/split-fashion-mnist
-[ -f "$stream/SHA256SUMS" ] || "$mnemo" prepare --output "$stream" --overwrite >/dev/null
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source tests/bench/bench_env.sh
 train() {  # RUN_DIR BATCH [launcher...]
   local dir=$1 b=$2
   shift 2

@@ -10,14 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
-mnemo=$build/src/cli/mnemo
+source tests/bench/bench_env.sh
 python=${MNEMO_PYTHON:-/usr/bin/python3}
 "$python" -c "import torch, h5py" 2>/dev/null || { echo "needs python3-torch and python3-h5py (apt-get install)"; exit 2; }
-export OMP_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-stream=streams/split-fashion-mnist
-[ -f "$stream/SHA256SUMS" ] || "$mnemo" prepare --output "$stream" --overwrite >/dev/null
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 printf '%-8s %-6s %14s %14s %9s %14s %9s %8s %8s\n' strategy batch "mnemo step" "python step" "ratio" \
   "e2e ratio" "" "mnemo" "python"
 for strategy in er derpp; do
