@@ -7,14 +7,24 @@
 
 namespace {
 
+// The strategy's own options, declared once: they appear in `train --help`,
+// YAML configs, config.json and checkpoints like the built-ins'.
+struct SmoothingOptions {
+  double eps = 0.1;
+  void declare(mnemo::OptionTable& table) {
+    table.add("smoothing", eps, "label-smoothing: share of the target spread over all classes").in_range(0, 1);
+  }
+};
+
 // Fine-tuning with label smoothing: the target puts 1 - eps on the label
 // and eps spread over all classes.
 class LabelSmoothing : public mnemo::strategies::Strategy {
  public:
-  explicit LabelSmoothing(const mnemo::strategies::StrategyContext& context) : context_(context) {}
+  LabelSmoothing(const SmoothingOptions& options, const mnemo::strategies::StrategyContext& context)
+      : options_(options), context_(context) {}
   std::vector<mnemo::strategies::LossTerm> loss(const mnemo::strategies::Batch& batch) override {
     if (batch.size() == 0) return {};
-    const double eps = 0.1;
+    const double eps = options_.eps;
     const torch::Tensor log_p = torch::log_softmax(context_.model->forward(batch.x), /*dim=*/1);
     const torch::Tensor nll = -log_p.gather(1, batch.y.unsqueeze(1)).squeeze(1);
     const torch::Tensor uniform = -log_p.mean(/*dim=*/1);
@@ -23,6 +33,7 @@ class LabelSmoothing : public mnemo::strategies::Strategy {
   }
 
  private:
+  SmoothingOptions options_;
   mnemo::strategies::StrategyContext context_;
 };
 
@@ -42,9 +53,10 @@ class TinyMlpImpl : public mnemo::model::ModelImpl {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mnemo::strategies::register_strategy_options<SmoothingOptions>();
   mnemo::strategies::register_strategy(
-      "label-smoothing", [](const mnemo::strategies::StrategyOptions&, const mnemo::strategies::StrategyContext& c) {
-        return std::make_unique<LabelSmoothing>(c);
+      "label-smoothing", [](const mnemo::strategies::StrategyOptions& o, const mnemo::strategies::StrategyContext& c) {
+        return std::make_unique<LabelSmoothing>(o.params<SmoothingOptions>(), c);
       });
   mnemo::model::register_model("tiny-mlp", [](const mnemo::model::ModelOptions& o) -> mnemo::model::Model {
     return std::make_shared<TinyMlpImpl>(o.input_shape[0] * o.input_shape[1] * o.input_shape[2], o.num_classes);

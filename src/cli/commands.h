@@ -7,24 +7,26 @@
 #include <vector>
 
 #include "comm/communicator.h"
-#include "data/prepare.h"
+#include "core/options.h"
+#include "data/prepare/prepare.h"
 #include "train/train_options.h"
 
 namespace mnemo::cli {
 
 struct ReportOptions {
-  std::vector<std::string> runs;  ///< run directories
+  std::vector<std::string> runs;  ///< run directories (positional)
   std::string reference;          ///< a joint run, for intransigence
   std::string output = "report";  ///< report.json, report.txt and plots go here
   bool plots = true;
+  void declare(OptionTable& table);  ///< --reference, --output, --plots/--no-plots
 };
 
-void add_prepare_options(CLI::App& sub, data::PrepareOptions& o);
 void add_inspect_options(CLI::App& sub, std::vector<std::string>& paths);
 /// Rank 0 describes each stream or replay set; the other ranks wait. All ranks.
 void run_inspect(const std::vector<std::string>& paths, Communicator& control);
-void add_report_options(CLI::App& sub, ReportOptions& o);
-void add_train_options(CLI::App& sub, train::TrainOptions& o);
+/// The run directories, then `o`'s declared options (declared into `table`,
+/// which must outlive the parse).
+void add_report_options(CLI::App& sub, ReportOptions& o, OptionTable& table);
 
 /// Prepares on rank 0; the other ranks only learn the outcome. All ranks.
 void run_prepare(const data::PrepareOptions& o, Communicator& control);

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/option_binding.h"
 #include "cli/run_main.h"
 #include "cli/yaml_config.h"
 #include "comm/agreement.h"
@@ -32,23 +33,30 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
   const char* kConfigFooter = "\n--config FILE: a YAML file of this command's options (long names, e.g. "
                               "'batch-size: 10'); flags given on the command line override it.";
 
+  // Each command's options are declared by their modules (declare()); the
+  // tables bind them to these structs and live until the command has run.
   data::PrepareOptions prepare;
+  OptionTable prepare_table;
+  prepare.declare(prepare_table);
   auto* prepare_cmd = app.add_subcommand("prepare", "Cut a dataset into a task stream of HDF5 shards");
   prepare_cmd->fallthrough()->footer(kConfigFooter);
-  cli::add_prepare_options(*prepare_cmd, prepare);
+  cli::add_options(*prepare_cmd, prepare_table);
 
   train::TrainOptions train;
+  OptionTable train_table;
+  train.declare(train_table);
   auto* train_cmd = app.add_subcommand("train", "Train on a task stream (run under mpirun for several ranks)");
   train_cmd->fallthrough()->footer(kConfigFooter);
-  cli::add_train_options(*train_cmd, train);
+  cli::add_options(*train_cmd, train_table);
 
   std::vector<std::string> inspect;
   auto* inspect_cmd = app.add_subcommand("inspect", "Validate and describe streams and replay memories");
   cli::add_inspect_options(*inspect_cmd, inspect);
 
   cli::ReportOptions report;
+  OptionTable report_table;
   auto* report_cmd = app.add_subcommand("report", "Compare runs: a table of metrics (mean ± std over seeds) and plots");
-  cli::add_report_options(*report_cmd, report);
+  cli::add_report_options(*report_cmd, report, report_table);
 
   app.config_formatter(std::make_shared<cli::YamlConfig>(
       [config] { return config->as<std::string>(); },
@@ -75,6 +83,11 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
     }
   });
   if (done) return code;
+  // The declared checks, before any heavy set-up (every rank alike).
+  run_agreed(control, [&] {
+    if (prepare_cmd->parsed()) prepare_table.validate();
+    if (train_cmd->parsed()) train.validate();
+  });
   if (prepare_cmd->parsed()) cli::run_prepare(prepare, control);
   if (train_cmd->parsed()) cli::run_train(train, control);
   if (report_cmd->parsed()) cli::run_report(report, control);

@@ -10,7 +10,7 @@
 namespace mnemo {
 namespace {
 
-enum Op : std::int64_t { kAllreduceSum = 1, kAllreduceMax, kBroadcast, kReduceSum, kBarrier };
+enum Op : std::int64_t { kAllreduceSum = 1, kAllreduceMax, kBroadcast, kReduceSum, kBarrier, kAllgather };
 
 const char* op_name(std::int64_t op) {
   switch (op) {
@@ -19,6 +19,7 @@ const char* op_name(std::int64_t op) {
     case kBroadcast: return "broadcast";
     case kReduceSum: return "reduce_sum";
     case kBarrier: return "barrier";
+    case kAllgather: return "allgather";
     default: return "?";
   }
 }
@@ -55,6 +56,10 @@ class CheckedCommunicator final : public Communicator {
   void reduce_sum(void* d, std::size_t n, DType t, int root) override {
     verify(kReduceSum, n * dtype_size(t), root);
     inner_.reduce_sum(d, n, t, root);
+  }
+  void allgather(const void* send, void* recv, std::size_t n, DType t) override {
+    verify(kAllgather, n * dtype_size(t), -1);
+    inner_.allgather(send, recv, n, t);
   }
   void barrier() override {
     verify(kBarrier, 0, -1);

@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "comm/comm_options.h"
 #include "core/error.h"
 
 namespace mnemo {
@@ -43,21 +44,19 @@ std::unique_ptr<Request> Communicator::allreduce_sum_async(void* data, std::size
   return std::make_unique<CompletedRequest>();
 }
 
-std::vector<std::int64_t> Communicator::gather_counts(std::int64_t value, int root) {
-  // Portable fallback: a sum of one-hot vectors.
-  std::vector<std::int64_t> all(static_cast<std::size_t>(world_size()), 0);
-  all[static_cast<std::size_t>(rank())] = value;
-  reduce_sum(all, root);
-  if (rank() != root) all.clear();
-  return all;
-}
-
-BackendKind parse_backend(const std::string& name) {
-  if (name == "auto") return BackendKind::kAuto;
-  if (name == "mpi") return BackendKind::kMpi;
-  if (name == "nccl") return BackendKind::kNccl;
-  if (name == "local") return BackendKind::kLocal;
-  throw UsageError(with_hint("unknown backend '" + name + "'", "use one of: auto, mpi, nccl, local"));
+void CommOptions::declare(OptionTable& t) {
+  t.add_choice("backend", backend,
+               {{"auto", BackendKind::kAuto}, {"mpi", BackendKind::kMpi}, {"nccl", BackendKind::kNccl},
+                {"local", BackendKind::kLocal}},
+               "Gradient all-reduce backend: mpi (CPU), nccl (GPU), local (1 rank); auto: nccl when a GPU is "
+               "visible, local for 1 rank, else mpi")
+      .result_neutral();
+  t.add("comm-timeout", timeout_seconds, "Seconds a collective may wait before the watchdog ends the job, naming "
+                                         "the ranks that never joined (0: off)")
+      .in_range(0, 1e7)
+      .result_neutral();
+  t.add("debug-collectives", debug_collectives, "Cross-check every collective's (sequence, op, bytes) across ranks")
+      .result_neutral();
 }
 
 const char* backend_name(BackendKind kind) {

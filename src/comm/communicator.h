@@ -62,8 +62,10 @@ class Communicator {
   virtual void broadcast(void* data, std::size_t count, DType dtype, int root) = 0;
   /// Sums into root's buffer; other ranks' buffers are left as they were.
   virtual void reduce_sum(void* data, std::size_t count, DType dtype, int root) = 0;
-  /// Every rank's `value`, in rank order, on `root` (empty elsewhere). All ranks, same order.
-  virtual std::vector<std::int64_t> gather_counts(std::int64_t value, int root);
+  /// Every rank's `count` elements of `send`, concatenated in rank order
+  /// into `recv` (world_size() * count elements; `send` and `recv` must
+  /// not overlap). All ranks, same order, same count.
+  virtual void allgather(const void* send, void* recv, std::size_t count, DType dtype) = 0;
   virtual void barrier() = 0;
   /// Tears the whole job down (every rank), for errors after training began.
   [[noreturn]] virtual void abort(int exit_code) = 0;
@@ -77,15 +79,16 @@ class Communicator {
   template <class T> void broadcast(std::vector<T>& v, int root) {
     broadcast(v.data(), v.size(), dtype_of<T>(), root);
   }
+  /// Every rank's `value`, in rank order. All ranks, same order.
+  template <class T> std::vector<T> allgather(const T& value) {
+    std::vector<T> all(static_cast<std::size_t>(world_size()));
+    allgather(&value, all.data(), 1, dtype_of<T>());
+    return all;
+  }
 };
-
-/// Host-side control collectives (counts, flags, verdicts). Always host
-/// buffers; for nccl jobs this is the MPI communicator that bootstrapped it.
-using ControlComm = Communicator;
 
 enum class BackendKind { kAuto, kMpi, kNccl, kLocal };
 
-BackendKind parse_backend(const std::string& name);
 const char* backend_name(BackendKind kind);
 
 /// Owns MPI's lifetime: MPI_Init_thread on construction, MPI_Finalize on

@@ -145,10 +145,9 @@ class MpiCommunicator final : public Communicator {
       MNEMO_MPI_CHECK(MPI_Reduce(data, nullptr, n, to_mpi(dtype), sum_op(dtype), root, comm_));
     }
   }
-  std::vector<std::int64_t> gather_counts(std::int64_t value, int root) override {
-    std::vector<std::int64_t> all(rank_ == root ? static_cast<std::size_t>(size_) : 0);
-    MNEMO_MPI_CHECK(MPI_Gather(&value, 1, MPI_INT64_T, all.data(), 1, MPI_INT64_T, root, comm_));
-    return all;
+  void allgather(const void* send, void* recv, std::size_t count, DType dtype) override {
+    const int n = checked_count(count);
+    MNEMO_MPI_CHECK(MPI_Allgather(send, n, to_mpi(dtype), recv, n, to_mpi(dtype), comm_));
   }
   void barrier() override { MNEMO_MPI_CHECK(MPI_Barrier(comm_)); }
   [[noreturn]] void abort(int exit_code) override {

@@ -115,8 +115,10 @@ class NcclCommunicator final : public Communicator {
           __FILE__, __LINE__);
     wait();
   }
-  std::vector<std::int64_t> gather_counts(std::int64_t value, int root) override {
-    return control_.gather_counts(value, root);  // host values: over MPI
+  void allgather(const void* send, void* recv, std::size_t count, DType dtype) override {
+    after_producer();
+    check(ncclAllGather(send, recv, count, to_nccl(dtype), comm_, stream_), "ncclAllGather", __FILE__, __LINE__);
+    wait();
   }
   void barrier() override { control_.barrier(); }
   [[noreturn]] void abort(int exit_code) override {

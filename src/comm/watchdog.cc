@@ -100,9 +100,9 @@ class WatchedCommunicator final : public Communicator {
     Scope s(this, "reduce_sum");
     inner_.reduce_sum(d, n, t, root);
   }
-  std::vector<std::int64_t> gather_counts(std::int64_t v, int root) override {
-    Scope s(this, "gather_counts");
-    return inner_.gather_counts(v, root);
+  void allgather(const void* send, void* recv, std::size_t n, DType t) override {
+    Scope s(this, "allgather");
+    inner_.allgather(send, recv, n, t);
   }
   void barrier() override {
     Scope s(this, "barrier");

@@ -40,7 +40,7 @@ Model make_mlp(const ModelOptions& o) {
   for (auto h : o.hidden) {
     if (h < 1) throw UsageError("--hidden widths must be at least 1");
   }
-  return std::make_shared<MlpImpl>(in, o.hidden, o.num_classes, o.fused_kernels);
+  return std::make_shared<MlpImpl>(in, o.hidden, o.num_classes, o.kernels == Kernels::kFused);
 }
 
 }  // namespace mnemo::model

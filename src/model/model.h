@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/options.h"
+
 namespace mnemo::model {
 
 /// A classifier: float inputs [N, C, H, W] in [0, 1] -> logits [N, num_classes].
@@ -27,14 +29,23 @@ class ModelImpl : public torch::nn::Module {
 };
 using Model = std::shared_ptr<ModelImpl>;
 
+/// fused: train through hand-fused kernels where a model has them (the MLP
+/// on CPU, see fused_mlp.h); autograd: plain LibTorch layers (for comparison).
+enum class Kernels { kFused, kAutograd };
+/// single: one head over all classes (class-IL); per-task: each sample's
+/// loss and prediction over its own task's classes (task-IL); auto: per-task
+/// for task-incremental streams, else single.
+enum class Head { kAuto, kSingle, kPerTask };
+
 struct ModelOptions {
   std::string name = "mlp";
   std::vector<std::int64_t> input_shape;        ///< {C, H, W}
   std::int64_t num_classes = 0;                 ///< single head over every class
   std::vector<std::int64_t> hidden = {100, 100};  ///< MLP hidden widths
-  /// Train through hand-fused kernels where a model has them (the MLP on
-  /// CPU, see fused_mlp.h); false = plain autograd layers (for comparison).
-  bool fused_kernels = true;
+  Kernels kernels = Kernels::kFused;
+  Head head = Head::kAuto;
+  /// --model (every registered name), --hidden, --kernels, --head.
+  void declare(OptionTable& table);
 };
 
 using ModelFactory = std::function<Model(const ModelOptions&)>;

@@ -1,4 +1,5 @@
 // Implements: the model registry.
+#include <algorithm>
 #include <map>
 
 #include "core/error.h"
@@ -39,6 +40,24 @@ bool ModelImpl::samples_independent() const {
     if (m->name().find("BatchNorm") != std::string::npos) return false;
   }
   return true;
+}
+
+void ModelOptions::declare(OptionTable& t) {
+  std::string known;
+  for (const auto& n : model_names()) known += (known.empty() ? "" : " | ") + n;
+  t.add("model", name, "Model: " + known + " (resnet18: the reduced ResNet-18 of GEM/DER, nf=20)").check([this] {
+    const auto names = model_names();
+    return std::find(names.begin(), names.end(), name) != names.end() ? "" : "names no registered model";
+  });
+  t.add("hidden", hidden, "MLP hidden layer widths").at_least(1).check([this] {
+    return hidden.empty() || hidden.size() > 16 ? "must list 1 to 16 widths" : "";
+  });
+  t.add_choice("kernels", kernels, {{"fused", Kernels::kFused}, {"autograd", Kernels::kAutograd}},
+               "fused: train the MLP on CPU through one hand-fused autograd node (same math, fewer operators); "
+               "autograd: plain LibTorch layers");
+  t.add_choice("head", head, {{"auto", Head::kAuto}, {"single", Head::kSingle}, {"per-task", Head::kPerTask}},
+               "single: one head over all classes (class-IL); per-task: one head per task, each sample's loss over "
+               "its task's classes (task-IL); auto: per-task for task-incremental streams, else single");
 }
 
 Model make_model(const ModelOptions& options) {

@@ -1,6 +1,9 @@
 // Implements: Agem.
 #include "strategies/agem.h"
 
+#include "strategies/loss_terms.h"
+#include "strategies/state_io.h"
+
 namespace mnemo::strategies {
 
 std::vector<LossTerm> Agem::loss(const Batch& batch) {

@@ -1,6 +1,8 @@
 // Implements: Finetune, Cumulative, Joint.
 #include "strategies/baselines.h"
 
+#include "strategies/loss_terms.h"
+
 #include <numeric>
 
 namespace mnemo::strategies {

@@ -4,11 +4,17 @@
 #include <array>
 
 #include "strategies/fused_losses.h"
+#include "strategies/loss_terms.h"
 
 namespace mnemo::strategies {
 
+void DerOptions::declare(OptionTable& t) {
+  t.add("der-alpha", alpha, "der, derpp: weight of the logit-matching (MSE) term").at_least(0).finite();
+  t.add("der-beta", beta, "derpp: weight of the replayed-label CE term").at_least(0).finite();
+}
+
 DarkExperienceReplay::DarkExperienceReplay(const StrategyOptions& o, const StrategyContext& c, bool plus_plus)
-    : options_(o),
+    : options_(o.params<DerOptions>()),
       context_(c),
       plus_plus_(plus_plus),
       one_forward_(c.model->samples_independent()),
@@ -53,12 +59,12 @@ std::vector<LossTerm> DarkExperienceReplay::loss(const Batch& batch) {
     terms.push_back({torch::Tensor(), 0, 1.0});
   }
   // Per-sample mean over logits, summed over samples: the global mean is F.mse_loss.
-  terms.push_back(sizes[1] > 0 ? LossTerm{squared_error_sum(outputs[1], r.logits), sizes[1], options_.der_alpha}
-                               : LossTerm{torch::Tensor(), 0, options_.der_alpha});
+  terms.push_back(sizes[1] > 0 ? LossTerm{squared_error_sum(outputs[1], r.logits), sizes[1], options_.alpha}
+                               : LossTerm{torch::Tensor(), 0, options_.alpha});
   if (plus_plus_) {
     LossTerm ce = sizes[2] > 0 ? cross_entropy_of_logits(outputs[2], r2.y, context_.head_mask)
                                : LossTerm{torch::Tensor(), 0, 1.0};
-    ce.weight = options_.der_beta;
+    ce.weight = options_.beta;
     terms.push_back(ce);
   }
   return terms;

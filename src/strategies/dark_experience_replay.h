@@ -14,6 +14,13 @@
 
 namespace mnemo::strategies {
 
+/// --der-alpha, --der-beta (der and derpp).
+struct DerOptions {
+  double alpha = 0.3;  ///< weight of the logit-matching (MSE) term
+  double beta = 0.5;   ///< derpp: weight of the replayed-label CE term
+  void declare(OptionTable& table);
+};
+
 class DarkExperienceReplay : public Strategy {
  public:
   DarkExperienceReplay(const StrategyOptions& options, const StrategyContext& context, bool plus_plus);
@@ -25,7 +32,7 @@ class DarkExperienceReplay : public Strategy {
   ReplayMemory* memory() override { return &memory_; }
 
  private:
-  StrategyOptions options_;
+  DerOptions options_;
   StrategyContext context_;
   bool plus_plus_;
   bool one_forward_;  // the model's samples are independent: batches share a forward pass

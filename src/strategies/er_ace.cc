@@ -1,6 +1,9 @@
 // Implements: ErAce.
 #include "strategies/er_ace.h"
 
+#include "strategies/loss_terms.h"
+#include "strategies/state_io.h"
+
 #include <limits>
 
 namespace mnemo::strategies {

@@ -1,7 +1,15 @@
 // Implements: Ewc.
 #include "strategies/ewc.h"
 
+#include "strategies/loss_terms.h"
+#include "strategies/state_io.h"
+
 namespace mnemo::strategies {
+
+void EwcOptions::declare(OptionTable& t) {
+  t.add("ewc-lambda", lambda, "ewc: penalty weight").at_least(0).finite();
+  t.add("ewc-gamma", gamma, "ewc: decay of the accumulated Fisher (online EWC; 1: plain sum)").in_range(0, 1);
+}
 
 std::vector<LossTerm> Ewc::loss(const Batch& batch) {
   if (batch.size() == 0) return {};
@@ -12,12 +20,12 @@ void Ewc::after_sync() {
   if (!fisher_.defined()) return;
   torch::NoGradGuard no_grad;
   torch::Tensor g = context_.services.gradient();
-  g.add_(fisher_ * (context_.services.parameters() - anchor_), 2.0 * options_.ewc_lambda);
+  g.add_(fisher_ * (context_.services.parameters() - anchor_), 2.0 * options_.lambda);
 }
 
 double Ewc::penalty(const torch::Tensor& theta) const {
   if (!fisher_.defined()) return 0.0;
-  return options_.ewc_lambda * (fisher_ * (theta - anchor_).pow(2)).sum().item<double>();
+  return options_.lambda * (fisher_ * (theta - anchor_).pow(2)).sum().item<double>();
 }
 
 void Ewc::after_task(const TaskSamples& samples) {
@@ -31,7 +39,7 @@ void Ewc::after_task(const TaskSamples& samples) {
   for (std::int64_t a = 0; a < n; a += kChunk) {
     const auto [images, labels] = samples.read(a, std::min(n, a + kChunk));
     for (std::int64_t i = 0; i < images.size(0); ++i) {  // per-sample gradients
-      const torch::Tensor x = to_input(images.narrow(0, i, 1), context_.device);
+      const torch::Tensor x = model::to_input(images.narrow(0, i, 1), context_.device);
       const torch::Tensor y = labels.narrow(0, i, 1).to(context_.device);
       torch::Tensor logits = model.forward(x);
       if (context_.head_mask.defined()) logits = logits + context_.head_mask.index_select(0, y);
@@ -44,12 +52,9 @@ void Ewc::after_task(const TaskSamples& samples) {
   }
   grad.zero_();
   if (was_training) model.train();
-  torch::Tensor count = torch::full({1}, static_cast<float>(n), grad.options());
-  context_.services.allreduce_sum(fish);   // (collective)
-  context_.services.allreduce_sum(count);  // (collective)
+  context_.services.global_mean(fish, n);  // (collective) the mean over every rank's samples
   torch::NoGradGuard no_grad;
-  fish.div_(std::max(1.0f, count.item<float>()));
-  fisher_ = fisher_.defined() ? fisher_.mul_(options_.ewc_gamma).add_(fish) : fish;
+  fisher_ = fisher_.defined() ? fisher_.mul_(options_.gamma).add_(fish) : fish;
   anchor_ = context_.services.parameters().clone();
 }
 

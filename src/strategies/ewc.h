@@ -13,9 +13,17 @@
 
 namespace mnemo::strategies {
 
+/// --ewc-lambda, --ewc-gamma.
+struct EwcOptions {
+  double lambda = 100.0;  ///< penalty weight
+  double gamma = 1.0;     ///< decay of the old Fisher (online EWC; 1 = sum)
+  void declare(OptionTable& table);
+};
+
 class Ewc : public Strategy {
  public:
-  Ewc(const StrategyOptions& options, const StrategyContext& context) : options_(options), context_(context) {}
+  Ewc(const StrategyOptions& options, const StrategyContext& context)
+      : options_(options.params<EwcOptions>()), context_(context) {}
   std::vector<LossTerm> loss(const Batch& batch) override;
   void after_sync() override;
   void after_task(const TaskSamples& samples) override;
@@ -28,7 +36,7 @@ class Ewc : public Strategy {
 
 
  private:
-  StrategyOptions options_;
+  EwcOptions options_;
   StrategyContext context_;
   torch::Tensor fisher_, anchor_;
 };

@@ -1,6 +1,8 @@
 // Implements: ExperienceReplay.
 #include "strategies/experience_replay.h"
 
+#include "strategies/loss_terms.h"
+
 namespace mnemo::strategies {
 
 std::vector<LossTerm> ExperienceReplay::loss(const Batch& batch) {

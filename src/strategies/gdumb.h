@@ -17,6 +17,12 @@
 
 namespace mnemo::strategies {
 
+/// --gdumb-epochs.
+struct GDumbOptions {
+  std::int64_t epochs = 30;  ///< passes over the memory when retraining at each task end
+  void declare(OptionTable& table);
+};
+
 class GDumb : public Strategy {
  public:
   GDumb(const StrategyOptions& options, const StrategyContext& context);
@@ -31,6 +37,7 @@ class GDumb : public Strategy {
 
  private:
   StrategyOptions options_;
+  GDumbOptions gdumb_;
   StrategyContext context_;
   ReplayMemory memory_;
   torch::Tensor initial_;  // the weights every retraining starts from

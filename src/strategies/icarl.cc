@@ -5,12 +5,15 @@
 #include <limits>
 #include <map>
 
+#include "core/error.h"
+#include "strategies/state_io.h"
+
 namespace mnemo::strategies {
 
 namespace {
 
 StrategyOptions without_stream_policy(StrategyOptions o) {
-  o.replay_policy = "reservoir";  // never offered the stream: herding assigns the contents
+  o.replay_policy = replay::Policy::kReservoir;  // never offered the stream: herding assigns the contents
   return o;
 }
 
@@ -85,7 +88,7 @@ std::vector<std::int64_t> Icarl::herd(const torch::Tensor& features, std::int64_
 torch::Tensor Icarl::normalized_features(const torch::Tensor& images_u8) const {
   std::vector<torch::Tensor> parts;
   for (std::int64_t a = 0; a < images_u8.size(0); a += 512) {
-    const torch::Tensor x = to_input(images_u8.narrow(0, a, std::min<std::int64_t>(512, images_u8.size(0) - a)),
+    const torch::Tensor x = model::to_input(images_u8.narrow(0, a, std::min<std::int64_t>(512, images_u8.size(0) - a)),
                                      context_.device);
     parts.push_back(torch::nn::functional::normalize(context_.model->features(x),
                                                      torch::nn::functional::NormalizeFuncOptions().dim(1)));
@@ -93,24 +96,42 @@ torch::Tensor Icarl::normalized_features(const torch::Tensor& images_u8) const {
   return torch::cat(parts);
 }
 
+// Rows `ids` of this rank, with their images (float32 [n, ss], exact for
+// 0..255), gathered from every rank: a map id -> image. (collective)
+std::map<std::int64_t, std::vector<std::uint8_t>> Icarl::gather_images(const std::vector<std::int64_t>& ids,
+                                                                       const torch::Tensor& images) const {
+  const torch::Tensor all_images =
+      context_.services.allgather_rows(images).to(torch::kCPU).to(torch::kUInt8).contiguous();
+  const torch::Tensor all_ids =
+      context_.services.allgather_rows(torch::tensor(ids, torch::kInt64).to(context_.device)).to(torch::kCPU);
+  const std::int64_t ss = images.size(1);
+  std::map<std::int64_t, std::vector<std::uint8_t>> out;
+  for (std::int64_t i = 0; i < all_ids.size(0); ++i) {
+    const std::uint8_t* p = all_images.data_ptr<std::uint8_t>() + i * ss;
+    out[all_ids[i].item<std::int64_t>()].assign(p, p + ss);
+  }
+  return out;
+}
+
 // Every exemplar, images included, on every rank (in slot order).
 std::vector<replay::Sample> Icarl::all_exemplars() const {
   const auto& buf = memory_.buffer();
-  const std::vector<std::int64_t> slots = buf.filled_slots();
+  const std::vector<std::int64_t> slots = buf.filled_slots();  // the same on every rank
   const std::int64_t ss = buf.sample_size();
-  torch::Tensor images = torch::zeros({static_cast<std::int64_t>(slots.size()), ss},
+  std::vector<std::int64_t> mine;  // the filled slots this rank owns
+  for (auto s : slots) {
+    if (buf.owns(s)) mine.push_back(s);
+  }
+  torch::Tensor images = torch::empty({static_cast<std::int64_t>(mine.size()), ss},
                                       torch::TensorOptions().dtype(torch::kFloat32).device(context_.device));
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    if (!buf.owns(slots[i])) continue;
-    const torch::Tensor row = torch::from_blob(const_cast<std::uint8_t*>(buf.image(slots[i])), {ss}, torch::kUInt8);
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    const torch::Tensor row = torch::from_blob(const_cast<std::uint8_t*>(buf.image(mine[i])), {ss}, torch::kUInt8);
     images[static_cast<std::int64_t>(i)].copy_(row.to(torch::kFloat32));
   }
-  context_.services.allreduce_sum(images);  // (collective) each slot is filled by its one owner
-  const torch::Tensor host = images.to(torch::kCPU).to(torch::kUInt8);
+  auto by_slot = gather_images(mine, images);  // (collective)
   std::vector<replay::Sample> out(slots.size());
   for (std::size_t i = 0; i < slots.size(); ++i) {
-    out[i].image.assign(host[static_cast<std::int64_t>(i)].data_ptr<std::uint8_t>(),
-                        host[static_cast<std::int64_t>(i)].data_ptr<std::uint8_t>() + ss);
+    out[i].image = std::move(by_slot.at(slots[i]));
     out[i].label = buf.label(slots[i]);
     out[i].task = buf.task(slots[i]);
   }
@@ -125,7 +146,8 @@ void Icarl::after_task(const TaskSamples& samples) {
   const std::int64_t ss = memory_.buffer().sample_size();
   std::vector<replay::Sample> exemplars = all_exemplars();
 
-  // The task's features and labels, all ranks' blocks all-reduced into one matrix.
+  // The task's features and labels: the ranks' blocks, gathered in rank
+  // order, are the task's rows in order.
   std::vector<torch::Tensor> feats, labs;
   for (std::int64_t a = 0; a < samples.count; a += 2048) {
     const auto [images, labels] = samples.read(a, std::min(samples.count, a + 2048));
@@ -135,11 +157,9 @@ void Icarl::after_task(const TaskSamples& samples) {
   const torch::Tensor mine = torch::cat(feats);  // every rank holds samples (check_data_parallel)
   const std::int64_t dim = mine.size(1);
   const auto fopts = torch::TensorOptions().dtype(torch::kFloat32).device(context_.device);
-  torch::Tensor features = torch::zeros({samples.total, dim}, fopts), labels = torch::zeros({samples.total}, fopts);
-  features.narrow(0, samples.first, samples.count).copy_(mine);
-  labels.narrow(0, samples.first, samples.count).copy_(torch::cat(labs));
-  context_.services.allreduce_sum(features);  // (collective)
-  context_.services.allreduce_sum(labels);    // (collective)
+  const torch::Tensor features = context_.services.allgather_rows(mine);         // (collective)
+  const torch::Tensor labels = context_.services.allgather_rows(torch::cat(labs));  // (collective)
+  MNEMO_ASSERT(features.size(0) == samples.total, "the ranks' blocks do not tile the task");
 
   // m per (task, class) group seen; older groups keep their first m; the
   // current task's classes are herded (in domain-incremental streams a
@@ -156,20 +176,21 @@ void Icarl::after_task(const TaskSamples& samples) {
     if (idx.numel() == 0) continue;
     for (auto i : herd(features.index_select(0, idx), m)) rows.push_back(idx[i].item<std::int64_t>());
   }
-  // Their images: each rank fills the rows of its block, then all-reduce.
-  torch::Tensor chosen = torch::zeros({static_cast<std::int64_t>(rows.size()), ss}, fopts);
+  // Their images: each rank reads the chosen rows of its block.
+  std::vector<std::int64_t> mine_k;
+  std::vector<torch::Tensor> mine_images;
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const std::int64_t local = rows[k] - samples.first;
     if (local < 0 || local >= samples.count) continue;
     const auto [image, label] = samples.read(local, local + 1);
-    chosen[static_cast<std::int64_t>(k)].copy_(image.flatten().to(torch::kFloat32));
+    mine_k.push_back(static_cast<std::int64_t>(k));
+    mine_images.push_back(image.flatten().to(torch::kFloat32).to(context_.device));
   }
-  context_.services.allreduce_sum(chosen);  // (collective)
-  const torch::Tensor host = chosen.to(torch::kCPU).to(torch::kUInt8).contiguous();
+  auto chosen = gather_images(mine_k, mine_images.empty() ? torch::empty({0, ss}, fopts)
+                                                          : torch::stack(mine_images));  // (collective)
   for (std::size_t k = 0; k < rows.size(); ++k) {
     replay::Sample x;
-    const std::uint8_t* p = host.data_ptr<std::uint8_t>() + static_cast<std::int64_t>(k) * ss;
-    x.image.assign(p, p + ss);
+    x.image = std::move(chosen.at(static_cast<std::int64_t>(k)));
     x.label = static_cast<std::int64_t>(labels[rows[k]].item<float>());
     x.task = task_;
     kept.push_back(std::move(x));

@@ -19,12 +19,16 @@
 //   each step draws --replay-batch exemplars, as the other replay strategies
 //   do. Class-IL only: the head mask is not applied.
 //   Distributed: every rank computes the features of its block of the task;
-//   they are all-reduced into the task's full feature matrix, so every rank
-//   runs the same herding; the chosen images are all-reduced too, and every
+//   they are gathered (in rank order: the task's rows in order) into the
+//   full feature matrix, so every rank runs the same herding; the chosen
+//   images are gathered from the ranks that read them too, and every
 //   rank assigns the same exemplar list to the global buffer (storing the
 //   slots it owns). Every rank then holds all exemplars long enough to
 //   compute the same class means. Nothing depends on the number of ranks.
 #pragma once
+
+#include <map>
+#include <vector>
 
 #include "strategies/replay_memory.h"
 
@@ -50,6 +54,8 @@ class Icarl : public Strategy {
  private:
   void set_task(std::int64_t task);
   std::vector<replay::Sample> all_exemplars() const;  // (collective)
+  std::map<std::int64_t, std::vector<std::uint8_t>> gather_images(const std::vector<std::int64_t>& ids,
+                                                                  const torch::Tensor& images) const;  // (collective)
   torch::Tensor normalized_features(const torch::Tensor& images_u8) const;
 
   StrategyOptions options_;

@@ -1,7 +1,15 @@
 // Implements: Lwf.
 #include "strategies/lwf.h"
 
+#include "strategies/loss_terms.h"
+#include "strategies/state_io.h"
+
 namespace mnemo::strategies {
+
+void LwfOptions::declare(OptionTable& t) {
+  t.add("lwf-alpha", alpha, "lwf: weight of the distillation term").at_least(0).finite();
+  t.add("lwf-temperature", temperature, "lwf: softmax temperature").positive();
+}
 
 void Lwf::before_task(std::int64_t task) {
   if (task == 0) return;
@@ -29,8 +37,8 @@ std::vector<LossTerm> Lwf::loss(const Batch& batch) {
       torch::NoGradGuard no_grad;
       teacher_logits = teacher_->forward(batch.x).index_select(1, old_classes_);
     }
-    terms.push_back({distillation(logits.index_select(1, old_classes_), teacher_logits, options_.lwf_temperature),
-                     batch.size(), options_.lwf_alpha});
+    terms.push_back({distillation(logits.index_select(1, old_classes_), teacher_logits, options_.temperature),
+                     batch.size(), options_.alpha});
   }
   return terms;
 }

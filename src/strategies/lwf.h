@@ -12,9 +12,17 @@
 
 namespace mnemo::strategies {
 
+/// --lwf-alpha, --lwf-temperature.
+struct LwfOptions {
+  double alpha = 1.0;        ///< weight of the distillation term
+  double temperature = 2.0;  ///< softmax temperature
+  void declare(OptionTable& table);
+};
+
 class Lwf : public Strategy {
  public:
-  Lwf(const StrategyOptions& options, const StrategyContext& context) : options_(options), context_(context) {}
+  Lwf(const StrategyOptions& options, const StrategyContext& context)
+      : options_(options.params<LwfOptions>()), context_(context) {}
   void before_task(std::int64_t task) override;
   void save_state(torch::serialize::OutputArchive& archive) const override;
   void load_state(torch::serialize::InputArchive& archive) override;
@@ -25,7 +33,7 @@ class Lwf : public Strategy {
   static torch::Tensor distillation(const torch::Tensor& student, const torch::Tensor& teacher, double temperature);
 
  private:
-  StrategyOptions options_;
+  LwfOptions options_;
   StrategyContext context_;
   model::Model teacher_;
   torch::Tensor old_classes_;

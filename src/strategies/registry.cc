@@ -1,8 +1,9 @@
-// Implements: the strategy registry, shared loss helpers, and the built-in
-//   strategies' registration (listed here so static linking keeps them).
-#include <array>
-#include <limits>
+// Implements: the strategy registry and StrategyOptions. The built-in
+//   strategies and their options structs are listed here (not
+//   self-registered), so static linking keeps them.
+#include <algorithm>
 #include <map>
+#include <typeindex>
 
 #include "core/error.h"
 #include "strategies/agem.h"
@@ -10,10 +11,9 @@
 #include "strategies/dark_experience_replay.h"
 #include "strategies/er_ace.h"
 #include "strategies/ewc.h"
+#include "strategies/experience_replay.h"
 #include "strategies/gdumb.h"
 #include "strategies/icarl.h"
-#include "strategies/experience_replay.h"
-#include "strategies/fused_losses.h"
 #include "strategies/lwf.h"
 #include "strategies/si.h"
 #include "strategies/strategy.h"
@@ -42,10 +42,84 @@ std::map<std::string, StrategyFactory>& registry() {
   return r;
 }
 
+// The registered options structs, one default-valued prototype per type.
+std::vector<std::unique_ptr<OptionGroup>>& option_prototypes() {
+  static std::vector<std::unique_ptr<OptionGroup>> p = [] {
+    std::vector<std::unique_ptr<OptionGroup>> v;
+    v.push_back(std::make_unique<OptionGroupOf<DerOptions>>());
+    v.push_back(std::make_unique<OptionGroupOf<EwcOptions>>());
+    v.push_back(std::make_unique<OptionGroupOf<SiOptions>>());
+    v.push_back(std::make_unique<OptionGroupOf<LwfOptions>>());
+    v.push_back(std::make_unique<OptionGroupOf<GDumbOptions>>());
+    return v;
+  }();
+  return p;
+}
+
+std::string known_strategies(const char* separator) {
+  std::string known;
+  for (const auto& n : strategy_names()) known += (known.empty() ? "" : separator) + n;
+  return known;
+}
+
 }  // namespace
+
+StrategyOptions::StrategyOptions() {
+  for (const auto& p : option_prototypes()) params_.push_back(p->clone());
+}
+
+StrategyOptions::StrategyOptions(const StrategyOptions& other)
+    : name(other.name),
+      replay_capacity(other.replay_capacity),
+      replay_batch(other.replay_batch),
+      replay_policy(other.replay_policy),
+      lr(other.lr) {
+  for (const auto& g : other.params_) params_.push_back(g->clone());
+}
+
+StrategyOptions& StrategyOptions::operator=(const StrategyOptions& other) {
+  if (this != &other) *this = StrategyOptions(other);
+  return *this;
+}
+
+StrategyOptions::~StrategyOptions() = default;
+
+OptionGroup& StrategyOptions::group(const std::type_info& type) const {
+  for (const auto& g : params_) {
+    if (typeid(*g) == type) return *g;
+  }
+  throw UsageError(with_hint(std::string("strategy options of type ") + type.name() + " were never registered",
+                             "call register_strategy_options<T>() before run_main"));
+}
+
+void StrategyOptions::declare(OptionTable& t) {
+  t.add("strategy", name, "Continual-learning strategy: " + known_strategies(" | ")).check([this] {
+    const auto names = strategy_names();
+    return std::find(names.begin(), names.end(), name) != names.end()
+               ? ""
+               : "names no registered strategy (known: " + known_strategies(", ") + ")";
+  });
+  t.add("replay-capacity", replay_capacity, "Global replay memory, samples (split across ranks)")
+      .in_range(0, 1LL << 40);
+  t.add("replay-batch", replay_batch, "Global replay batch per step (split across ranks)").in_range(0, 1LL << 30);
+  t.add_choice("replay-policy", replay_policy,
+               {{replay::policy_name(replay::Policy::kReservoir), replay::Policy::kReservoir},
+                {replay::policy_name(replay::Policy::kClassBalanced), replay::Policy::kClassBalanced},
+                {replay::policy_name(replay::Policy::kRing), replay::Policy::kRing}},
+               "Replay insertion: reservoir (uniform over the stream), class-balanced (GDumb's greedy sampler), "
+               "ring (per-task FIFO)");
+  for (auto& g : params_) g->declare(t);
+}
 
 bool register_strategy(const std::string& name, StrategyFactory factory) {
   registry()[name] = std::move(factory);
+  return true;
+}
+
+bool register_strategy_options(std::unique_ptr<OptionGroup> defaults) {
+  auto& prototypes = option_prototypes();
+  const auto same = [&](const std::unique_ptr<OptionGroup>& p) { return typeid(*p) == typeid(*defaults); };
+  if (std::none_of(prototypes.begin(), prototypes.end(), same)) prototypes.push_back(std::move(defaults));
   return true;
 }
 
@@ -58,87 +132,9 @@ std::vector<std::string> strategy_names() {
 std::unique_ptr<Strategy> make_strategy(const StrategyOptions& options, const StrategyContext& context) {
   auto it = registry().find(options.name);
   if (it == registry().end()) {
-    std::string known;
-    for (const auto& n : strategy_names()) known += (known.empty() ? "" : ", ") + n;
-    throw UsageError(with_hint("unknown strategy '" + options.name + "'", "use one of: " + known));
+    throw UsageError(with_hint("unknown strategy '" + options.name + "'", "use one of: " + known_strategies(", ")));
   }
   return it->second(options, context);
-}
-
-LossTerm cross_entropy_term(model::ModelImpl& model, const torch::Tensor& x, const torch::Tensor& y,
-                            const torch::Tensor& head_mask) {
-  return cross_entropy_of_logits(model.forward(x), y, head_mask);
-}
-
-LossTerm cross_entropy_of_logits(const torch::Tensor& logits, const torch::Tensor& y, const torch::Tensor& head_mask) {
-  return {softmax_cross_entropy_sum(logits, y, head_mask), y.size(0), 1.0};
-}
-
-torch::Tensor make_head_mask(const std::vector<std::vector<std::int64_t>>& task_classes, std::int64_t num_classes) {
-  torch::Tensor mask = torch::full({num_classes, num_classes}, -std::numeric_limits<float>::infinity());
-  for (const auto& classes : task_classes) {
-    for (auto c : classes) {
-      for (auto d : classes) mask[c][d] = 0.0f;
-    }
-  }
-  return mask;
-}
-
-void save_tensor(torch::serialize::OutputArchive& archive, const std::string& key, const torch::Tensor& t) {
-  if (t.defined()) archive.write(key, t.to(torch::kCPU));
-}
-
-void load_tensor(torch::serialize::InputArchive& archive, const std::string& key, torch::Tensor& t,
-                 const torch::Device& device) {
-  torch::Tensor loaded;
-  if (archive.try_read(key, loaded)) {
-    t = loaded.to(device);
-  } else {
-    t = torch::Tensor();
-  }
-}
-
-torch::Tensor to_input(const torch::Tensor& images_u8, const torch::Device& device) {
-  if (!device.is_cpu() || !images_u8.device().is_cpu() || !images_u8.is_contiguous()) {
-    return images_u8.to(device).to(torch::kFloat32).div_(255.0);
-  }
-  // One pass through a table of the 256 quotients: the same values as the
-  // division, without three operators and a temporary per batch.
-  static const std::array<float, 256> quotient = [] {
-    std::array<float, 256> q{};
-    for (int v = 0; v < 256; ++v) q[v] = static_cast<float>(v) / 255.0f;
-    return q;
-  }();
-  torch::Tensor x = torch::empty(images_u8.sizes(), torch::kFloat32);
-  const std::uint8_t* src = images_u8.data_ptr<std::uint8_t>();
-  float* dst = x.data_ptr<float>();
-  for (std::int64_t i = 0, n = images_u8.numel(); i < n; ++i) dst[i] = quotient[src[i]];
-  return x;
-}
-
-void save_model_values(torch::serialize::OutputArchive& archive, const std::string& key, model::ModelImpl& model) {
-  std::vector<torch::Tensor> flat;
-  for (const auto& p : model.parameters()) flat.push_back(p.detach().flatten());
-  for (const auto& b : model.buffers()) flat.push_back(b.detach().flatten().to(torch::kFloat32));
-  save_tensor(archive, key, torch::cat(flat));
-}
-
-bool load_model_values(torch::serialize::InputArchive& archive, const std::string& key, model::ModelImpl& model,
-                       const torch::Device& device) {
-  torch::Tensor flat;
-  load_tensor(archive, key, flat, device);
-  if (!flat.defined()) return false;
-  torch::NoGradGuard no_grad;
-  std::int64_t off = 0;
-  for (auto& p : model.parameters()) {
-    p.copy_(flat.narrow(0, off, p.numel()).view(p.sizes()));
-    off += p.numel();
-  }
-  for (auto& b : model.buffers()) {
-    b.copy_(flat.narrow(0, off, b.numel()).view(b.sizes()).to(b.scalar_type()));
-    off += b.numel();
-  }
-  return true;
 }
 
 }  // namespace mnemo::strategies

@@ -13,7 +13,7 @@ ReplayMemory::ReplayMemory(const StrategyOptions& o, const StrategyContext& c, b
       buffer_(replay::BufferGeometry{o.replay_capacity, c.image_shape.at(0) * c.image_shape.at(1) * c.image_shape.at(2),
                                      with_logits ? c.num_classes : 0, std::max<std::int64_t>(1, c.num_tasks),
                                      c.world_size, c.rank},
-              replay::parse_policy(o.replay_policy),
+              o.replay_policy,
               Rng::derive(c.seed, /*purpose=*/0x4e91).next()) {
   if (o.replay_capacity < c.world_size) {
     throw UsageError(with_hint("--replay-capacity " + std::to_string(o.replay_capacity) + " is smaller than the " +
@@ -49,7 +49,7 @@ ReplayBatch ReplayMemory::batch_of(const std::vector<std::int64_t>& drawn) const
     lab[i] = buffer_.label(slots[i]);
     if (ls > 0) std::copy_n(buffer_.logits(slots[i]), ls, logits.data_ptr<float>() + i * ls);
   }
-  out.x = to_input(out.images, context_.device);
+  out.x = model::to_input(out.images, context_.device);
   out.y = labels.to(context_.device);
   if (ls > 0) out.logits = logits.to(context_.device);
   return out;
@@ -81,7 +81,7 @@ void ReplayMemory::add(const Batch& batch, const torch::Tensor& logits) {
     torch::NoGradGuard no_grad;
     const torch::Tensor rows = torch::tensor(foreign, torch::kInt64);
     foreign_logits =
-        context_.model->forward(to_input(images.index_select(0, rows), context_.device)).to(torch::kCPU).contiguous();
+        context_.model->forward(model::to_input(images.index_select(0, rows), context_.device)).to(torch::kCPU).contiguous();
   }
   std::size_t next_foreign = 0;
   for (const auto& [slot, i] : stored) {

@@ -1,7 +1,15 @@
 // Implements: Si.
 #include "strategies/si.h"
 
+#include "strategies/loss_terms.h"
+#include "strategies/state_io.h"
+
 namespace mnemo::strategies {
+
+void SiOptions::declare(OptionTable& t) {
+  t.add("si-c", c, "si: penalty weight").at_least(0).finite();
+  t.add("si-xi", xi, "si: damping").positive();
+}
 
 void Si::before_task(std::int64_t) {
   torch::NoGradGuard no_grad;
@@ -19,7 +27,7 @@ std::vector<LossTerm> Si::loss(const Batch& batch) {
 void Si::after_sync() {
   torch::NoGradGuard no_grad;
   torch::Tensor g = context_.services.gradient();
-  if (big_omega_.defined()) g.add_(big_omega_ * (context_.services.parameters() - anchor_), 2.0 * options_.si_c);
+  if (big_omega_.defined()) g.add_(big_omega_ * (context_.services.parameters() - anchor_), 2.0 * options_.c);
   last_grad_ = g.clone();
 }
 
@@ -33,7 +41,7 @@ void Si::after_step(const Batch&) {
 void Si::after_task(const TaskSamples&) {
   torch::NoGradGuard no_grad;
   const torch::Tensor theta = context_.services.parameters();
-  const torch::Tensor add = small_omega_ / ((theta - task_start_).pow(2) + options_.si_xi);
+  const torch::Tensor add = small_omega_ / ((theta - task_start_).pow(2) + options_.xi);
   big_omega_ = big_omega_.defined() ? big_omega_.add_(add) : add;
   anchor_ = theta.clone();
 }

@@ -12,9 +12,17 @@
 
 namespace mnemo::strategies {
 
+/// --si-c, --si-xi.
+struct SiOptions {
+  double c = 0.5;   ///< penalty weight
+  double xi = 1.0;  ///< damping
+  void declare(OptionTable& table);
+};
+
 class Si : public Strategy {
  public:
-  Si(const StrategyOptions& options, const StrategyContext& context) : options_(options), context_(context) {}
+  Si(const StrategyOptions& options, const StrategyContext& context)
+      : options_(options.params<SiOptions>()), context_(context) {}
   void before_task(std::int64_t task) override;
   std::vector<LossTerm> loss(const Batch& batch) override;
   void after_sync() override;
@@ -26,7 +34,7 @@ class Si : public Strategy {
 
 
  private:
-  StrategyOptions options_;
+  SiOptions options_;
   StrategyContext context_;
   torch::Tensor small_omega_, big_omega_, anchor_, task_start_, previous_, last_grad_;
 };

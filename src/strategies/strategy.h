@@ -11,6 +11,16 @@
 //   counts. The trainer sums each term's count over ranks and scales the term
 //   by 1/global_count, so the all-reduced gradient is exactly the gradient of
 //   the global-batch mean, whatever the sharding (uneven ranks included).
+//   Two contracts follow:
+//   - term k means the same loss on every rank: its counts are summed over
+//     ranks slot by slot. A rank with no samples for a term returns it with
+//     count 0 (an undefined sum), or leaves it out when it comes after
+//     every term it returns (an empty list: no samples at all). A term left
+//     out in the middle would shift the later ones into the wrong slots.
+//   - a strategy returns at most kMaxLossTerms (4) terms; the trainer
+//     checks this on every step, and a violation is a UsageError naming
+//     the strategy, on every rank.
+//   Shared loss terms are in loss_terms.h, checkpoint helpers in state_io.h.
 #pragma once
 
 #include <torch/torch.h>
@@ -19,9 +29,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
+#include "core/options.h"
+#include "model/input.h"
 #include "model/model.h"
+#include "replay/replay_buffer.h"
 
 namespace mnemo::strategies {
 
@@ -41,6 +55,9 @@ struct Batch {
   std::int64_t offset = 0;
   std::int64_t size() const { return images.defined() ? images.size(0) : 0; }
 };
+
+/// The most loss terms a strategy may return per step.
+inline constexpr std::size_t kMaxLossTerms = 4;
 
 /// A loss term: the sum of per-sample losses over `count` local samples.
 struct LossTerm {
@@ -73,6 +90,13 @@ struct TrainerServices {
   std::function<void(const std::vector<LossTerm>&)> synced_gradient;
   /// (collective) In-place sum over ranks of a float32 tensor on the model's device.
   std::function<void(torch::Tensor&)> allreduce_sum;
+  /// (collective) Every rank's rows [n_r, ...] (any n_r; float32, float64,
+  /// int32 or int64, on the model's device), concatenated in rank order.
+  std::function<torch::Tensor(const torch::Tensor&)> allgather_rows;
+  /// (collective) `sum` (float32, on the model's device) holds this rank's
+  /// sum of a statistic over `count` samples; it becomes the mean over
+  /// every rank's samples. Returns the global count.
+  std::function<std::int64_t(torch::Tensor& sum, std::int64_t count)> global_mean;
   /// A copy of the current model (same architecture and values), in eval mode.
   std::function<model::Model()> clone_model;
 };
@@ -95,21 +119,38 @@ struct StrategyContext {
   TrainerServices services;
 };
 
-struct StrategyOptions {
+/// The options every strategy shares, plus each registered strategy's own
+/// options struct (`params<T>()`), so that a strategy's hyper-parameters are
+/// declared once, in its own file (see register_strategy_options).
+class StrategyOptions {
+ public:
   std::string name = "er";
   std::int64_t replay_capacity = 500;  ///< global buffer size, samples, split across ranks
   std::int64_t replay_batch = 10;      ///< global replay batch per step, split across ranks
-  std::string replay_policy = "reservoir";  ///< reservoir | class-balanced | ring
-  double der_alpha = 0.3;              ///< der, derpp: weight of the logit-matching (MSE) term
-  double der_beta = 0.5;               ///< derpp: weight of the replayed-label CE term
-  double ewc_lambda = 100.0;           ///< ewc: penalty weight
-  double ewc_gamma = 1.0;              ///< ewc: decay of the old Fisher (online EWC; 1 = sum)
-  double si_c = 0.5;                   ///< si: penalty weight
-  double si_xi = 1.0;                  ///< si: damping
-  double lwf_alpha = 1.0;              ///< lwf: weight of the distillation term
-  double lwf_temperature = 2.0;        ///< lwf: softmax temperature
-  double lr = 0.1;                     ///< the run's learning rate (gdumb retrains with it)
-  std::int64_t gdumb_epochs = 30;      ///< gdumb: passes over the memory at each task end
+  replay::Policy replay_policy = replay::Policy::kReservoir;
+  double lr = 0.1;  ///< not declared here: the optimizer's --lr (gdumb retrains with it)
+
+  /// Holds every registered strategy's options at their defaults.
+  StrategyOptions();
+  StrategyOptions(const StrategyOptions& other);
+  StrategyOptions& operator=(const StrategyOptions& other);
+  StrategyOptions(StrategyOptions&&) noexcept = default;
+  StrategyOptions& operator=(StrategyOptions&&) noexcept = default;
+  ~StrategyOptions();
+
+  /// The options struct T of a registered strategy; UsageError when T was
+  /// never registered (register_strategy_options<T>()).
+  template <class T> T& params() { return dynamic_cast<OptionGroupOf<T>&>(group(typeid(OptionGroupOf<T>))).value; }
+  template <class T> const T& params() const {
+    return dynamic_cast<const OptionGroupOf<T>&>(group(typeid(OptionGroupOf<T>))).value;
+  }
+
+  /// --strategy, --replay-*, then every registered strategy's own options.
+  void declare(OptionTable& table);
+
+ private:
+  OptionGroup& group(const std::type_info& type) const;
+  std::vector<std::unique_ptr<OptionGroup>> params_;
 };
 
 class Strategy {
@@ -148,36 +189,20 @@ class Strategy {
 using StrategyFactory =
     std::function<std::unique_ptr<Strategy>(const StrategyOptions&, const StrategyContext&)>;
 
+/// Registers a strategy under `name` (an existing name is replaced);
+/// returns true so it can initialise a static.
 bool register_strategy(const std::string& name, StrategyFactory factory);
+/// Registers an options struct T (default-constructible, with
+/// `void declare(OptionTable&)`); its options then appear in `train --help`,
+/// YAML configs, config.json and checkpoints like the built-ins'. Several
+/// strategies may share one T (der and derpp). Registering T again is a
+/// no-op. Register before run_main parses the command line.
+bool register_strategy_options(std::unique_ptr<OptionGroup> defaults);
+template <class T> bool register_strategy_options() {
+  return register_strategy_options(std::make_unique<OptionGroupOf<T>>());
+}
 /// UsageError naming the known strategies for an unknown name.
 std::unique_ptr<Strategy> make_strategy(const StrategyOptions& options, const StrategyContext& context);
 std::vector<std::string> strategy_names();
-
-/// Summed cross-entropy of `model` on (x, y) as a loss term; with a head
-/// mask, over each sample's own task's classes only.
-LossTerm cross_entropy_term(model::ModelImpl& model, const torch::Tensor& x, const torch::Tensor& y,
-                            const torch::Tensor& head_mask = {});
-
-/// Summed cross-entropy of given logits (with the head mask, if any).
-LossTerm cross_entropy_of_logits(const torch::Tensor& logits, const torch::Tensor& y,
-                                 const torch::Tensor& head_mask = {});
-
-/// The [C, C] head mask for tasks' disjoint class lists.
-torch::Tensor make_head_mask(const std::vector<std::vector<std::int64_t>>& task_classes, std::int64_t num_classes);
-
-/// Archive helpers: undefined tensors are skipped on save and stay undefined on load.
-void save_tensor(torch::serialize::OutputArchive& archive, const std::string& key, const torch::Tensor& t);
-void load_tensor(torch::serialize::InputArchive& archive, const std::string& key, torch::Tensor& t,
-                 const torch::Device& device);
-
-/// Converts uint8 images (CPU) to the float model input on `device`.
-torch::Tensor to_input(const torch::Tensor& images_u8, const torch::Device& device);
-
-/// A frozen model (a teacher) in a checkpoint: its parameters and buffers
-/// flattened under `key`; load_model_values fills a clone of the model.
-void save_model_values(torch::serialize::OutputArchive& archive, const std::string& key, model::ModelImpl& model);
-/// Returns false (and leaves `model` as it is) when `key` is absent.
-bool load_model_values(torch::serialize::InputArchive& archive, const std::string& key, model::ModelImpl& model,
-                       const torch::Device& device);
 
 }  // namespace mnemo::strategies

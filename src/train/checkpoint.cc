@@ -39,6 +39,16 @@ std::vector<fs::path> complete_checkpoints(const fs::path& root) {
 
 }  // namespace
 
+void CheckpointOptions::declare(OptionTable& t) {
+  t.add("checkpoint-every", every, "Also checkpoint every K steps (0: at task ends only)").at_least(0).result_neutral();
+  t.add("checkpoint-minutes", minutes, "Also checkpoint every M minutes (0: off)").in_range(0, 1e7).result_neutral();
+  t.add("checkpoint-keep", keep, "Complete checkpoints to keep").in_range(1, 1 << 20).result_neutral();
+  t.add("resume", resume, "Resume: 'auto' (the newest complete checkpoint of --run-dir, or start) or a checkpoint "
+                          "directory")
+      .result_neutral();
+  t.add("force", force, "Resume even when result-affecting options differ from the checkpoint's").result_neutral();
+}
+
 void sync_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error("cannot open " + path + " to sync it");

@@ -17,8 +17,19 @@
 #include <string>
 
 #include "comm/communicator.h"
+#include "core/options.h"
 
 namespace mnemo::train {
+
+struct CheckpointOptions {
+  std::int64_t every = 0;  ///< also checkpoint every K steps (0: task ends only)
+  double minutes = 0;      ///< also checkpoint every M minutes (0: off)
+  int keep = 2;            ///< complete checkpoints kept
+  std::string resume;      ///< "" | auto | a checkpoint directory
+  bool force = false;      ///< resume even if result-affecting options differ
+  /// --checkpoint-every, --checkpoint-minutes, --checkpoint-keep, --resume, --force.
+  void declare(OptionTable& table);
+};
 
 /// Where training resumes: the next step to run.
 struct Position {

@@ -9,7 +9,18 @@
 
 namespace mnemo::train {
 
-Evaluator::Evaluator(const data::StreamReader& stream, int world_size, int rank, torch::Device device, Options options)
+void EvalOptions::declare(OptionTable& t) {
+  t.add_choice("eval-split", split, {{"test", data::Split::kTest}, {"val", data::Split::kVal}},
+               "Evaluate on each task's test split, or on its validation split (streams prepared with "
+               "--val-fraction)");
+  t.add("eval-batch", batch_size, "Evaluation batch per rank").in_range(1, 1LL << 30).result_neutral();
+  t.add("eval-cache-mb", cache_mb, "Evaluation samples kept in memory per rank, MiB; tasks beyond it are streamed "
+                                   "from the shards at each evaluation")
+      .in_range(0, 1e9)
+      .result_neutral();
+}
+
+Evaluator::Evaluator(const data::StreamReader& stream, int world_size, int rank, torch::Device device, EvalOptions options)
     : stream_(stream), options_(options), num_classes_(stream.num_classes()), device_(device) {
   options_.batch_size = std::max<std::int64_t>(1, options_.batch_size);
   std::int64_t cached_bytes = 0;
@@ -24,7 +35,7 @@ Evaluator::Evaluator(const data::StreamReader& stream, int world_size, int rank,
     slice.rows = data::block_range(info.count(options_.split), world_size, rank);
     slice.classes = torch::tensor(info.classes, torch::kInt64).to(device);
     const std::int64_t bytes = slice.rows.size() * stream.sample_size();
-    if (cached_bytes + bytes <= options_.cache_bytes) {
+    if (cached_bytes + bytes <= static_cast<std::int64_t>(options_.cache_mb * (1 << 20))) {
       cached_bytes += bytes;
       std::tie(slice.images, slice.labels) =
           block_tensors(stream.read(t, options_.split, slice.rows), stream.image_shape());
@@ -36,7 +47,7 @@ Evaluator::Evaluator(const data::StreamReader& stream, int world_size, int rank,
 void Evaluator::count(model::ModelImpl& model, const Predict& predict, const TaskSlice& task,
                       const torch::Tensor& images, const torch::Tensor& labels, std::int64_t& hits_c,
                       std::int64_t& hits_t, torch::Tensor& confusion) const {
-  const torch::Tensor x = strategies::to_input(images, device_);
+  const torch::Tensor x = model::to_input(images, device_);
   const torch::Tensor logits = predict ? predict(model, x) : model.forward(x);
   const torch::Tensor y = labels.to(device_);
   const torch::Tensor predicted = logits.argmax(1);

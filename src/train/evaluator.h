@@ -11,21 +11,25 @@
 #include <functional>
 #include <vector>
 
+#include "core/options.h"
 #include "data/stream_reader.h"
 #include "eval/eval_counts.h"
 #include "model/model.h"
 
 namespace mnemo::train {
 
+struct EvalOptions {
+  data::Split split = data::Split::kTest;
+  std::int64_t batch_size = 1000;  ///< samples per forward pass, per rank
+  double cache_mb = 256;           ///< evaluation samples kept in memory per rank, MiB
+  /// --eval-split, --eval-batch, --eval-cache-mb.
+  void declare(OptionTable& table);
+};
+
 class Evaluator {
  public:
-  struct Options {
-    data::Split split = data::Split::kTest;
-    std::int64_t batch_size = 1000;     ///< samples per forward pass
-    std::int64_t cache_bytes = 256 << 20;  ///< evaluation samples kept in memory, bytes
-  };
   /// UsageError when `split` is val and the stream has no validation split.
-  Evaluator(const data::StreamReader& stream, int world_size, int rank, torch::Device device, Options options);
+  Evaluator(const data::StreamReader& stream, int world_size, int rank, torch::Device device, EvalOptions options);
   /// Class scores of a batch (argmax = prediction); default: the model's logits.
   using Predict = std::function<torch::Tensor(model::ModelImpl&, const torch::Tensor&)>;
   /// Local counts on this rank's slices (reduce them with eval::reduce_counts).
@@ -42,7 +46,7 @@ class Evaluator {
              const torch::Tensor& labels, std::int64_t& hits_c, std::int64_t& hits_t, torch::Tensor& confusion) const;
 
   const data::StreamReader& stream_;
-  Options options_;
+  EvalOptions options_;
   std::vector<TaskSlice> tasks_;
   std::int64_t num_classes_;
   torch::Device device_;

@@ -8,6 +8,15 @@
 
 namespace mnemo::train {
 
+void ReducerOptions::declare(OptionTable& t) {
+  t.add("bucket-mb", bucket_mb, "Gradient bucket cap, MiB (0: one bucket for all gradients)")
+      .in_range(0, 1 << 20)
+      .result_neutral();
+  t.add("overlap", overlap, "Start bucket all-reduces during backward (asynchronous backends: nccl)").result_neutral();
+  t.add_choice("wire-dtype", wire, {{"fp32", DType::kFloat32}, {"fp16", DType::kFloat16}, {"bf16", DType::kBFloat16}},
+               "Gradient all-reduce precision (fp16 and bf16 halve the bytes)");
+}
+
 GradientReducer::GradientReducer(FlatParameters& flat, Communicator& comm, std::size_t bucket_bytes, bool overlap,
                                  DType wire)
     : flat_(flat), comm_(comm), overlap_(overlap && comm.asynchronous()), wire_(wire) {

@@ -21,9 +21,18 @@
 #include <vector>
 
 #include "comm/communicator.h"
+#include "core/options.h"
 #include "train/flat_parameters.h"
 
 namespace mnemo::train {
+
+struct ReducerOptions {
+  double bucket_mb = 25.0;          ///< gradient bucket cap, MiB (0: one bucket)
+  bool overlap = true;              ///< start buckets during backward
+  DType wire = DType::kFloat32;     ///< all-reduce precision: kFloat32, kFloat16 or kBFloat16
+  /// --bucket-mb, --overlap/--no-overlap, --wire-dtype.
+  void declare(OptionTable& table);
+};
 
 class GradientReducer {
  public:

@@ -8,18 +8,44 @@
 
 namespace mnemo::train {
 
+namespace {
+
+using strategies::kMaxLossTerms;
+
+// Slots of the step's count all-reduce after the terms' counts.
+enum Slot : std::size_t { kStopping = kMaxLossTerms, kCheckpointDue, kTooMany, kSlots };
+
+// Every rank sees the same sums, so every rank throws alike.
+void check_term_contract(const std::array<std::int64_t, kSlots>& summed, const std::string& strategy) {
+  if (summed[kTooMany] > 0) {
+    throw UsageError(with_hint(strategy + " returned more than " + std::to_string(kMaxLossTerms) +
+                                   " loss terms on " + std::to_string(summed[kTooMany]) + " rank(s)",
+                               "combine terms that share their samples into one (a weighted sum)"));
+  }
+}
+
+}  // namespace
+
 double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParameters& flat, Communicator& control,
-                       GradientReducer& reducer, double* comm_seconds, std::int64_t* flag) {
+                       GradientReducer& reducer, const SyncExtras& extras) {
   using Clock = std::chrono::steady_clock;
   double waited = 0;
-  MNEMO_ASSERT(terms.size() <= kMaxLossTerms, "a strategy returned too many loss terms");
-  std::vector<std::int64_t> counts(kMaxLossTerms + 1, 0);
-  for (std::size_t k = 0; k < terms.size(); ++k) counts[k] = terms[k].count;
-  counts[kMaxLossTerms] = flag != nullptr ? *flag : 0;
+  const auto n_terms = static_cast<std::int64_t>(terms.size());
+  std::array<std::int64_t, kSlots> counts{};
+  for (std::size_t k = 0; k < terms.size() && k < kMaxLossTerms; ++k) counts[k] = terms[k].count;
+  if (extras.agreement != nullptr) {
+    counts[kStopping] = extras.agreement->ranks_stopping;
+    counts[kCheckpointDue] = extras.agreement->checkpoint_due;
+  }
+  counts[kTooMany] = n_terms > static_cast<std::int64_t>(kMaxLossTerms) ? 1 : 0;
   auto start = Clock::now();
-  control.allreduce_sum(counts);
-  if (flag != nullptr) *flag = counts[kMaxLossTerms];
+  control.allreduce_sum(counts.data(), counts.size(), DType::kInt64);
   waited += std::chrono::duration<double>(Clock::now() - start).count();
+  check_term_contract(counts, extras.strategy);
+  if (extras.agreement != nullptr) {
+    extras.agreement->ranks_stopping = counts[kStopping];
+    extras.agreement->checkpoint_due = counts[kCheckpointDue];
+  }
 
   flat.zero_grad();
   // One backward from every term's root, each seeded with its scale: no
@@ -43,7 +69,7 @@ double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParam
   start = Clock::now();
   reducer.finish();
   waited += std::chrono::duration<double>(Clock::now() - start).count();
-  if (comm_seconds != nullptr) *comm_seconds += waited;
+  if (extras.comm_seconds != nullptr) *extras.comm_seconds += waited;
   // Read after the sync: on a GPU, reading the loss between forward and
   // backward would stall the host until the forward pass has run.
   double value = 0;

@@ -1,7 +1,9 @@
 // Implements: the data-parallel gradient of one step.
 //   Protocol (all ranks, same order):
-//     1. sum each loss term's local sample count over ranks (one small
-//        all-reduce on the control communicator);
+//     1. one small all-reduce on the control communicator sums, over ranks,
+//        each loss term's local sample count, the StepAgreement fields and
+//        the number of ranks that returned more than kMaxLossTerms terms
+//        (so every rank reaches the same verdict);
 //     2. backward of sum_k weight_k * local_sum_k / global_count_k into the
 //        flat gradient buffer (zeroed first; skipped when this rank has no
 //        samples this step);
@@ -11,6 +13,8 @@
 //   mean loss, whatever the split of samples across ranks.
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "comm/communicator.h"
@@ -20,14 +24,28 @@
 
 namespace mnemo::train {
 
-inline constexpr std::size_t kMaxLossTerms = 4;
+/// Decisions every rank learns at each step: each field is summed over
+/// ranks along with the loss terms' counts, in the same collective.
+struct StepAgreement {
+  std::int64_t ranks_stopping = 0;  ///< ranks asked to stop (SIGTERM, SIGUSR1/2)
+  std::int64_t checkpoint_due = 0;  ///< 1 on rank 0 when --checkpoint-minutes elapsed (its clock decides)
+  bool stop() const { return ranks_stopping > 0; }
+  bool checkpoint() const { return checkpoint_due > 0; }
+};
+
+/// The optional parts of a synced step.
+struct SyncExtras {
+  std::string strategy = "the strategy";  ///< named when the loss-term contract is broken
+  double* comm_seconds = nullptr;         ///< += seconds spent in the step's collectives
+  StepAgreement* agreement = nullptr;     ///< summed over ranks in place
+};
 
 /// Leaves the global mean gradient in flat.grads(); returns this rank's
 /// contribution to the global loss (sum over ranks = the global loss).
-/// Adds the seconds spent in the two collectives to *comm_seconds if given.
-/// With `flag`, *flag is summed over ranks along with the counts (no extra
-/// collective): the ranks agree on it, e.g. "a rank was asked to stop".
+/// UsageError (on every rank alike) when a rank returned more than
+/// kMaxLossTerms terms.
+/// All ranks, same order.
 double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParameters& flat, Communicator& control,
-                       GradientReducer& reducer, double* comm_seconds = nullptr, std::int64_t* flag = nullptr);
+                       GradientReducer& reducer, const SyncExtras& extras = {});
 
 }  // namespace mnemo::train

@@ -122,37 +122,43 @@ class RmsProp final : public FlatOptimizer {
 
 }  // namespace
 
-void validate(const OptimizerOptions& o) {
-  if (o.name != "sgd" && o.name != "adam" && o.name != "adagrad" && o.name != "rmsprop") {
-    throw UsageError(with_hint("unknown optimizer '" + o.name + "'", "use one of: sgd, adam, adagrad, rmsprop"));
-  }
-  if (!(o.lr > 0)) throw UsageError("--lr must be positive");
-  if (o.momentum < 0 || o.momentum >= 1) throw UsageError("--momentum must be in [0, 1)");
-  if (o.weight_decay < 0) throw UsageError("--weight-decay must be >= 0");
-  if (o.schedule != "constant" && o.schedule != "step" && o.schedule != "cosine") {
-    throw UsageError(with_hint("unknown --lr-schedule '" + o.schedule + "'", "use constant, step or cosine"));
-  }
-  if (!(o.gamma > 0)) throw UsageError("--lr-gamma must be positive");
+void OptimizerOptions::declare(OptionTable& t) {
+  t.add_choice("optimizer", name,
+               {{"sgd", OptimizerKind::kSgd}, {"adam", OptimizerKind::kAdam}, {"adagrad", OptimizerKind::kAdagrad},
+                {"rmsprop", OptimizerKind::kRmsprop}},
+               "Optimizer (torch.optim's formulas; state reset per task)");
+  t.add("lr", lr, "Learning rate").positive();
+  t.add("momentum", momentum, "Momentum (sgd, rmsprop)").check([this] {
+    return momentum >= 0 && momentum < 1 ? "" : "must be in [0, 1)";
+  });
+  t.add("weight-decay", weight_decay, "Weight decay (L2 added to the gradient)").at_least(0).finite();
+  t.add_choice("lr-schedule", schedule,
+               {{"constant", LrSchedule::kConstant}, {"step", LrSchedule::kStep}, {"cosine", LrSchedule::kCosine}},
+               "Per-task learning-rate schedule");
+  t.add("lr-milestones", milestones, "step schedule: epochs at which lr *= --lr-gamma").at_least(0);
+  t.add("lr-gamma", gamma, "step schedule: decay factor").positive();
 }
 
 std::unique_ptr<FlatOptimizer> make_optimizer(const OptimizerOptions& o) {
-  validate(o);
-  if (o.name == "adam") return std::make_unique<Adam>(o);
-  if (o.name == "adagrad") return std::make_unique<Adagrad>(o);
-  if (o.name == "rmsprop") return std::make_unique<RmsProp>(o);
+  switch (o.name) {
+    case OptimizerKind::kAdam: return std::make_unique<Adam>(o);
+    case OptimizerKind::kAdagrad: return std::make_unique<Adagrad>(o);
+    case OptimizerKind::kRmsprop: return std::make_unique<RmsProp>(o);
+    case OptimizerKind::kSgd: break;
+  }
   return std::make_unique<Sgd>(o);
 }
 
 double scheduled_lr(const OptimizerOptions& o, std::int64_t epoch, std::int64_t step, std::int64_t steps,
                     std::int64_t epochs) {
-  if (o.schedule == "step") {
+  if (o.schedule == LrSchedule::kStep) {
     double lr = o.lr;
     for (auto m : o.milestones) {
       if (epoch >= m) lr *= o.gamma;
     }
     return lr;
   }
-  if (o.schedule == "cosine") {
+  if (o.schedule == LrSchedule::kCosine) {
     const double total = static_cast<double>(std::max<std::int64_t>(1, steps * epochs));
     const double t = static_cast<double>(epoch * steps + step);
     return o.lr * 0.5 * (1.0 + std::cos(M_PI * t / total));

@@ -20,19 +20,27 @@
 #include <string>
 #include <vector>
 
+#include "core/options.h"
+
 namespace mnemo::train {
 
+enum class OptimizerKind { kSgd, kAdam, kAdagrad, kRmsprop };
+enum class LrSchedule { kConstant, kStep, kCosine };
+
 struct OptimizerOptions {
-  std::string name = "sgd";      ///< sgd | adam | adagrad | rmsprop
+  OptimizerKind name = OptimizerKind::kSgd;
   double lr = 0.1;
   double momentum = 0.0;         ///< sgd, rmsprop
   double weight_decay = 0.0;     ///< L2 added to the gradient
   double beta1 = 0.9, beta2 = 0.999;  ///< adam
   double alpha = 0.99;           ///< rmsprop smoothing
   double eps = -1;               ///< < 0: the optimizer's PyTorch default (adam/rmsprop 1e-8, adagrad 1e-10)
-  std::string schedule = "constant";  ///< constant | step | cosine
+  LrSchedule schedule = LrSchedule::kConstant;
   std::vector<std::int64_t> milestones;  ///< step schedule: epochs at which lr *= gamma
   double gamma = 0.1;
+  /// --optimizer, --lr, --momentum, --weight-decay, --lr-schedule,
+  /// --lr-milestones, --lr-gamma (beta1/2, alpha, eps keep PyTorch's defaults).
+  void declare(OptionTable& table);
 };
 
 class FlatOptimizer {
@@ -46,9 +54,8 @@ class FlatOptimizer {
   virtual std::vector<std::pair<std::string, torch::Tensor*>> state() = 0;
 };
 
-/// UsageError for an unknown name or invalid hyper-parameters.
+/// The optimizer of `options` (declared checks already passed).
 std::unique_ptr<FlatOptimizer> make_optimizer(const OptimizerOptions& options);
-void validate(const OptimizerOptions& options);
 
 /// Learning rate at (epoch, step) of a task with `steps` steps per epoch and `epochs` epochs.
 double scheduled_lr(const OptimizerOptions& options, std::int64_t epoch, std::int64_t step, std::int64_t steps,

@@ -16,8 +16,20 @@ cmake -S "$src/examples/custom_strategy" -B "$work/build" -G Ninja -DCMAKE_BUILD
 cmake --build "$work/build" >"$work/build.log" 2>&1 || { tail -50 "$work/build.log"; exit 1; }
 "$work/build/my_mnemo" prepare --source synthetic --output "$work/s" --tasks 2 --classes-per-task 2 >/dev/null 2>&1
 timeout 120 "$mpiexec" -n 2 "$work/build/my_mnemo" train --stream "$work/s" --run-dir "$work/run" \
-  --strategy label-smoothing --model tiny-mlp --threads 1 >"$work/train.log" 2>&1 || { cat "$work/train.log"; exit 1; }
+  --strategy label-smoothing --smoothing 0.25 --model tiny-mlp --threads 1 >"$work/train.log" 2>&1 ||
+  { cat "$work/train.log"; exit 1; }
 grep -q '"strategy": "label-smoothing"' "$work/run/results.json"
+# The extension's own option: in the help, in config.json, and validated.
+"$work/build/my_mnemo" train --help >"$work/help.txt"
+grep -q -- "--smoothing" "$work/help.txt" || { echo "--smoothing missing from train --help"; exit 1; }
+python3 -c "import json,sys; c=json.load(open(sys.argv[1])); assert c['smoothing'] == 0.25, c.get('smoothing')" \
+  "$work/run/config.json"
+set +e
+"$work/build/my_mnemo" train --stream "$work/s" --run-dir "$work/y" --strategy label-smoothing --smoothing 2 \
+  >"$work/bad.log" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q -- "--smoothing" "$work/bad.log" || { echo "--smoothing 2: rc $rc"; cat "$work/bad.log"; exit 1; }
 grep -q '"complete": true' "$work/run/results.json"
 # The built-ins are still there, and an unknown name lists the additions.
 set +e

@@ -99,4 +99,15 @@ set -e
 [ $rc -eq 2 ] && grep -q "lr (checkpoint 0.1, now 0.5)" "$work/cfg.log" || { cat "$work/cfg.log"; fail "option change not refused ($rc)"; }
 run 2 "$work/kill" --resume auto --lr 0.5 --force >"$work/force.log" 2>&1 || { cat "$work/force.log"; fail "--force"; }
 echo "ok - changed options refused, --force accepted"
-echo "4 passed, 0 failed"
+
+# 6. --checkpoint-minutes: rank 0's clock decides and the decision rides on a
+#    step's all-reduce (StepAgreement), so every rank checkpoints at the same
+#    step, between the every-20-steps ones; results do not move.
+run 2 "$work/mins" --checkpoint-minutes 0.002 --checkpoint-keep 100000 >"$work/mins.log" 2>&1 ||
+  { cat "$work/mins.log"; fail "--checkpoint-minutes run"; }
+timed=$(find "$work/mins/checkpoints" -maxdepth 1 -name 'ckpt-*' | sed 's/.*-S0*//' |
+  awk '$1 % 20 != 0' | wc -l)
+[ "$timed" -ge 1 ] || fail "no checkpoint between the every-20-steps ones under --checkpoint-minutes 0.002"
+same_as_reference "$work/mins"
+echo "ok - --checkpoint-minutes: $timed timed checkpoints, same results"
+echo "5 passed, 0 failed"

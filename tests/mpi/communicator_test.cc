@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "comm/agreement.h"
+#include "comm/checked_communicator.h"
 #include "comm/node_shared_sum.h"
 #include "core/half.h"
 #include "mpi_env.h"
@@ -95,20 +96,38 @@ TEST(Communicator, LocalRanksCoverTheNode) {
 namespace mnemo {
 namespace {
 
-TEST(Communicator, GatherCountsInRankOrder) {
-  const int size = testing::world().world_size();
-  for (int root = 0; root < size; ++root) {
-    const auto all = testing::world().gather_counts(10 * testing::world().rank() + 1, root);
-    if (testing::world().rank() == root) {
-      ASSERT_EQ(all.size(), static_cast<std::size_t>(size));
-      for (int r = 0; r < size; ++r) EXPECT_EQ(all[r], 10 * r + 1);
-    } else {
-      EXPECT_TRUE(all.empty());
+// Element i of rank r's contribution: r * 1000 + i (exact in every dtype).
+template <class T>
+void expect_allgather_in_rank_order(Communicator& comm, std::size_t count) {
+  const int size = comm.world_size();
+  std::vector<T> mine(count), all(count * static_cast<std::size_t>(size), T(-1));
+  for (std::size_t i = 0; i < count; ++i) mine[i] = static_cast<T>(comm.rank() * 1000 + static_cast<int>(i));
+  comm.allgather(mine.data(), all.data(), count, dtype_of<T>());
+  for (int r = 0; r < size; ++r) {
+    for (std::size_t i = 0; i < count; ++i) {
+      EXPECT_EQ(all[static_cast<std::size_t>(r) * count + i], static_cast<T>(r * 1000 + static_cast<int>(i)))
+          << "rank " << r << " element " << i;
     }
   }
-  // The portable fallback (used by backends without a native gather) agrees.
+}
+
+TEST(Communicator, AllgatherConcatenatesInRankOrderForEveryDtype) {
+  for (std::size_t count : {std::size_t{1}, std::size_t{7}, std::size_t{300}}) {
+    expect_allgather_in_rank_order<float>(testing::world(), count);
+    expect_allgather_in_rank_order<double>(testing::world(), count);
+    expect_allgather_in_rank_order<std::int32_t>(testing::world(), count);
+    expect_allgather_in_rank_order<std::int64_t>(testing::world(), count);
+  }
+  const auto values = testing::world().allgather<std::int64_t>(10 * testing::world().rank() + 1);
+  ASSERT_EQ(values.size(), static_cast<std::size_t>(testing::world().world_size()));
+  for (int r = 0; r < testing::world().world_size(); ++r) EXPECT_EQ(values[static_cast<std::size_t>(r)], 10 * r + 1);
+}
+
+TEST(Communicator, AllgatherThroughTheDecoratorsAndTheLocalBackend) {
+  const auto checked = make_checked_communicator(testing::world(), "test");
+  expect_allgather_in_rank_order<std::int64_t>(*checked, 5);
   const auto local = make_local_communicator();
-  EXPECT_EQ(local->gather_counts(5, 0), (std::vector<std::int64_t>{5}));
+  expect_allgather_in_rank_order<float>(*local, 4);
 }
 
 }  // namespace

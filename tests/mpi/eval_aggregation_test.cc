@@ -6,9 +6,9 @@
 
 #include <filesystem>
 
-#include "data/class_split.h"
-#include "data/stream_writer.h"
-#include "data/synthetic.h"
+#include "data/prepare/class_split.h"
+#include "data/prepare/stream_writer.h"
+#include "data/prepare/synthetic.h"
 #include "eval/eval_counts.h"
 #include "mpi_env.h"
 #include "train/evaluator.h"
@@ -52,14 +52,14 @@ TEST(EvalAggregation, RankZeroCountsEqualSingleProcessEvaluation) {
 
   // This rank's share streamed from the shards (no cache) in batches of 5;
   // the reference holds everything in memory in one batch.
-  Evaluator::Options streamed;
+  EvalOptions streamed;
   streamed.batch_size = 5;
-  streamed.cache_bytes = 0;
+  streamed.cache_mb = 0;
   Evaluator mine(stream, world().world_size(), world().rank(), torch::kCPU, streamed);
   eval::EvalCounts counts = mine.evaluate(*net);
   eval::reduce_counts(world(), counts, 0);
   if (world().rank() == 0) {
-    Evaluator whole(stream, 1, 0, torch::kCPU, Evaluator::Options{});
+    Evaluator whole(stream, 1, 0, torch::kCPU, EvalOptions{});
     const eval::EvalCounts want = whole.evaluate(*net);
     EXPECT_EQ(counts.total, want.total);
     EXPECT_EQ(counts.correct_class_il, want.correct_class_il);

@@ -8,8 +8,10 @@
 #include "model/model.h"
 #include "mpi_env.h"
 #include "strategies/strategy.h"
+#include "strategies/loss_terms.h"
 #include "train/flat_parameters.h"
 #include "train/gradient_step.h"
+#include "train/tensor_collectives.h"
 #include "train/model_sync.h"
 #include "train/optimizer.h"
 #include "comm/checked_communicator.h"
@@ -41,6 +43,7 @@ class AsyncWorld final : public Communicator {
   void allreduce_max(void* d, std::size_t n, DType t) override { world().allreduce_max(d, n, t); }
   void broadcast(void* d, std::size_t n, DType t, int root) override { world().broadcast(d, n, t, root); }
   void reduce_sum(void* d, std::size_t n, DType t, int root) override { world().reduce_sum(d, n, t, root); }
+  void allgather(const void* s, void* r, std::size_t n, DType t) override { world().allgather(s, r, n, t); }
   void barrier() override { world().barrier(); }
   [[noreturn]] void abort(int code) override {
     world().abort(code);
@@ -244,6 +247,61 @@ TEST(GradientSync, ParametersStayIdenticalAcrossRanks) {
   auto ref = make_net();
   FlatParameters ref_flat(*ref);
   EXPECT_TRUE(torch::equal(flat.values(), ref_flat.values()));
+}
+
+// The loss-term contract: more than kMaxLossTerms terms on one rank is a
+// UsageError naming the strategy on every rank, and the ranks stay in step.
+TEST(GradientSync, TooManyLossTermsIsAUsageErrorOnEveryRank) {
+  auto net = make_net();
+  FlatParameters flat(*net);
+  GradientReducer reducer(flat, world(), 0, false);
+  const Samples s = samples_of(world().rank(), 1);
+  const auto term = [&] { return strategies::cross_entropy_term(*net, s.x, s.y); };
+  SyncExtras extras;
+  extras.strategy = "strategy 'test'";
+  // Only the last rank returns too many: every rank must still throw.
+  const bool last = world().rank() == world().world_size() - 1;
+  std::vector<strategies::LossTerm> terms(last ? strategies::kMaxLossTerms + 1 : 1);
+  for (auto& t : terms) t = term();
+  std::string msg;
+  try {
+    synced_gradient(terms, flat, world(), reducer, extras);
+  } catch (const UsageError& e) {
+    msg = e.what();
+  }
+  EXPECT_NE(msg.find("strategy 'test' returned more than 4 loss terms on 1 rank(s)"), std::string::npos) << msg;
+  EXPECT_NO_THROW(synced_gradient({term()}, flat, world(), reducer, extras));
+}
+
+// allgather_rows: rank r holds r + 1 rows (r = 1 none when size > 2) with
+// values 100 r + i; the gather is their concatenation in rank order.
+TEST(TensorCollectives, AllgatherRowsConcatenatesUnevenRowsInRankOrder) {
+  const auto rows_of = [](int r) {
+    const std::int64_t n = r == 1 ? 0 : r + 1;
+    return (torch::arange(n * 3, torch::kFloat32) + 100 * r).view({n, 3});
+  };
+  const torch::Tensor all = allgather_rows(world(), rows_of(world().rank()));
+  std::vector<torch::Tensor> want;
+  for (int r = 0; r < world().world_size(); ++r) want.push_back(rows_of(r));
+  EXPECT_TRUE(torch::equal(all, torch::cat(want)));
+  const torch::Tensor ids = allgather_rows(world(), torch::full({1}, world().rank() * 7, torch::kInt64));
+  EXPECT_TRUE(torch::equal(ids, torch::arange(world().world_size(), torch::kInt64) * 7));
+}
+
+// global_mean: rank r sums r + 1 samples of value r (a sum of (r + 1) r);
+// the mean over all samples is sum_r (r + 1) r / sum_r (r + 1).
+TEST(TensorCollectives, GlobalMeanIsTheMeanOverEveryRanksSamples) {
+  const int r = world().rank();
+  torch::Tensor sum = torch::full({2}, static_cast<float>((r + 1) * r));
+  const std::int64_t total = global_mean(world(), world(), sum, r + 1);
+  double num = 0, den = 0;
+  for (int q = 0; q < world().world_size(); ++q) {
+    num += (q + 1) * q;
+    den += q + 1;
+  }
+  EXPECT_EQ(total, static_cast<std::int64_t>(den));
+  EXPECT_NEAR(sum[0].item<double>(), num / den, 1e-6);
+  EXPECT_NEAR(sum[1].item<double>(), num / den, 1e-6);
 }
 
 }  // namespace

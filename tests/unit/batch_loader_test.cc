@@ -17,9 +17,9 @@
 
 #include "core/error.h"
 #include "data/batch_loader.h"
-#include "data/class_split.h"
-#include "data/stream_writer.h"
-#include "data/synthetic.h"
+#include "data/prepare/class_split.h"
+#include "data/prepare/stream_writer.h"
+#include "data/prepare/synthetic.h"
 #include "test_dir.h"
 
 namespace mnemo::data {

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "core/error.h"
-#include "data/class_split.h"
+#include "data/prepare/class_split.h"
 
 namespace mnemo::data {
 namespace {

@@ -81,14 +81,14 @@ void expect_same_trajectory(const TorchOptions& torch_options, const OptimizerOp
   std::vector<torch::Tensor> ref_params;
   for (auto& p : ref->parameters()) ref_params.push_back(p.detach().flatten());
   const double diff = (torch::cat(ref_params) - flat.values()).abs().max().item<double>();
-  EXPECT_LT(diff, tolerance) << mine_options.name;
+  EXPECT_LT(diff, tolerance) << "optimizer " << static_cast<int>(mine_options.name);
   // And the optimizer moved the parameters at all.
   auto fresh = make_mlp(3);
   FlatParameters fresh_flat(*fresh);
   EXPECT_GT((fresh_flat.values() - flat.values()).abs().max().item<double>(), 1e-3);
 }
 
-OptimizerOptions opts(const std::string& name, double lr, double momentum, double wd) {
+OptimizerOptions opts(OptimizerKind name, double lr, double momentum, double wd) {
   OptimizerOptions o;
   o.name = name;
   o.lr = lr;
@@ -99,33 +99,33 @@ OptimizerOptions opts(const std::string& name, double lr, double momentum, doubl
 
 TEST(FlatOptimizer, SgdMatchesTorchWithMomentumAndWeightDecay) {
   expect_same_trajectory<torch::optim::SGD>(torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(1e-3),
-                                            opts("sgd", 0.05, 0.9, 1e-3));
+                                            opts(OptimizerKind::kSgd, 0.05, 0.9, 1e-3));
 }
 
 TEST(FlatOptimizer, AdamMatchesTorch) {
   expect_same_trajectory<torch::optim::Adam>(torch::optim::AdamOptions(0.01).weight_decay(1e-3),
-                                             opts("adam", 0.01, 0, 1e-3));
+                                             opts(OptimizerKind::kAdam, 0.01, 0, 1e-3));
 }
 
 TEST(FlatOptimizer, AdagradMatchesTorch) {
-  expect_same_trajectory<torch::optim::Adagrad>(torch::optim::AdagradOptions(0.05), opts("adagrad", 0.05, 0, 0));
+  expect_same_trajectory<torch::optim::Adagrad>(torch::optim::AdagradOptions(0.05), opts(OptimizerKind::kAdagrad, 0.05, 0, 0));
 }
 
 TEST(FlatOptimizer, RmspropMatchesTorchWithMomentum) {
   expect_same_trajectory<torch::optim::RMSprop>(torch::optim::RMSpropOptions(0.01).momentum(0.5),
-                                                opts("rmsprop", 0.01, 0.5, 0));
+                                                opts(OptimizerKind::kRmsprop, 0.01, 0.5, 0));
 }
 
 TEST(FlatOptimizer, Schedules) {
-  OptimizerOptions o = opts("sgd", 0.1, 0, 0);
+  OptimizerOptions o = opts(OptimizerKind::kSgd, 0.1, 0, 0);
   EXPECT_DOUBLE_EQ(scheduled_lr(o, 3, 7, 10, 5), 0.1);
-  o.schedule = "step";
+  o.schedule = LrSchedule::kStep;
   o.milestones = {2, 4};
   o.gamma = 0.5;
   EXPECT_DOUBLE_EQ(scheduled_lr(o, 1, 9, 10, 5), 0.1);
   EXPECT_DOUBLE_EQ(scheduled_lr(o, 2, 0, 10, 5), 0.05);
   EXPECT_DOUBLE_EQ(scheduled_lr(o, 4, 0, 10, 5), 0.025);
-  o.schedule = "cosine";
+  o.schedule = LrSchedule::kCosine;
   EXPECT_DOUBLE_EQ(scheduled_lr(o, 0, 0, 10, 2), 0.1);
   EXPECT_NEAR(scheduled_lr(o, 1, 0, 10, 2), 0.05, 1e-12);  // half-way: cos(pi/2) = 0
   EXPECT_NEAR(scheduled_lr(o, 1, 9, 10, 2), 0.1 * 0.5 * (1 + std::cos(M_PI * 19 / 20)), 1e-12);
@@ -149,8 +149,13 @@ TEST(HalfConversion, MatchesTorch) {
   }
 }
 
-TEST(FlatOptimizer, UnknownNameIsAUsageError) {
-  EXPECT_THROW(make_optimizer(opts("lbfgs", 0.1, 0, 0)), UsageError);
+TEST(FlatOptimizer, UnknownNameIsAUsageErrorAtTheEdge) {
+  OptimizerOptions o;
+  OptionTable table;
+  o.declare(table);
+  EXPECT_THROW(table.find("optimizer")->set_text("lbfgs"), UsageError);
+  table.find("optimizer")->set_text("adam");
+  EXPECT_TRUE(o.name == OptimizerKind::kAdam);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "model/model.h"
 #include "strategies/fused_losses.h"
+#include "strategies/loss_terms.h"
 #include "strategies/strategy.h"
 #include "train/flat_parameters.h"
 
@@ -24,7 +25,7 @@ model::Model mlp(bool fused, std::vector<std::int64_t> hidden = {100, 100}) {
   o.input_shape = {1, 28, 28};
   o.num_classes = 10;
   o.hidden = std::move(hidden);
-  o.fused_kernels = fused;
+  o.kernels = fused ? model::Kernels::kFused : model::Kernels::kAutograd;
   return model::make_model(o);
 }
 

@@ -9,13 +9,13 @@
 #include <fstream>
 
 #include "core/error.h"
-#include "data/cifar_source.h"
-#include "data/hdf5_source.h"
-#include "data/idx_source.h"
-#include "data/prepare.h"
+#include "data/prepare/cifar_source.h"
+#include "data/prepare/hdf5_source.h"
+#include "data/prepare/idx_source.h"
+#include "data/prepare/prepare.h"
 #include "data/stream_reader.h"
-#include "data/synthetic.h"
-#include "data/transforms.h"
+#include "data/prepare/synthetic.h"
+#include "data/prepare/transforms.h"
 #include "test_dir.h"
 
 namespace mnemo::data {
@@ -143,10 +143,11 @@ TEST(UserHdf5, NanIsNamedWithItsIndex) {
 
 TEST(DomainStreams, PermutedAndRotatedStreamsHaveEveryClassInEveryTask) {
   testing::TempDir dir;
-  for (const std::string scenario : {"permuted", "rotated"}) {
+  for (const Scenario scenario_kind : {Scenario::kPermuted, Scenario::kRotated}) {
+    const std::string scenario = scenario_name(scenario_kind);
     PrepareOptions o;
-    o.source = "synthetic";
-    o.scenario = scenario;
+    o.source = Source::kSynthetic;
+    o.scenario = scenario_kind;
     o.tasks = 3;
     o.samples_per_task = 50;
     o.synthetic.classes = 4;
@@ -233,7 +234,7 @@ TEST(Idx, SeveralDatasetsInOneDirectoryNeedAPrefix) {
 TEST(ValidationSplit, HoldsOutTheTailOfEachTasksTrainingRows) {
   testing::TempDir dir;
   PrepareOptions o;
-  o.source = "synthetic";
+  o.source = Source::kSynthetic;
   o.tasks = 2;
   o.classes_per_task = 2;
   o.synthetic.classes = 4;

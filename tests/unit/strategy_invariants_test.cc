@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "strategies/agem.h"
+#include "strategies/loss_terms.h"
 #include "strategies/dark_experience_replay.h"
 #include "strategies/ewc.h"
 #include "strategies/icarl.h"
@@ -37,6 +38,11 @@ struct Fixture {
     c.services.parameters = [this] { return flat->values(); };
     c.services.gradient = [this] { return flat->grads(); };
     c.services.allreduce_sum = [](torch::Tensor&) {};
+    c.services.allgather_rows = [](const torch::Tensor& rows) { return rows; };
+    c.services.global_mean = [](torch::Tensor& sum, std::int64_t count) {
+      if (count > 0) sum.div_(static_cast<double>(count));
+      return count;
+    };
     c.services.synced_gradient = [this](const std::vector<LossTerm>& terms) {
       flat->zero_grad();
       for (const auto& t : terms) (t.sum * (t.weight / t.count)).backward();
@@ -58,7 +64,7 @@ struct Fixture {
 Batch batch_of(std::int64_t n, std::int64_t first_label, std::int64_t task = 0) {
   Batch b;
   b.images = (torch::arange(n * 4, torch::kInt64) * 37).remainder(256).to(torch::kUInt8).view({n, 1, 2, 2});
-  b.x = to_input(b.images, torch::kCPU);
+  b.x = model::to_input(b.images, torch::kCPU);
   b.y = torch::arange(first_label, first_label + n, torch::kInt64).remainder(4);
   b.task = task;
   return b;
@@ -98,7 +104,7 @@ TEST(Agem, ProjectedTrainingGradientAgreesWithTheMemory) {
 TEST(Ewc, PenaltyIsZeroAtTheAnchorAndItsGradientIsClosedForm) {
   Fixture f;
   StrategyOptions o;
-  o.ewc_lambda = 3.0;
+  o.params<EwcOptions>().lambda = 3.0;
   Ewc ewc(o, f.c);
   const Batch b = batch_of(4, 0);
   TaskSamples samples;
@@ -142,7 +148,7 @@ TEST(Lwf, SecondTaskAddsADistillationTermThatStartsAtZero) {
 TEST(Si, ImportanceMatchesAHandMadeUpdate) {
   Fixture f;
   StrategyOptions o;
-  o.si_xi = 0.5;
+  o.params<SiOptions>().xi = 0.5;
   Si si(o, f.c);
   si.before_task(0);
   const torch::Tensor g = torch::linspace(-1, 1, f.flat->numel());
@@ -195,7 +201,7 @@ TEST(Der, OneForwardOverTheBatchesEqualsOneForwardEach) {
   auto varied = [](std::int64_t step) {  // other images at every step, so every slot differs
     Batch b = batch_of(3, step);
     b.images = (torch::arange(12, torch::kInt64) * 37 + step * 11).remainder(256).to(torch::kUInt8).view({3, 1, 2, 2});
-    b.x = to_input(b.images, torch::kCPU);
+    b.x = model::to_input(b.images, torch::kCPU);
     return b;
   };
   for (std::int64_t step = 0; step < 4; ++step) {  // fill both buffers alike

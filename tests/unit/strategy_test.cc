@@ -4,10 +4,19 @@
 
 #include "core/error.h"
 #include "strategies/experience_replay.h"
+#include "strategies/loss_terms.h"
 #include "strategies/strategy.h"
 
 namespace mnemo::strategies {
 namespace {
+
+StrategyOptions options_of(const std::string& name, std::int64_t replay_capacity, std::int64_t replay_batch) {
+  StrategyOptions o;
+  o.name = name;
+  o.replay_capacity = replay_capacity;
+  o.replay_batch = replay_batch;
+  return o;
+}
 
 StrategyContext context() {
   torch::manual_seed(0);
@@ -25,14 +34,14 @@ StrategyContext context() {
 Batch batch_of(std::int64_t n, std::int64_t first_label) {
   Batch b;
   b.images = torch::arange(n * 4, torch::kInt64).remainder(256).to(torch::kUInt8).view({n, 1, 2, 2});
-  b.x = to_input(b.images, torch::kCPU);
+  b.x = model::to_input(b.images, torch::kCPU);
   b.y = torch::arange(first_label, first_label + n, torch::kInt64).remainder(4);
   return b;
 }
 
 TEST(Strategy, FinetuneTermIsTheSummedCrossEntropy) {
   const auto c = context();
-  auto s = make_strategy({"finetune", 0, 0}, c);
+  auto s = make_strategy(options_of("finetune", 0, 0), c);
   const Batch b = batch_of(3, 0);
   const auto terms = s->loss(b);
   ASSERT_EQ(terms.size(), 1u);
@@ -44,7 +53,7 @@ TEST(Strategy, FinetuneTermIsTheSummedCrossEntropy) {
 
 TEST(Strategy, ErMixesReplayAfterTheFirstStep) {
   const auto c = context();
-  ExperienceReplay er({"er", 6, 2}, c);
+  ExperienceReplay er(options_of("er", 6, 2), c);
   EXPECT_EQ(er.loss(batch_of(3, 0))[0].count, 3);  // empty buffer: stream only
   er.after_step(batch_of(3, 0));
   EXPECT_EQ(er.buffer().size(), 3);
@@ -58,7 +67,7 @@ TEST(Strategy, ErShardsTheGlobalBufferAcrossRanks) {
   auto c = context();
   c.world_size = 4;
   c.rank = 3;
-  ExperienceReplay er({"er", 10, 10}, c);  // rank 3 of 4 stores global slots 3 and 7
+  ExperienceReplay er(options_of("er", 10, 10), c);  // rank 3 of 4 stores global slots 3 and 7
   EXPECT_EQ(er.buffer().capacity(), 10);
   EXPECT_EQ(er.buffer().local_capacity(), 2);
   // A global batch of 4, of which this rank trains on row 3.
@@ -82,7 +91,7 @@ TEST(Strategy, PerTaskHeadsSeeOnlyTheirTasksLogits) {
   auto c = context();
   c.head_mask = make_head_mask({{0, 1}, {2, 3}}, 4);
   const Batch b = batch_of(4, 0);  // labels 0, 1, 2, 3
-  const auto term = make_strategy({"finetune", 0, 0}, c)->loss(b)[0];
+  const auto term = make_strategy(options_of("finetune", 0, 0), c)->loss(b)[0];
   // By hand: CE over the two logits of each sample's task.
   const auto logits = c.model->forward(b.x);
   double want = 0;
@@ -94,7 +103,7 @@ TEST(Strategy, PerTaskHeadsSeeOnlyTheirTasksLogits) {
   EXPECT_NEAR(term.sum.item<double>(), want, 1e-5);
   // A batch of task 0 only sends no gradient to task 1's output units.
   Batch t0 = batch_of(2, 0);  // labels 0, 1
-  auto s = make_strategy({"finetune", 0, 0}, c);
+  auto s = make_strategy(options_of("finetune", 0, 0), c);
   c.model->zero_grad();
   s->loss(t0)[0].sum.backward();
   const auto params = c.model->parameters();
@@ -105,7 +114,7 @@ TEST(Strategy, PerTaskHeadsSeeOnlyTheirTasksLogits) {
 
 TEST(Strategy, UnknownNameListsTheKnownOnes) {
   try {
-    make_strategy({"nope", 1, 1}, context());
+    make_strategy(options_of("nope", 1, 1), context());
     FAIL() << "no error";
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("'nope'"), std::string::npos);

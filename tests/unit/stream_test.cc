@@ -9,10 +9,10 @@
 #include <map>
 
 #include "core/error.h"
-#include "data/class_split.h"
+#include "data/prepare/class_split.h"
 #include "data/stream_reader.h"
-#include "data/stream_writer.h"
-#include "data/synthetic.h"
+#include "data/prepare/stream_writer.h"
+#include "data/prepare/synthetic.h"
 #include "test_dir.h"
 
 namespace mnemo::data {

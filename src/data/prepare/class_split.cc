@@ -1,5 +1,5 @@
 // Implements: seeded class orders and their split into tasks.
-#include "data/class_split.h"
+#include "data/prepare/class_split.h"
 
 #include <numeric>
 #include <string>

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "data/dataset.h"
+#include "data/prepare/dataset.h"
 
 namespace mnemo::data {
 

@@ -1,5 +1,5 @@
 // Implements: the synthetic dataset generator.
-#include "data/synthetic.h"
+#include "data/prepare/synthetic.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +9,15 @@
 #include "core/rng.h"
 
 namespace mnemo::data {
+
+void SyntheticOptions::declare(OptionTable& t) {
+  t.add("synthetic-classes", classes, "synthetic: number of classes").in_range(1, 1 << 16);
+  t.add("synthetic-train-per-class", train_per_class, "synthetic: train samples per class").in_range(1, 1 << 24);
+  t.add("synthetic-test-per-class", test_per_class, "synthetic: test samples per class").in_range(1, 1 << 24);
+  t.add("synthetic-side", side, "synthetic: image side, pixels").in_range(1, 4096);
+  t.add("synthetic-channels", channels, "synthetic: image channels (3 for CIFAR-sized images)").in_range(1, 64);
+  t.add("synthetic-noise", noise, "synthetic: noise std-dev, pixel units").at_least(0).finite();
+}
 
 std::int64_t LabeledImages::sample_size() const {
   std::int64_t s = 1;

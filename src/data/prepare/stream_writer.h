@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.h"
+#include "core/options.h"
+#include "data/prepare/dataset.h"
 
 namespace mnemo::data {
 
@@ -16,6 +17,7 @@ struct StreamLayout {
   int shards = 2;                ///< number of shard files K
   std::int64_t chunk_rows = 256; ///< HDF5 chunk size along the sample axis
   int deflate = 0;               ///< gzip level for images (0: none: every rank reads every row, and inflating costs more than it saves)
+  void declare(OptionTable& table);
 };
 
 /// One task, as the writer receives it (samples not yet shuffled).

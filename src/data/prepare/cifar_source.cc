@@ -1,5 +1,5 @@
 // Implements: the CIFAR binary loader.
-#include "data/cifar_source.h"
+#include "data/prepare/cifar_source.h"
 
 #include <filesystem>
 #include <fstream>

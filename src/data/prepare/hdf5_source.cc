@@ -1,5 +1,5 @@
 // Implements: the user-HDF5 loader.
-#include "data/hdf5_source.h"
+#include "data/prepare/hdf5_source.h"
 
 #include <cmath>
 #include <filesystem>

@@ -5,7 +5,8 @@
 
 #include <cstdint>
 
-#include "data/dataset.h"
+#include "core/options.h"
+#include "data/prepare/dataset.h"
 
 namespace mnemo::data {
 
@@ -16,7 +17,8 @@ struct SyntheticOptions {
   std::int64_t channels = 1;    ///< images are channels x side x side
   std::int64_t side = 8;
   double noise = 40.0;          ///< noise std-dev, in pixel units (0-255)
-  std::uint64_t seed = 0;
+  std::uint64_t seed = 0;          ///< not an option: prepare's --seed
+  void declare(OptionTable& table);  ///< --synthetic-*
 };
 
 SourceDataset make_synthetic(const SyntheticOptions& options);

@@ -5,15 +5,22 @@
 #include <cstdint>
 #include <string>
 
-#include "data/idx_source.h"
-#include "data/stream_writer.h"
-#include "data/synthetic.h"
+#include "core/options.h"
+#include "data/prepare/idx_source.h"
+#include "data/prepare/stream_writer.h"
+#include "data/prepare/synthetic.h"
 
 namespace mnemo::data {
 
+enum class Source { kIdx, kCifar10, kCifar100, kHdf5, kSynthetic };
+/// class- and task-incremental split classes into tasks; permuted and rotated
+/// are domain-incremental (every class in every task).
+enum class Scenario { kClassIncremental, kTaskIncremental, kPermuted, kRotated };
+const char* scenario_name(Scenario scenario);
+
 struct PrepareOptions {
-  std::string source = "idx";                                 ///< idx | cifar10 | cifar100 | hdf5 | synthetic
-  std::string scenario = "class-incremental";  ///< class-incremental | task-incremental | permuted | rotated
+  Source source = Source::kIdx;
+  Scenario scenario = Scenario::kClassIncremental;
   std::string hdf5_layout = "nhwc";            ///< hdf5 source: nhwc | nchw
   std::int64_t samples_per_task = 0;           ///< permuted/rotated: training samples per task (0: all)
   std::string input = "/usr/share/datasets/fashion-mnist";    ///< IDX or CIFAR directory, or HDF5 file
@@ -27,6 +34,9 @@ struct PrepareOptions {
   StreamLayout layout;
   IdxOptions idx;                  ///< idx source: file prefix (EMNIST) and transposition
   SyntheticOptions synthetic;
+
+  /// The options of `mnemo prepare` (the layout's, idx's and synthetic's too).
+  void declare(OptionTable& table);
 };
 
 /// Prepares the stream; returns a one-line summary for the console.

@@ -9,7 +9,8 @@
 
 #include <string>
 
-#include "data/dataset.h"
+#include "core/options.h"
+#include "data/prepare/dataset.h"
 
 namespace mnemo::data {
 
@@ -20,6 +21,7 @@ struct IdxOptions {
   /// Transpose each image (EMNIST's storage): auto | yes | no; auto: yes for
   /// prefixes starting with "emnist".
   std::string transpose = "auto";
+  void declare(OptionTable& table);  ///< --idx-prefix, --idx-transpose
 };
 
 /// Reads and cross-checks the four IDX files in `dir`; provenance records

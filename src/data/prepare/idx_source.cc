@@ -1,5 +1,5 @@
 // Implements: the IDX dataset loader.
-#include "data/idx_source.h"
+#include "data/prepare/idx_source.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -14,6 +14,12 @@
 namespace mnemo::data {
 
 namespace fs = std::filesystem;
+
+void IdxOptions::declare(OptionTable& t) {
+  t.add("idx-prefix", prefix, "idx source: file-name prefix, e.g. emnist-balanced- (auto: the directory's only one)");
+  t.add("idx-transpose", transpose, "idx source: transpose each image: auto (yes for EMNIST prefixes) | yes | no")
+      .check([this] { return transpose == "auto" || transpose == "yes" || transpose == "no" ? "" : "must be auto, yes or no"; });
+}
 
 namespace {
 

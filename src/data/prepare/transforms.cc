@@ -1,5 +1,5 @@
 // Implements: permute_pixels and rotate.
-#include "data/transforms.h"
+#include "data/prepare/transforms.h"
 
 #include <cmath>
 

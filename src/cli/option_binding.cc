@@ -1,0 +1,53 @@
+// Implements: add_options (see option_binding.h).
+#include "cli/option_binding.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mnemo::cli {
+
+namespace {
+
+CLI::Option* add_one(CLI::App& command, const OptionSpec& spec) {
+  const std::string flag = "--" + spec.name();
+  switch (spec.kind()) {
+    case OptionSpec::Kind::kFlag: {
+      bool& field = *static_cast<bool*>(spec.field());
+      // A flag that defaults to on can be turned off: --overlap / --no-overlap.
+      return field ? command.add_flag(flag + ",!--no-" + spec.name(), field, spec.help() + " [default: on]")
+                   : command.add_flag(flag, field, spec.help());
+    }
+    case OptionSpec::Kind::kInt32:
+      return command.add_option(flag, *static_cast<int*>(spec.field()), spec.help());
+    case OptionSpec::Kind::kInt64:
+      return command.add_option(flag, *static_cast<std::int64_t*>(spec.field()), spec.help());
+    case OptionSpec::Kind::kUInt64:
+      return command.add_option(flag, *static_cast<std::uint64_t*>(spec.field()), spec.help());
+    case OptionSpec::Kind::kReal:
+      return command.add_option(flag, *static_cast<double*>(spec.field()), spec.help());
+    case OptionSpec::Kind::kText:
+      return command.add_option(flag, *static_cast<std::string*>(spec.field()), spec.help());
+    case OptionSpec::Kind::kIntList:
+      return command.add_option(flag, *static_cast<std::vector<std::int64_t>*>(spec.field()), spec.help());
+    case OptionSpec::Kind::kChoice: {
+      const OptionSpec* s = &spec;
+      return command
+          .add_option_function<std::string>(flag, [s](const std::string& v) { s->set_text(v); }, spec.help())
+          ->check(CLI::IsMember(spec.choices()));
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void add_options(CLI::App& command, const OptionTable& table) {
+  for (const OptionSpec& spec : table.specs()) {
+    CLI::Option* option = add_one(command, spec);
+    if (spec.kind() != OptionSpec::Kind::kFlag) option->default_str(spec.text());
+    if (!spec.group().empty()) option->group(spec.group());
+  }
+}
+
+}  // namespace mnemo::cli

@@ -1,0 +1,144 @@
+// Implements: set_up_run (see run_setup.h).
+#include "train/run_setup.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "comm/checked_communicator.h"
+#include "comm/watchdog.h"
+#include "core/error.h"
+#include "core/signals.h"
+#include "data/sharding.h"
+#include "strategies/loss_terms.h"
+#include "train/gradient_step.h"
+#include "train/run_dir.h"
+#include "train/tensor_collectives.h"
+
+namespace mnemo::train {
+
+namespace {
+
+// Wraps the backend in the watchdog and, for debugging, the collective
+// cross-check.
+std::unique_ptr<Communicator> make_gradient_communicator(const TrainOptions& o, Communicator& control, bool gpu,
+                                                         int device) {
+  std::unique_ptr<Communicator> comm = make_communicator(o.comm.backend, control, gpu, device);
+  if (o.comm.timeout_seconds > 0 && control.world_size() > 1) {
+    comm = make_watched_communicator(std::move(comm), "gradient", heartbeat_dir(o.run.run_dir), o.comm.timeout_seconds);
+  }
+  if (o.comm.debug_collectives) comm = make_checked_communicator(std::move(comm), "gradient");
+  return comm;
+}
+
+model::ModelOptions model_options(const TrainOptions& o, const data::StreamReader& stream) {
+  model::ModelOptions mo = o.model;
+  mo.input_shape = stream.image_shape();
+  mo.num_classes = stream.num_classes();
+  return mo;
+}
+
+bool per_task_heads(model::Head head, const data::StreamReader& stream) {
+  return head == model::Head::kPerTask || (head == model::Head::kAuto && stream.scenario() == "task-incremental");
+}
+
+// What strategies may use: the run's facts and the trainer's services.
+strategies::StrategyContext strategy_context(Run& run, const model::ModelOptions& mo) {
+  const data::StreamReader& stream = *run.stream;
+  strategies::StrategyContext ctx;
+  ctx.model = run.model;
+  ctx.device = run.device;
+  ctx.rank = run.control.rank();
+  ctx.world_size = run.control.world_size();
+  ctx.num_classes = stream.num_classes();
+  ctx.image_shape = stream.image_shape();
+  ctx.seed = run.options.run.seed;
+  ctx.num_tasks = stream.num_tasks();
+  for (std::int64_t t = 0; t < stream.num_tasks(); ++t) ctx.task_classes.push_back(stream.task(t).classes);
+  if (per_task_heads(run.options.model.head, stream)) {
+    ctx.head_mask = strategies::make_head_mask(ctx.task_classes, stream.num_classes()).to(run.device);
+  }
+  Run* r = &run;
+  ctx.services.parameters = [r] { return r->flat->values(); };
+  ctx.services.gradient = [r] { return r->flat->grads(); };
+  ctx.services.synced_gradient = [r](const std::vector<strategies::LossTerm>& terms) {
+    SyncExtras extras;
+    extras.strategy = "strategy '" + r->options.strategy.name + "'";
+    extras.comm_seconds = &r->costs.comm_seconds;
+    synced_gradient(terms, *r->flat, r->control, *r->reducer, extras);
+  };
+  ctx.services.allreduce_sum = [r](torch::Tensor& t) {
+    MNEMO_ASSERT(t.is_contiguous() && t.scalar_type() == torch::kFloat32, "allreduce_sum takes contiguous float32");
+    r->grad_comm->allreduce_sum(t.data_ptr(), static_cast<std::size_t>(t.numel()), DType::kFloat32);
+  };
+  ctx.services.allgather_rows = [r](const torch::Tensor& rows) { return allgather_rows(*r->grad_comm, rows); };
+  ctx.services.global_mean = [r](torch::Tensor& sum, std::int64_t count) {
+    return global_mean(*r->grad_comm, r->control, sum, count);
+  };
+  ctx.services.clone_model = [r, mo] {
+    model::Model copy = model::make_model(mo);
+    copy->to(r->device);
+    torch::NoGradGuard no_grad;
+    auto src = r->model->parameters(), dst = copy->parameters();
+    for (std::size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
+    auto bsrc = r->model->buffers(), bdst = copy->buffers();
+    for (std::size_t i = 0; i < bsrc.size(); ++i) bdst[i].copy_(bsrc[i]);
+    for (auto& p : copy->parameters()) p.set_requires_grad(false);
+    copy->eval();
+    return copy;
+  };
+  return ctx;
+}
+
+}  // namespace
+
+int threads_per_rank(const RunOptions& o, const Communicator& control) {
+  if (o.threads > 0) return o.threads;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::max(1, static_cast<int>(cores) / std::max(1, control.local_size()));
+}
+
+std::unique_ptr<Run> set_up_run(const TrainOptions& o, Communicator& control) {
+  o.validate();
+  auto run = std::make_unique<Run>(o, control);
+  torch::set_num_threads(threads_per_rank(o.run, control));
+  install_stop_signals();
+  const bool gpu = torch::cuda::is_available();
+  if (gpu) {
+    run->device = torch::Device(torch::kCUDA, static_cast<int>(control.local_rank() % torch::cuda::device_count()));
+  }
+  run->grad_comm = make_gradient_communicator(o, control, gpu, run->device.index());
+  if (o.run.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
+  if (run->grad_comm->buffer_place() == BufferPlace::kHost && run->device.is_cuda()) {
+    run->device = torch::kCPU;  // an explicit host backend keeps the model on the CPU
+  }
+  run->stream = std::make_unique<data::StreamReader>(o.run.stream);
+  for (std::int64_t t = 0; t < run->stream->num_tasks(); ++t) {
+    data::check_data_parallel(run->stream->task(t).train_count, o.run.batch_size, control.world_size());
+  }
+  torch::manual_seed(o.run.seed);
+  const model::ModelOptions mo = model_options(o, *run->stream);
+  run->model = model::make_model(mo);
+  run->model->to(run->device);
+  run->model->train();
+  run->flat = std::make_unique<FlatParameters>(*run->model);
+  run->optimizer = make_optimizer(o.optimizer);
+  run->reducer = std::make_unique<GradientReducer>(*run->flat, *run->grad_comm,
+                                                   static_cast<std::size_t>(o.reducer.bucket_mb * (1 << 20)),
+                                                   o.reducer.overlap, o.reducer.wire);
+  strategies::StrategyOptions so = o.strategy;
+  so.lr = o.optimizer.lr;
+  run->strategy = strategies::make_strategy(so, strategy_context(*run, mo));
+  run->evaluator = std::make_unique<Evaluator>(*run->stream, control.world_size(), control.rank(), run->device, o.eval);
+  return run;
+}
+
+std::string Run::describe() const {
+  return fmt::format("{} ranks, backend {}, device {}, {} threads/rank; {} parameters in {} gradient bucket(s){}; "
+                     "stream {} ({} tasks)",
+                     control.world_size(), grad_comm->backend(), device.str(), threads_per_rank(options.run, control),
+                     flat->numel(), reducer->num_buckets(), reducer->overlaps() ? " overlapped with backward" : "",
+                     options.run.stream, stream->num_tasks());
+}
+
+}  // namespace mnemo::train

@@ -1,0 +1,91 @@
+// Implements: plan_task and TaskInput (see task_input.h).
+#include "train/task_input.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/rng.h"
+#include "data/sharding.h"
+#include "model/input.h"
+#include "train/sample_tensors.h"
+
+namespace mnemo::train {
+
+TaskPlan plan_task(const data::StreamReader& stream, const strategies::Strategy& strategy, std::int64_t t,
+                   std::int64_t batch_size) {
+  TaskPlan plan;
+  for (auto k : strategy.training_tasks(t, stream.num_tasks())) {
+    plan.segments.push_back({k, {0, stream.task(k).train_count}});
+    plan.rows += stream.task(k).train_count;
+  }
+  plan.steps = (plan.rows + batch_size - 1) / batch_size;
+  return plan;
+}
+
+strategies::Batch rank_slice(std::int64_t t, data::SampleBlock&& global, const std::vector<std::int64_t>& image_shape,
+                             int world_size, int rank, const torch::Device& device) {
+  strategies::Batch batch;
+  batch.task = t;
+  std::tie(batch.global_images, batch.global_labels) = block_tensors(std::move(global), image_shape);
+  const data::Range mine = data::block_range(batch.global_labels.size(0), world_size, rank);
+  batch.offset = mine.begin;
+  batch.images = batch.global_images.narrow(0, mine.begin, mine.size());
+  batch.y = batch.global_labels.narrow(0, mine.begin, mine.size()).to(device);
+  batch.x = model::to_input(batch.images, device);
+  return batch;
+}
+
+strategies::TaskSamples rank_block(const data::StreamReader& stream, std::int64_t t, int world_size, int rank) {
+  const data::Range block = data::block_range(stream.task(t).train_count, world_size, rank);
+  strategies::TaskSamples samples;
+  samples.task = t;
+  samples.count = block.size();
+  samples.first = block.begin;
+  samples.total = stream.task(t).train_count;
+  samples.read = [&stream, t, block](std::int64_t begin, std::int64_t end) {
+    MNEMO_ASSERT(0 <= begin && begin <= end && end <= block.size(), "TaskSamples::read beyond the block");
+    return block_tensors(stream.read(t, data::Split::kTrain, {block.begin + begin, block.begin + end}),
+                         stream.image_shape());
+  };
+  return samples;
+}
+
+TaskInput::TaskInput(const data::StreamReader& stream, const strategies::Strategy& strategy,
+                     const RunOptions& options)
+    : stream_(stream), strategy_(strategy), options_(options) {}
+
+std::unique_ptr<data::BatchLoader> TaskInput::make_loader(std::int64_t t, std::int64_t epoch,
+                                                          std::int64_t first_step, const TaskPlan& plan) const {
+  std::vector<data::Range> batches;
+  const std::int64_t b = options_.batch_size;
+  for (std::int64_t step = first_step; step < plan.steps; ++step) {
+    batches.push_back({step * b, std::min(plan.rows, (step + 1) * b)});
+  }
+  data::BatchLoader::Options lo;
+  lo.window = options_.shuffle_window;
+  lo.shuffle = Rng::derive(options_.seed, 0xe90c, static_cast<std::uint64_t>(t * 1000003 + epoch));
+  lo.memo = windows_;
+  return std::make_unique<data::BatchLoader>(stream_, data::Split::kTrain, plan.segments, std::move(batches), lo);
+}
+
+std::unique_ptr<data::BatchLoader> TaskInput::take(std::int64_t t, std::int64_t epoch, std::int64_t first_step) {
+  if (next_ && next_task_ == t && next_epoch_ == epoch && first_step == 0) return std::move(next_);
+  return make_loader(t, epoch, first_step, plan(t));
+}
+
+void TaskInput::prefetch(std::int64_t t, std::int64_t epoch) {
+  next_.reset();
+  if (t >= stream_.num_tasks()) return;
+  const TaskPlan p = plan(t);
+  if (p.segments.empty()) return;
+  next_ = make_loader(t, epoch, 0, p);
+  next_task_ = t;
+  next_epoch_ = epoch;
+}
+
+void TaskInput::prefetch_after(std::int64_t t, std::int64_t epoch) {
+  if (epoch + 1 < options_.epochs) return prefetch(t, epoch + 1);
+  prefetch(t + 1, 0);
+}
+
+}  // namespace mnemo::train
