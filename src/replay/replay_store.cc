@@ -1,4 +1,4 @@
-// Implements: replay shards on disk and resharding.
+// Implements: replay shards on disk.
 #include "replay/replay_store.h"
 
 #include <unistd.h>
@@ -11,7 +11,6 @@
 
 #include "core/error.h"
 #include "data/io/h5.h"
-#include "data/sharding.h"
 
 namespace mnemo::replay {
 
@@ -88,32 +87,6 @@ void write_shard(const std::string& dir, const ReplayShard& meta, const ShardArr
 }
 
 }  // namespace
-
-ReplayShard to_shard(const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape, int rank,
-                     int world_size, std::int64_t global_capacity) {
-  ReplayShard s = shard_meta(buffer, image_shape, rank, world_size, global_capacity);
-  s.samples = buffer.samples();
-  return s;
-}
-
-void save_replay_shard(const std::string& dir, const ReplayShard& s) {
-  const auto n = static_cast<std::int64_t>(s.samples.size());
-  std::int64_t sample_size = 1;
-  for (auto d : s.image_shape) sample_size *= d;
-  std::vector<std::uint8_t> images;
-  std::vector<std::int64_t> slots, labels, tasks;
-  std::vector<float> logits;
-  images.reserve(static_cast<std::size_t>(n * sample_size));
-  logits.reserve(static_cast<std::size_t>(n * s.logit_size));
-  for (const auto& x : s.samples) {
-    slots.push_back(x.slot);
-    images.insert(images.end(), x.image.begin(), x.image.end());
-    labels.push_back(x.label);
-    tasks.push_back(x.task);
-    logits.insert(logits.end(), x.logits.begin(), x.logits.end());
-  }
-  write_shard(dir, s, {n, images.data(), slots.data(), labels.data(), tasks.data(), logits.data()});
-}
 
 void save_replay_buffer(const std::string& dir, const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape,
                         int rank, int world_size, std::int64_t global_capacity) {
@@ -248,27 +221,6 @@ std::vector<Sample> all_samples(const std::vector<ReplayShard>& shards) {
   std::vector<Sample> all;
   for (const auto& s : shards) all.insert(all.end(), s.samples.begin(), s.samples.end());
   return all;
-}
-
-std::vector<ReplayShard> reshard(const std::vector<ReplayShard>& shards, int world_size) {
-  MNEMO_ASSERT(!shards.empty() && world_size >= 1, "reshard needs shards and a world size");
-  std::vector<ReplayShard> out(static_cast<std::size_t>(world_size));
-  for (int r = 0; r < world_size; ++r) {
-    ReplayShard& s = out[static_cast<std::size_t>(r)];
-    s.rank = r;
-    s.world_size = world_size;
-    s.global_capacity = shards[0].global_capacity;
-    s.capacity = local_share(s.global_capacity, world_size, r);
-    s.policy = shards[0].policy;
-    s.image_shape = shards[0].image_shape;
-    s.logit_size = shards[0].logit_size;
-    s.state = shards[0].state;
-  }
-  for (const auto& x : all_samples(shards)) out[static_cast<std::size_t>(x.slot % world_size)].samples.push_back(x);
-  for (auto& s : out) {
-    std::sort(s.samples.begin(), s.samples.end(), [](const Sample& a, const Sample& b) { return a.slot < b.slot; });
-  }
-  return out;
 }
 
 std::string describe_replay(const std::string& path) {
