@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/io/h5.h"
 
@@ -48,10 +49,16 @@ ReplayShard shard_meta(const ReplayBuffer& buffer, const std::vector<std::int64_
   return s;
 }
 
-// Writes DIR/replay-r...h5 atomically: a temporary file, then rename.
+// What to do about a replay shard that cannot be read.
+constexpr const char* kDamagedShardHint =
+    "the replay shard is damaged: resume from an earlier checkpoint (--resume PATH), or start the run again";
+
+// Writes DIR/replay-r...h5 atomically and durably: a temporary file, fsync,
+// rename, fsync of the directory.
 void write_shard(const std::string& dir, const ReplayShard& meta, const ShardArrays& d) {
   std::error_code ec;
   fs::create_directories(dir, ec);
+  if (ec) throw StorageError("cannot create replay directory " + dir + ": " + ec.message());
   const std::string path = (fs::path(dir) / replay_shard_name(meta.rank, meta.world_size)).string();
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   const std::int64_t n = d.n;
@@ -80,10 +87,7 @@ void write_shard(const std::string& dir, const ReplayShard& meta, const ShardArr
     if (meta.logit_size > 0) h5::write_dataset(root, "logits", {n, meta.logit_size}, d.logits, chunk, 0);
     file.close();
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("cannot rename " + tmp + " to " + path);
-  }
+  commit_file(tmp, path);
 }
 
 }  // namespace
@@ -124,7 +128,7 @@ void save_replay_buffer(const std::string& dir, const ReplayBuffer& buffer, cons
 }
 
 ReplayShard load_replay_shard(const std::string& path) {
-  auto file = h5::File::open(path);
+  auto file = h5::File::open(path, kDamagedShardHint);
   h5::Loc root{file, file.id(), "/"};
   if (h5::read_attr_string(root, "format") != kReplayFormat) {
     throw InputError(with_hint(path + " is not a mnemo replay shard", "pass a directory written by mnemo train"));

@@ -39,9 +39,10 @@ struct ReplayShard {
 std::string replay_shard_name(int rank, int world_size);
 
 /// Writes the shard of `buffer` (the slots it owns) as
-/// DIR/replay-r...h5, atomically (temporary file + rename), from the
-/// buffer's own storage: no per-sample copies (a buffer of C samples would
-/// otherwise briefly take about 3x its bytes again).
+/// DIR/replay-r...h5, atomically and durably (temporary file, fsync,
+/// rename, fsync of DIR), from the buffer's own storage: no per-sample
+/// copies (a buffer of C samples would otherwise briefly take about 3x its
+/// bytes again). StorageError naming the file if it cannot be written.
 void save_replay_buffer(const std::string& dir, const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape,
                         int rank, int world_size, std::int64_t global_capacity);
 /// Reads and validates one shard; InputError naming the file otherwise.

@@ -4,10 +4,13 @@
 //   statistics; the shards of N ranks hold exactly the one-rank buffer and
 //   draw the same replay batches; HDF5 round trips; resharding 3 -> 2 -> 4
 //   through the production writer and ReplayBuffer::restore keeps the
-//   multiset and the later decisions.
+//   multiset and the later decisions; write failures are StorageErrors,
+//   damaged shards InputErrors.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <tuple>
@@ -302,6 +305,39 @@ TEST(ReplayStore, IncompleteSetIsRejected) {
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("holds 1 replay shards"), std::string::npos) << e.what();
+  }
+}
+
+// A shard that cannot be written is a storage failure (exit 5) naming the
+// file, not bad input; a shard that cannot be read stays bad input (exit 3).
+TEST(ReplayStore, UnwritableDirectoryIsAStorageErrorNamingIt) {
+  testing::TempDir dir;
+  { std::ofstream(dir.file("a-file")) << "x"; }
+  auto one = buffers(1);
+  feed(one[0], 0, 10);
+  const std::string below_a_file = dir.file("a-file") + "/replay";
+  try {
+    save_replay_buffer(below_a_file, one[0], {1, 2, 2}, 0, 1, 30);
+    FAIL() << "saved below a regular file";
+  } catch (const StorageError& e) {
+    EXPECT_EQ(e.exit_code(), 5);
+    EXPECT_NE(std::string(e.what()).find(below_a_file), std::string::npos) << e.what();
+  }
+}
+
+TEST(ReplayStore, CorruptShardIsAnInputErrorNamingIt) {
+  testing::TempDir dir;
+  auto one = buffers(1);
+  feed(one[0], 0, 10);
+  save_all(dir.file("set"), one);
+  const std::string shard = dir.file("set") + "/" + replay_shard_name(0, 1);
+  std::filesystem::resize_file(shard, std::filesystem::file_size(shard) / 2);
+  try {
+    load_replay_shard(shard);
+    FAIL() << "read a truncated shard";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.exit_code(), 3);
+    EXPECT_NE(std::string(e.what()).find(shard), std::string::npos) << e.what();
   }
 }
 
