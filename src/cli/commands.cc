@@ -87,7 +87,7 @@ void report(const ReportOptions& o) {
   std::fflush(stdout);
   std::error_code ec;
   std::filesystem::create_directories(o.output, ec);
-  if (ec) throw InputError(with_hint("cannot create " + o.output + ": " + ec.message(), "choose a writable --output"));
+  if (ec) throw StorageError("cannot create " + o.output + ": " + ec.message(), "choose a writable --output");
   const std::string json_path = (std::filesystem::path(o.output) / "report.json").string();
   write_file_atomically(json_path, eval::report_json(rows).dump(2) + "\n");
   write_file_atomically((std::filesystem::path(o.output) / "report.txt").string(), table);

@@ -61,7 +61,7 @@ class WatchedCommunicator final : public Communicator {
     std::filesystem::create_directories(dir_, ec);
     mine_ = map_heartbeat(heartbeat_path(dir_, name_, rank()), /*create=*/true);
     if (mine_ == nullptr) {
-      throw InputError(with_hint("cannot create the heartbeat file in " + dir_, "the run directory must be writable"));
+      throw StorageError("cannot create the heartbeat file in " + dir_, "the run directory must be writable");
     }
     new (mine_) Heartbeat();
     thread_ = std::thread([this] { watch(); });

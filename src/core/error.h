@@ -1,6 +1,8 @@
 // Implements: mnemo's three error tiers.
 //   1. Bad input (files, config, command line): throw InputError / UsageError
-//      with a message that names the file or field, plus a hint.
+//      with a message that names the file or field, plus a hint. A file that
+//      cannot be written (disk full, quota, permissions, a bad path) is a
+//      StorageError naming the path: not bad input, and not a bug.
 //   2. Library return codes (MPI, NCCL, CUDA, HDF5): the check macros of each
 //      backend wrap calls and add the call, file:line, rank and host.
 //   3. Broken invariants: MNEMO_ASSERT, which reports file:line.
@@ -18,6 +20,7 @@ enum ExitCode : int {
   kExitUsage = 2,      ///< bad command line or config
   kExitInput = 3,      ///< bad or missing data file
   kExitDiverged = 4,   ///< training diverged: the loss became NaN or infinite
+  kExitStorage = 5,    ///< cannot write: disk full, quota or permissions
   kExitRequeue = 75,   ///< preempted: checkpoint written, requeue the job (EX_TEMPFAIL)
 };
 
@@ -46,6 +49,18 @@ class InputError : public Error {
 
 /// "what (HINT: hint)", the shape of every bad-input message.
 std::string with_hint(const std::string& what, const std::string& hint);
+
+/// What to check when a write fails.
+inline constexpr const char* kStorageHint =
+    "check that the directory exists and is writable, the disk (or quota) has free space, and the path is right";
+
+/// A file or directory that cannot be created, written, synced or renamed.
+/// The message names the path; the hint defaults to kStorageHint.
+class StorageError : public Error {
+ public:
+  explicit StorageError(const std::string& what, const std::string& hint = kStorageHint)
+      : Error(with_hint(what, hint), kExitStorage) {}
+};
 
 /// Host name of this process, for error messages.
 std::string host_name();

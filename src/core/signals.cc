@@ -19,6 +19,5 @@ void install_stop_signals() {
 }
 
 bool stop_requested() { return g_stop != 0; }
-void request_stop(bool stop) { g_stop = stop ? 1 : 0; }
 
 }  // namespace mnemo

@@ -9,7 +9,5 @@ namespace mnemo {
 void install_stop_signals();
 /// True once one of the signals arrived.
 bool stop_requested();
-/// For tests: set or clear the flag as a signal would.
-void request_stop(bool stop);
 
 }  // namespace mnemo

@@ -14,6 +14,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// What to do about a stream file that cannot be read: the generic HDF5
+// layer knows files, not streams, so the reader gives it this hint.
+constexpr const char* kDamagedStreamHint =
+    "the file may be truncated or corrupt: prepare the stream again (mnemo prepare)";
+
 void check_format(const h5::Loc& root, const char* expected_format) {
   const std::string format = h5::read_attr_string(root, "format");
   if (format != expected_format) {
@@ -39,7 +44,7 @@ StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
                                "create it with: mnemo prepare --output " + dir));
   }
   verify_checksums(dir, {kManifestFile});  // before libhdf5 parses it
-  auto manifest = h5::File::open(manifest_path);
+  auto manifest = h5::File::open(manifest_path, kDamagedStreamHint);
   h5::Loc root{manifest, manifest.id(), "/"};
   check_format(root, kStreamFormat);
   stream_id_ = h5::read_attr_string(root, "stream_id");
@@ -106,7 +111,7 @@ StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
                                      " shards)",
                                  "copy the whole stream directory, or prepare it again"));
     }
-    auto file = h5::File::open(path);
+    auto file = h5::File::open(path, kDamagedStreamHint);
     h5::Loc sroot{file, file.id(), "/"};
     check_format(sroot, kShardFormat);
     if (h5::read_attr_string(sroot, "stream_id") != stream_id_) {

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/io/h5.h"
 
@@ -70,10 +71,7 @@ void write_results_h5(const std::string& path, const RunResults& r) {
                       std::max<std::int64_t>(1, static_cast<std::int64_t>(rss.size())), 0);
     file.close();
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("cannot rename " + tmp + " to " + path);
-  }
+  commit_file(tmp, path);
 }
 
 }  // namespace mnemo::eval

@@ -1,4 +1,4 @@
-// Implements: replay shards on disk and resharding.
+// Implements: replay shards on disk.
 #include "replay/replay_store.h"
 
 #include <unistd.h>
@@ -9,9 +9,9 @@
 #include <map>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/io/h5.h"
-#include "data/sharding.h"
 
 namespace mnemo::replay {
 
@@ -49,10 +49,16 @@ ReplayShard shard_meta(const ReplayBuffer& buffer, const std::vector<std::int64_
   return s;
 }
 
-// Writes DIR/replay-r...h5 atomically: a temporary file, then rename.
+// What to do about a replay shard that cannot be read.
+constexpr const char* kDamagedShardHint =
+    "the replay shard is damaged: resume from an earlier checkpoint (--resume PATH), or start the run again";
+
+// Writes DIR/replay-r...h5 atomically and durably: a temporary file, fsync,
+// rename, fsync of the directory.
 void write_shard(const std::string& dir, const ReplayShard& meta, const ShardArrays& d) {
   std::error_code ec;
   fs::create_directories(dir, ec);
+  if (ec) throw StorageError("cannot create replay directory " + dir + ": " + ec.message());
   const std::string path = (fs::path(dir) / replay_shard_name(meta.rank, meta.world_size)).string();
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   const std::int64_t n = d.n;
@@ -81,39 +87,10 @@ void write_shard(const std::string& dir, const ReplayShard& meta, const ShardArr
     if (meta.logit_size > 0) h5::write_dataset(root, "logits", {n, meta.logit_size}, d.logits, chunk, 0);
     file.close();
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("cannot rename " + tmp + " to " + path);
-  }
+  commit_file(tmp, path);
 }
 
 }  // namespace
-
-ReplayShard to_shard(const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape, int rank,
-                     int world_size, std::int64_t global_capacity) {
-  ReplayShard s = shard_meta(buffer, image_shape, rank, world_size, global_capacity);
-  s.samples = buffer.samples();
-  return s;
-}
-
-void save_replay_shard(const std::string& dir, const ReplayShard& s) {
-  const auto n = static_cast<std::int64_t>(s.samples.size());
-  std::int64_t sample_size = 1;
-  for (auto d : s.image_shape) sample_size *= d;
-  std::vector<std::uint8_t> images;
-  std::vector<std::int64_t> slots, labels, tasks;
-  std::vector<float> logits;
-  images.reserve(static_cast<std::size_t>(n * sample_size));
-  logits.reserve(static_cast<std::size_t>(n * s.logit_size));
-  for (const auto& x : s.samples) {
-    slots.push_back(x.slot);
-    images.insert(images.end(), x.image.begin(), x.image.end());
-    labels.push_back(x.label);
-    tasks.push_back(x.task);
-    logits.insert(logits.end(), x.logits.begin(), x.logits.end());
-  }
-  write_shard(dir, s, {n, images.data(), slots.data(), labels.data(), tasks.data(), logits.data()});
-}
 
 void save_replay_buffer(const std::string& dir, const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape,
                         int rank, int world_size, std::int64_t global_capacity) {
@@ -151,7 +128,7 @@ void save_replay_buffer(const std::string& dir, const ReplayBuffer& buffer, cons
 }
 
 ReplayShard load_replay_shard(const std::string& path) {
-  auto file = h5::File::open(path);
+  auto file = h5::File::open(path, kDamagedShardHint);
   h5::Loc root{file, file.id(), "/"};
   if (h5::read_attr_string(root, "format") != kReplayFormat) {
     throw InputError(with_hint(path + " is not a mnemo replay shard", "pass a directory written by mnemo train"));
@@ -248,27 +225,6 @@ std::vector<Sample> all_samples(const std::vector<ReplayShard>& shards) {
   std::vector<Sample> all;
   for (const auto& s : shards) all.insert(all.end(), s.samples.begin(), s.samples.end());
   return all;
-}
-
-std::vector<ReplayShard> reshard(const std::vector<ReplayShard>& shards, int world_size) {
-  MNEMO_ASSERT(!shards.empty() && world_size >= 1, "reshard needs shards and a world size");
-  std::vector<ReplayShard> out(static_cast<std::size_t>(world_size));
-  for (int r = 0; r < world_size; ++r) {
-    ReplayShard& s = out[static_cast<std::size_t>(r)];
-    s.rank = r;
-    s.world_size = world_size;
-    s.global_capacity = shards[0].global_capacity;
-    s.capacity = local_share(s.global_capacity, world_size, r);
-    s.policy = shards[0].policy;
-    s.image_shape = shards[0].image_shape;
-    s.logit_size = shards[0].logit_size;
-    s.state = shards[0].state;
-  }
-  for (const auto& x : all_samples(shards)) out[static_cast<std::size_t>(x.slot % world_size)].samples.push_back(x);
-  for (auto& s : out) {
-    std::sort(s.samples.begin(), s.samples.end(), [](const Sample& a, const Sample& b) { return a.slot < b.slot; });
-  }
-  return out;
 }
 
 std::string describe_replay(const std::string& path) {

@@ -1,4 +1,4 @@
-// Implements: replay memory on disk, and resharding.
+// Implements: replay memory on disk, and its resharding protocol.
 //   A replay set is a directory of per-rank HDF5 shards
 //   replay-rRRRRR-of-NNNNN.h5, each with attributes format="mnemo.replay",
 //   format_version (2), policy, rank, world_size, capacity (this shard's
@@ -7,11 +7,12 @@
 //   int64 [n] (global slot of each sample), images uint8 [n, C, H, W],
 //   labels int64 [n], tasks int64 [n], logits float32 [n, L] (when L > 0).
 //
-//   Resharding protocol (N ranks -> M ranks): a sample keeps its global
-//   slot s and moves to rank s % M; the global state is unchanged. So the
-//   multiset of samples, and every later decision, is the same on any
-//   number of ranks. Storage knows files, not ranks: which rank writes
-//   which shard is the trainer's choice.
+//   Resharding protocol (N ranks -> M ranks): every rank of the M reads
+//   the whole set (load_replay_set), and ReplayBuffer::restore keeps the
+//   samples whose global slot s has s % M == its rank; the global state is
+//   unchanged. So the multiset of samples, and every later decision, is the
+//   same on any number of ranks. Storage knows files, not ranks: which rank
+//   writes which shard is the trainer's choice.
 #pragma once
 
 #include <cstdint>
@@ -37,25 +38,18 @@ struct ReplayShard {
 
 std::string replay_shard_name(int rank, int world_size);
 
-/// The shard of `buffer` as plain data.
-ReplayShard to_shard(const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape, int rank,
-                     int world_size, std::int64_t global_capacity);
-
-/// Writes DIR/replay-r...h5 atomically (temporary file + rename).
-void save_replay_shard(const std::string& dir, const ReplayShard& shard);
-/// The same file as save_replay_shard(dir, to_shard(...)), written from the
-/// buffer's own storage: no per-sample copies (a buffer of C samples would
-/// otherwise briefly take about 3x its bytes again).
+/// Writes the shard of `buffer` (the slots it owns) as
+/// DIR/replay-r...h5, atomically and durably (temporary file, fsync,
+/// rename, fsync of DIR), from the buffer's own storage: no per-sample
+/// copies (a buffer of C samples would otherwise briefly take about 3x its
+/// bytes again). StorageError naming the file if it cannot be written.
 void save_replay_buffer(const std::string& dir, const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape,
                         int rank, int world_size, std::int64_t global_capacity);
 /// Reads and validates one shard; InputError naming the file otherwise.
 ReplayShard load_replay_shard(const std::string& path);
 /// Reads every shard of the set in `dir` (a complete rank set); InputError otherwise.
 std::vector<ReplayShard> load_replay_set(const std::string& dir);
-/// Redistributes `shards` onto `world_size` ranks (see the protocol above).
-std::vector<ReplayShard> reshard(const std::vector<ReplayShard>& shards, int world_size);
-
-/// Every sample of a set (the union of its shards).
+/// Every sample of a set (the union of its shards), for ReplayBuffer::restore.
 std::vector<Sample> all_samples(const std::vector<ReplayShard>& shards);
 
 /// Class and task histograms of a replay set or shard, for `mnemo inspect`.

@@ -45,7 +45,9 @@ class ReplayMemory {
   replay::ReplayBuffer& buffer() { return buffer_; }
   std::string summary() const;
 
-  /// Writes this rank's shard into `dir` (see replay_store.h).
+  /// Writes this rank's shard into `dir`, atomically and fsynced, so a
+  /// checkpoint need not sync it again (see replay_store.h); StorageError
+  /// naming the file if it cannot.
   void save(const std::string& dir) const;
   /// Restores the memory from the set in `dir`, written by any number of
   /// ranks (each sample keeps its global slot).

@@ -1,9 +1,6 @@
 // Implements: write_checkpoint and latest_checkpoint.
 #include "train/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -49,14 +46,6 @@ void CheckpointOptions::declare(OptionTable& t) {
   t.add("force", force, "Resume even when result-affecting options differ from the checkpoint's").result_neutral();
 }
 
-void sync_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot open " + path + " to sync it");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw Error(with_hint("cannot sync " + path, "is the disk full?"));
-}
-
 std::string write_checkpoint(const std::string& run_dir, const Position& at, int keep, Communicator& control,
                              const CheckpointWriters& writers) {
   const fs::path root = fs::path(run_dir) / "checkpoints";
@@ -66,7 +55,7 @@ std::string write_checkpoint(const std::string& run_dir, const Position& at, int
     std::error_code ec;
     fs::remove_all(tmp, ec);
     fs::create_directories(tmp, ec);
-    if (ec) throw Error(with_hint("cannot create " + tmp.string() + ": " + ec.message(), "is the disk full?"));
+    if (ec) throw StorageError("cannot create checkpoint directory " + tmp.string() + ": " + ec.message());
   }
   control.barrier();
   writers.every_rank(tmp.string());
@@ -77,12 +66,8 @@ std::string write_checkpoint(const std::string& run_dir, const Position& at, int
     std::error_code ec;
     fs::remove_all(final_dir, ec);
     fs::rename(tmp, final_dir, ec);
-    if (ec) throw Error("cannot rename " + tmp.string() + " to " + final_dir.string() + ": " + ec.message());
-    const int dfd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
+    if (ec) throw StorageError("cannot rename " + tmp.string() + " to " + final_dir.string() + ": " + ec.message());
+    sync_directory(root.string());
     auto all = complete_checkpoints(root);
     for (std::size_t i = 0; i + static_cast<std::size_t>(std::max(1, keep)) < all.size(); ++i) {
       fs::remove_all(all[i], ec);

@@ -43,14 +43,12 @@ struct CheckpointWriters {
 };
 
 /// Writes a checkpoint with the protocol above. All ranks, same order.
-/// Returns its final directory.
+/// Returns its final directory. A directory that cannot be created, synced
+/// or renamed is a StorageError naming it.
 std::string write_checkpoint(const std::string& run_dir, const Position& at, int keep, Communicator& control,
                              const CheckpointWriters& writers);
 
 /// The newest complete checkpoint under RUN/checkpoints, if any.
 std::optional<std::string> latest_checkpoint(const std::string& run_dir);
-
-/// fsyncs a file (after a writer that does not, like torch::save).
-void sync_file(const std::string& path);
 
 }  // namespace mnemo::train

@@ -26,8 +26,8 @@ void prepare_run_dir(const TrainOptions& o) {
   }
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) {
-    throw InputError(with_hint("cannot create run directory " + o.run.run_dir + ": " + ec.message(),
-                               "choose a writable --run-dir"));
+    throw StorageError("cannot create run directory " + o.run.run_dir + ": " + ec.message(),
+                       "choose a writable --run-dir");
   }
   write_file_atomically((dir / "config.json").string(), to_json(o).dump(2) + "\n");
 }

@@ -9,7 +9,6 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "replay/replay_store.h"
 #include "strategies/replay_memory.h"
 #include "strategies/state_io.h"
 
@@ -36,11 +35,8 @@ std::string save_checkpoint(Run& run, const Position& next, const eval::RunResul
     archive.save_to(dir + "/model.pt");
     sync_file(dir + "/model.pt");
   };
-  w.every_rank = [&](const std::string& dir) {  // the replay memory's shards (and its global state)
-    if (strategies::ReplayMemory* memory = run.strategy->memory()) {
-      memory->save(dir + "/replay");
-      sync_file(dir + "/replay/" + replay::replay_shard_name(run.control.rank(), run.control.world_size()));
-    }
+  w.every_rank = [&](const std::string& dir) {  // the replay memory's shards (each synced by its writer)
+    if (strategies::ReplayMemory* memory = run.strategy->memory()) memory->save(dir + "/replay");
   };
   return write_checkpoint(run.options.run.run_dir, next, run.options.checkpoint.keep, run.control, w);
 }

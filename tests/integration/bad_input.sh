@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Implements: the bad-input integration test: the mnemo binary, under mpiexec,
-#   must refuse broken datasets, streams, options and config files with a
-#   non-zero exit code (2 usage, 3 bad input data), one error message that
-#   names what is wrong, and no hang.
+#   must refuse broken datasets, streams, options and config files, and
+#   outputs it cannot write, with a non-zero exit code (2 usage, 3 bad
+#   input data, 5 cannot write), one error message that names what is
+#   wrong, and no hang.
 # Usage: bash tests/integration/bad_input.sh /path/to/mnemo /path/to/mpiexec
 set -u
 
@@ -336,8 +337,12 @@ expect "13 train: stream.h5 modified after prepare" 3 "does not match its SHA-25
 
 # ---------------------------------------------------------------- 14. unwritable run directory (found before training)
 printf 'x' >"$TMP/a-file"
-expect "14 train: --run-dir below a regular file" 3 "$TMP/a-file/run" -- \
+expect "14 train: --run-dir below a regular file" 5 "$TMP/a-file/run" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/a-file/run"
+
+# ---------------------------------------------------------------- 15. unwritable output (a storage failure, not bad input)
+expect "15 prepare: --output below a regular file (-n 2)" 5 "$TMP/a-file/stream" "HINT:" -- \
+  "${MPI2[@]}" prepare --source synthetic --output "$TMP/a-file/stream" --tasks 3 --classes-per-task 2
 
 echo "$PASSED passed, $FAILED failed"
 [[ $FAILED -eq 0 ]]

@@ -102,12 +102,13 @@ echo "ok - changed options refused, --force accepted"
 
 # 6. --checkpoint-minutes: rank 0's clock decides and the decision rides on a
 #    step's all-reduce (StepAgreement), so every rank checkpoints at the same
-#    step, between the every-20-steps ones; results do not move.
-run 2 "$work/mins" --checkpoint-minutes 0.002 --checkpoint-keep 100000 >"$work/mins.log" 2>&1 ||
+#    step, also mid-task (tasks end every 300 steps); results do not move.
+timeout 300 "$mpiexec" -n 2 "$mnemo" train --stream "$work/s" --strategy derpp --replay-capacity 100 --deterministic \
+  --threads 1 --checkpoint-minutes 0.0005 --checkpoint-keep 100000 --run-dir "$work/mins" >"$work/mins.log" 2>&1 ||
   { cat "$work/mins.log"; fail "--checkpoint-minutes run"; }
 timed=$(find "$work/mins/checkpoints" -maxdepth 1 -name 'ckpt-*' | sed 's/.*-S0*//' |
-  awk '$1 % 20 != 0' | wc -l)
-[ "$timed" -ge 1 ] || fail "no checkpoint between the every-20-steps ones under --checkpoint-minutes 0.002"
+  awk '$1 % 300 != 0' | wc -l)
+[ "$timed" -ge 1 ] || fail "no mid-task checkpoint under --checkpoint-minutes 0.0005"
 same_as_reference "$work/mins"
 echo "ok - --checkpoint-minutes: $timed timed checkpoints, same results"
 echo "5 passed, 0 failed"

@@ -2,17 +2,21 @@
 //   capacity / n (chi-square over many independent runs), bounded size,
 //   uniform distinct minibatches; the class-balanced and ring policies'
 //   statistics; the shards of N ranks hold exactly the one-rank buffer and
-//   draw the same replay batches; HDF5 round trips; resharding 3 -> 2
-//   keeps the multiset and the later decisions.
+//   draw the same replay batches; HDF5 round trips; resharding 3 -> 2 -> 4
+//   through the production writer and ReplayBuffer::restore keeps the
+//   multiset and the later decisions; write failures are StorageErrors,
+//   damaged shards InputErrors.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <tuple>
+#include <vector>
 
 #include "core/error.h"
-#include <vector>
 
 #include "replay/replay_buffer.h"
 #include "replay/replay_store.h"
@@ -190,51 +194,87 @@ TEST(DistributedBuffer, ShardsOfAnyWorldSizeHoldExactlyTheSingleRankBuffer) {
   }
 }
 
-TEST(ReplayStore, RoundTripAndResharding3To2KeepTheMultisetAndLaterDecisions) {
+// The buffers of one world saved through the production writer, one shard
+// per rank, as every rank of a run does.
+void save_all(const std::string& dir, const std::vector<ReplayBuffer>& ranks) {
+  const int world = static_cast<int>(ranks.size());
+  for (int r = 0; r < world; ++r) save_replay_buffer(dir, ranks[r], {1, 2, 2}, r, world, 30);
+}
+
+// The set in `dir` restored onto `world` ranks as a resumed run does
+// (ReplayMemory::load): every rank reads the whole set and keeps its slots.
+std::vector<ReplayBuffer> restore_onto(const std::string& dir, int world, Policy policy = Policy::kReservoir) {
+  const auto set = load_replay_set(dir);
+  auto out = buffers(world, policy);
+  for (auto& b : out) b.restore(all_samples(set), set[0].state);
+  return out;
+}
+
+// Every buffer of `ranks` holds only its own slots, and their capacities
+// add up to the global one.
+void expect_own_slots(const std::vector<ReplayBuffer>& ranks) {
+  const int world = static_cast<int>(ranks.size());
+  std::int64_t capacity = 0;
+  for (int r = 0; r < world; ++r) {
+    for (const auto& x : ranks[r].samples()) EXPECT_EQ(x.slot % world, r) << "on " << world << " ranks";
+    capacity += ranks[r].local_capacity();
+  }
+  EXPECT_EQ(capacity, 30);
+}
+
+TEST(ReplayStore, RoundTripAndResharding3To2To4KeepTheMultisetAndLaterDecisions) {
   testing::TempDir dir;
   auto three = buffers(3);
   for (auto& b : three) feed(b, 0, 80);
-  for (int r = 0; r < 3; ++r) save_replay_shard(dir.file("set"), to_shard(three[r], {1, 2, 2}, r, 3, 30));
-  const auto loaded = load_replay_set(dir.file("set"));
+  save_all(dir.file("three"), three);
+  const auto loaded = load_replay_set(dir.file("three"));
   ASSERT_EQ(loaded.size(), 3u);
   EXPECT_EQ(set_of(all_samples(loaded)), set_of(union_of(three)));
   EXPECT_EQ(loaded[1].state.seen, 80);
-  const auto two = reshard(loaded, 2);
-  ASSERT_EQ(two.size(), 2u);
-  EXPECT_EQ(set_of(all_samples(two)), set_of(union_of(three)));
-  EXPECT_EQ(two[0].capacity + two[1].capacity, 30);
-  for (const auto& x : two[1].samples) EXPECT_EQ(x.slot % 2, 1);
-  EXPECT_EQ(set_of(all_samples(reshard(two, 4))), set_of(union_of(three)));
-  // Restored on 2 ranks, the memory goes on exactly as the 3-rank one does.
-  auto restored = buffers(2);
-  for (auto& b : restored) b.restore(all_samples(loaded), loaded[0].state);
-  for (auto& b : restored) feed(b, 80, 200);
-  for (auto& b : three) feed(b, 80, 200);
-  EXPECT_EQ(set_of(union_of(restored)), set_of(union_of(three)));
-  EXPECT_NE(describe_replay(dir.file("set")).find("30 samples"), std::string::npos) << describe_replay(dir.file("set"));
+  // 3 -> 2, saved again by the 2 ranks, then 2 -> 4.
+  auto two = restore_onto(dir.file("three"), 2);
+  EXPECT_EQ(set_of(union_of(two)), set_of(union_of(three)));
+  expect_own_slots(two);
+  save_all(dir.file("two"), two);
+  const auto two_on_disk = load_replay_set(dir.file("two"));
+  ASSERT_EQ(two_on_disk.size(), 2u);
+  EXPECT_EQ(two_on_disk[0].capacity + two_on_disk[1].capacity, 30);
+  for (const auto& x : two_on_disk[1].samples) EXPECT_EQ(x.slot % 2, 1);
+  auto four = restore_onto(dir.file("two"), 4);
+  EXPECT_EQ(set_of(union_of(four)), set_of(union_of(three)));
+  expect_own_slots(four);
+  // Restored on 2 and on 4 ranks, the memory goes on exactly as the 3-rank one does.
+  for (auto* world : {&two, &four, &three}) {
+    for (auto& b : *world) feed(b, 80, 200);
+  }
+  EXPECT_EQ(set_of(union_of(two)), set_of(union_of(three)));
+  EXPECT_EQ(set_of(union_of(four)), set_of(union_of(three)));
+  const auto draw = three[0].sample(7);
+  for (auto& b : two) EXPECT_EQ(b.sample(7), draw);
+  for (auto& b : four) EXPECT_EQ(b.sample(7), draw);
+  EXPECT_NE(describe_replay(dir.file("three")).find("30 samples"), std::string::npos)
+      << describe_replay(dir.file("three"));
 }
 
 // save_replay_buffer writes from the buffer's storage (directly when the
-// filled rows are consecutive, gathered otherwise); it must write what
-// save_replay_shard(to_shard(...)) writes, for every policy, partly and
-// fully filled, with logits.
-TEST(ReplayStore, SavingFromTheBufferWritesTheSameShard) {
+// filled rows are consecutive, gathered otherwise); the shard must hold what
+// the buffer's per-sample copies (samples()) and state() say, for every
+// policy, partly and fully filled, with logits.
+TEST(ReplayStore, SavedShardHoldsExactlyTheBuffersSamplesAndState) {
   for (Policy policy : {Policy::kReservoir, Policy::kClassBalanced, Policy::kRing}) {
     for (std::int64_t fed : {7, 200}) {
       testing::TempDir dir;
       auto three = buffers(3, policy);
       for (auto& b : three) feed(b, 0, fed);
+      save_all(dir.file("set"), three);
+      const auto saved = load_replay_set(dir.file("set"));
+      ASSERT_EQ(saved.size(), 3u);
       for (int r = 0; r < 3; ++r) {
-        save_replay_buffer(dir.file("direct"), three[r], {1, 2, 2}, r, 3, 30);
-        save_replay_shard(dir.file("copied"), to_shard(three[r], {1, 2, 2}, r, 3, 30));
-      }
-      const auto direct = load_replay_set(dir.file("direct")), copied = load_replay_set(dir.file("copied"));
-      ASSERT_EQ(direct.size(), 3u);
-      for (int r = 0; r < 3; ++r) {
-        EXPECT_EQ(set_of(direct[r].samples), set_of(copied[r].samples)) << policy_name(policy) << " fed " << fed;
-        EXPECT_EQ(set_of(direct[r].samples), set_of(three[r].samples())) << policy_name(policy) << " fed " << fed;
-        EXPECT_EQ(direct[r].state.seen, fed);
-        EXPECT_EQ(direct[r].state.rng_state, copied[r].state.rng_state);
+        EXPECT_EQ(set_of(saved[r].samples), set_of(three[r].samples())) << policy_name(policy) << " fed " << fed;
+        EXPECT_EQ(saved[r].capacity, three[r].local_capacity());
+        EXPECT_EQ(saved[r].state.seen, fed);
+        EXPECT_EQ(saved[r].state.rng_state, three[r].state().rng_state);
+        EXPECT_EQ(saved[r].state.ring_next, three[r].state().ring_next);
       }
     }
   }
@@ -249,20 +289,55 @@ TEST(ReplayStore, SavingFromTheBufferWritesTheSameShard) {
   }
   auto restored = buffers(1, Policy::kRing);
   restored[0].restore(holes, one[0].state());
-  save_replay_buffer(dir.file("holes"), restored[0], {1, 2, 2}, 0, 1, 30);
+  save_all(dir.file("holes"), restored);
   EXPECT_EQ(set_of(load_replay_set(dir.file("holes"))[0].samples), set_of(holes));
+  // ... and restored onto 2 ranks, the holes stay where they were.
+  EXPECT_EQ(set_of(union_of(restore_onto(dir.file("holes"), 2, Policy::kRing))), set_of(holes));
 }
 
 TEST(ReplayStore, IncompleteSetIsRejected) {
   testing::TempDir dir;
   auto two = buffers(2);
   feed(two[0], 0, 10);
-  save_replay_shard(dir.file("set"), to_shard(two[0], {1, 2, 2}, 0, 2, 30));
+  save_replay_buffer(dir.file("set"), two[0], {1, 2, 2}, 0, 2, 30);
   try {
     load_replay_set(dir.file("set"));
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("holds 1 replay shards"), std::string::npos) << e.what();
+  }
+}
+
+// A shard that cannot be written is a storage failure (exit 5) naming the
+// file, not bad input; a shard that cannot be read stays bad input (exit 3).
+TEST(ReplayStore, UnwritableDirectoryIsAStorageErrorNamingIt) {
+  testing::TempDir dir;
+  { std::ofstream(dir.file("a-file")) << "x"; }
+  auto one = buffers(1);
+  feed(one[0], 0, 10);
+  const std::string below_a_file = dir.file("a-file") + "/replay";
+  try {
+    save_replay_buffer(below_a_file, one[0], {1, 2, 2}, 0, 1, 30);
+    FAIL() << "saved below a regular file";
+  } catch (const StorageError& e) {
+    EXPECT_EQ(e.exit_code(), 5);
+    EXPECT_NE(std::string(e.what()).find(below_a_file), std::string::npos) << e.what();
+  }
+}
+
+TEST(ReplayStore, CorruptShardIsAnInputErrorNamingIt) {
+  testing::TempDir dir;
+  auto one = buffers(1);
+  feed(one[0], 0, 10);
+  save_all(dir.file("set"), one);
+  const std::string shard = dir.file("set") + "/" + replay_shard_name(0, 1);
+  std::filesystem::resize_file(shard, std::filesystem::file_size(shard) / 2);
+  try {
+    load_replay_shard(shard);
+    FAIL() << "read a truncated shard";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.exit_code(), 3);
+    EXPECT_NE(std::string(e.what()).find(shard), std::string::npos) << e.what();
   }
 }
 

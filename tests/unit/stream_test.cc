@@ -1,5 +1,6 @@
 // Tests: a prepared stream reads back exactly (any row range, across shard
-//   boundaries), and damaged streams give errors naming the file.
+//   boundaries), damaged streams give errors naming the file, and an
+//   unwritable output is a storage error.
 #include <gtest/gtest.h>
 
 #include <hdf5.h>
@@ -119,6 +120,22 @@ TEST(Stream, TruncatedShardIsNamed) {
     r.read(0, Split::kTrain, {0, r.task(0).train_count});
   });
   EXPECT_NE(msg.find(shard.string()), std::string::npos) << msg;
+  // The stream reader, not the HDF5 layer, says what to do about it.
+  EXPECT_NE(msg.find("prepare the stream again"), std::string::npos) << msg;
+}
+
+// An output that cannot be created is a storage failure (exit code 5, the
+// README's table) naming the path, not bad input.
+TEST(Stream, UnwritableOutputIsAStorageErrorNamingIt) {
+  testing::TempDir dir;
+  { std::ofstream(dir.file("a-file")) << "x"; }
+  try {
+    write_small_stream(dir, "a-file/s", 1);
+    FAIL() << "wrote a stream below a regular file";
+  } catch (const StorageError& e) {
+    EXPECT_EQ(e.exit_code(), 5);
+    EXPECT_NE(std::string(e.what()).find(dir.file("a-file/s")), std::string::npos) << e.what();
+  }
 }
 
 TEST(Stream, ShardOfAnotherStreamIsRejected) {

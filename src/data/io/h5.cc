@@ -1,6 +1,7 @@
 // Implements: the HDF5 RAII helpers. HDF5's automatic error printing is
 //   switched off; on failure the error stack is walked and put into the
-//   exception text instead, after the file and object names.
+//   exception text instead, after the file and object names. Read failures
+//   are InputErrors with the file's own hint; write failures StorageErrors.
 #include "data/io/h5.h"
 
 #include <algorithm>
@@ -37,34 +38,33 @@ struct SilenceHdf5 {
 };
 const SilenceHdf5 kSilence;
 
-[[noreturn]] void fail(const std::string& what) {
-  throw InputError(with_hint(what + error_stack(),
-                             "the file may be truncated or corrupt: prepare the stream again (mnemo prepare)"));
+// A read of `file` found it missing, damaged or not what was expected.
+[[noreturn]] void bad_input(const File& file, const std::string& what) {
+  throw InputError(with_hint(what, file.damaged_hint()));
 }
 
-hid_t check(hid_t id, const std::string& what) {
-  if (id < 0) fail(what);
-  return id;
+// `rc` (an identifier or a status) of a read call; negative: bad input.
+hid_t check_read(const File& file, hid_t rc, const std::string& what) {
+  if (rc < 0) bad_input(file, what + error_stack());
+  return rc;
 }
 
-void check_status(herr_t rc, const std::string& what) {
-  if (rc < 0) fail(what);
+// `rc` of a call that creates or writes; negative: a storage failure.
+hid_t check_write(hid_t rc, const std::string& what) {
+  if (rc < 0) throw StorageError(what + error_stack());
+  return rc;
 }
 
 Handle open_attr(const Loc& loc, const std::string& name) {
-  if (H5Aexists(loc.id, name.c_str()) <= 0) {
-    throw InputError(with_hint(loc.describe() + " has no attribute '" + name + "'",
-                               "the file was not written by this version of mnemo prepare, or is damaged"));
-  }
-  return Handle(check(H5Aopen(loc.id, name.c_str(), H5P_DEFAULT), "cannot open attribute " + loc.describe(name)));
+  if (H5Aexists(loc.id, name.c_str()) <= 0) bad_input(loc.file, loc.describe() + " has no attribute '" + name + "'");
+  return Handle(check_read(loc.file, H5Aopen(loc.id, name.c_str(), H5P_DEFAULT),
+                           "cannot open attribute " + loc.describe(name)));
 }
 
 Handle open_dataset(const Loc& loc, const std::string& name) {
-  if (!exists(loc, name)) {
-    throw InputError(with_hint(loc.describe(name) + " is missing",
-                               "the file was not written by mnemo prepare, or is damaged"));
-  }
-  return Handle(check(H5Dopen2(loc.id, name.c_str(), H5P_DEFAULT), "cannot open dataset " + loc.describe(name)));
+  if (!exists(loc, name)) bad_input(loc.file, loc.describe(name) + " is missing");
+  return Handle(check_read(loc.file, H5Dopen2(loc.id, name.c_str(), H5P_DEFAULT),
+                           "cannot open dataset " + loc.describe(name)));
 }
 
 }  // namespace
@@ -90,35 +90,32 @@ void Handle::reset() {
 }
 
 File File::create(const std::string& path) {
-  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (id < 0) {
-    error_stack();
-    throw InputError(with_hint("cannot create HDF5 file " + path,
-                               "check that the directory exists, is writable and has free space"));
-  }
-  return File(Handle(id), path);
+  const hid_t id = check_write(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                               "cannot create HDF5 file " + path);
+  return File(Handle(id), path, kDamagedFileHint);
 }
 
-File File::open(const std::string& path) {
+File File::open(const std::string& path, const std::string& damaged_hint) {
+  File file(Handle(), path, damaged_hint);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    throw InputError(with_hint("file " + path + " does not exist or is not a regular file",
-                               "check the path; prepare the stream again with mnemo prepare"));
+    bad_input(file, "file " + path + " does not exist or is not a regular file");
   }
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     error_stack();
-    throw InputError(with_hint("cannot open " + path + " as an HDF5 file (missing, unreadable, truncated or not HDF5)",
-                               "check the path; prepare the stream again with mnemo prepare"));
+    bad_input(file, "cannot open " + path + " as an HDF5 file (missing, unreadable, truncated or not HDF5)");
   }
-  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (id < 0) fail("cannot open HDF5 file " + path);
-  return File(Handle(id), path);
+  file.handle_ = Handle(check_read(file, H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
+                                   "cannot open HDF5 file " + path));
+  return file;
 }
 
 void File::close() {
   if (handle_.id() < 0) return;
-  if (H5Fflush(handle_.id(), H5F_SCOPE_LOCAL) < 0) fail("cannot flush HDF5 file " + path_);
-  handle_.reset();
+  const hid_t id = handle_.release();
+  const bool flushed = H5Fflush(id, H5F_SCOPE_LOCAL) >= 0;
+  const bool closed = H5Fclose(id) >= 0;
+  if (!flushed || !closed) throw StorageError("cannot write HDF5 file " + path_ + error_stack());
 }
 
 std::string Loc::describe(const std::string& name) const {
@@ -128,16 +125,14 @@ std::string Loc::describe(const std::string& name) const {
 }
 
 Handle create_group(const Loc& loc, const std::string& name) {
-  return Handle(check(H5Gcreate2(loc.id, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                      "cannot create group " + loc.describe(name)));
+  return Handle(check_write(H5Gcreate2(loc.id, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                            "cannot create group " + loc.describe(name)));
 }
 
 Handle open_group(const Loc& loc, const std::string& name) {
-  if (!exists(loc, name)) {
-    throw InputError(with_hint(loc.describe(name) + " is missing",
-                               "the file was not written by mnemo prepare, or is damaged"));
-  }
-  return Handle(check(H5Gopen2(loc.id, name.c_str(), H5P_DEFAULT), "cannot open group " + loc.describe(name)));
+  if (!exists(loc, name)) bad_input(loc.file, loc.describe(name) + " is missing");
+  return Handle(check_read(loc.file, H5Gopen2(loc.id, name.c_str(), H5P_DEFAULT),
+                           "cannot open group " + loc.describe(name)));
 }
 
 bool library_threadsafe() {
@@ -154,13 +149,13 @@ bool exists(const Loc& loc, const std::string& name) {
 }
 
 void write_attr(const Loc& loc, const std::string& name, const std::string& value) {
-  Handle type(check(H5Tcopy(H5T_C_S1), "H5Tcopy"));
-  check_status(H5Tset_size(type.id(), std::max<std::size_t>(1, value.size())), "H5Tset_size");
-  Handle space(check(H5Screate(H5S_SCALAR), "H5Screate"));
-  Handle attr(check(H5Acreate2(loc.id, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
-                    "cannot create attribute " + loc.describe(name)));
+  const std::string what = "cannot write attribute " + loc.describe(name);
+  Handle type(check_write(H5Tcopy(H5T_C_S1), what));
+  check_write(H5Tset_size(type.id(), std::max<std::size_t>(1, value.size())), what);
+  Handle space(check_write(H5Screate(H5S_SCALAR), what));
+  Handle attr(check_write(H5Acreate2(loc.id, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT), what));
   std::string padded = value.empty() ? std::string(1, '\0') : value;
-  check_status(H5Awrite(attr.id(), type.id(), padded.data()), "cannot write attribute " + loc.describe(name));
+  check_write(H5Awrite(attr.id(), type.id(), padded.data()), what);
 }
 
 void write_attr(const Loc& loc, const std::string& name, std::int64_t value) {
@@ -168,24 +163,23 @@ void write_attr(const Loc& loc, const std::string& name, std::int64_t value) {
 }
 
 void write_attr(const Loc& loc, const std::string& name, const std::vector<std::int64_t>& value) {
+  const std::string what = "cannot write attribute " + loc.describe(name);
   hsize_t n = value.size();
-  Handle space(check(n == 0 ? H5Screate(H5S_NULL) : H5Screate_simple(1, &n, nullptr), "H5Screate"));
-  Handle attr(check(H5Acreate2(loc.id, name.c_str(), H5T_STD_I64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT),
-                    "cannot create attribute " + loc.describe(name)));
-  if (n > 0) {
-    check_status(H5Awrite(attr.id(), H5T_NATIVE_INT64, value.data()),
-                 "cannot write attribute " + loc.describe(name));
-  }
+  Handle space(check_write(n == 0 ? H5Screate(H5S_NULL) : H5Screate_simple(1, &n, nullptr), what));
+  Handle attr(
+      check_write(H5Acreate2(loc.id, name.c_str(), H5T_STD_I64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT), what));
+  if (n > 0) check_write(H5Awrite(attr.id(), H5T_NATIVE_INT64, value.data()), what);
 }
 
 std::string read_attr_string(const Loc& loc, const std::string& name) {
+  const std::string what = "cannot read attribute " + loc.describe(name);
   Handle attr = open_attr(loc, name);
-  Handle type(check(H5Aget_type(attr.id()), "H5Aget_type"));
+  Handle type(check_read(loc.file, H5Aget_type(attr.id()), what));
   if (H5Tget_class(type.id()) != H5T_STRING || H5Tis_variable_str(type.id()) > 0) {
-    throw InputError(loc.describe() + ": attribute '" + name + "' is not a fixed-length string");
+    bad_input(loc.file, loc.describe() + ": attribute '" + name + "' is not a fixed-length string");
   }
   std::string out(H5Tget_size(type.id()), '\0');
-  check_status(H5Aread(attr.id(), type.id(), out.data()), "cannot read attribute " + loc.describe(name));
+  check_read(loc.file, H5Aread(attr.id(), type.id(), out.data()), what);
   while (!out.empty() && out.back() == '\0') out.pop_back();
   return out;
 }
@@ -193,61 +187,57 @@ std::string read_attr_string(const Loc& loc, const std::string& name) {
 std::int64_t read_attr_int(const Loc& loc, const std::string& name) {
   auto v = read_attr_ints(loc, name);
   if (v.size() != 1) {
-    throw InputError(loc.describe() + ": attribute '" + name + "' should hold one integer, holds " +
-                     std::to_string(v.size()));
+    bad_input(loc.file, loc.describe() + ": attribute '" + name + "' should hold one integer, holds " +
+                            std::to_string(v.size()));
   }
   return v[0];
 }
 
 std::vector<std::int64_t> read_attr_ints(const Loc& loc, const std::string& name) {
+  const std::string what = "cannot read attribute " + loc.describe(name);
   Handle attr = open_attr(loc, name);
-  Handle type(check(H5Aget_type(attr.id()), "H5Aget_type"));
+  Handle type(check_read(loc.file, H5Aget_type(attr.id()), what));
   if (H5Tget_class(type.id()) != H5T_INTEGER) {
-    throw InputError(loc.describe() + ": attribute '" + name + "' is not an integer");
+    bad_input(loc.file, loc.describe() + ": attribute '" + name + "' is not an integer");
   }
-  Handle space(check(H5Aget_space(attr.id()), "H5Aget_space"));
+  Handle space(check_read(loc.file, H5Aget_space(attr.id()), what));
   const hssize_t n = H5Sget_simple_extent_npoints(space.id());
   std::vector<std::int64_t> out(static_cast<std::size_t>(std::max<hssize_t>(0, n)));
-  if (!out.empty()) {
-    check_status(H5Aread(attr.id(), H5T_NATIVE_INT64, out.data()), "cannot read attribute " + loc.describe(name));
-  }
+  if (!out.empty()) check_read(loc.file, H5Aread(attr.id(), H5T_NATIVE_INT64, out.data()), what);
   return out;
 }
 
 template <class T>
 void write_dataset(const Loc& loc, const std::string& name, const std::vector<std::int64_t>& shape,
                    const T* data, std::int64_t chunk_rows, int deflate) {
+  const std::string what = "cannot write dataset " + loc.describe(name);
   std::vector<hsize_t> dims(shape.begin(), shape.end());
-  Handle space(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "H5Screate_simple"));
-  Handle props(check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate"));
+  Handle space(check_write(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), what));
+  Handle props(check_write(H5Pcreate(H5P_DATASET_CREATE), what));
   if (!dims.empty() && dims[0] > 0) {
     std::vector<hsize_t> chunk = dims;
     chunk[0] = static_cast<hsize_t>(std::clamp<std::int64_t>(chunk_rows, 1, shape[0]));
-    check_status(H5Pset_chunk(props.id(), static_cast<int>(chunk.size()), chunk.data()), "H5Pset_chunk");
+    check_write(H5Pset_chunk(props.id(), static_cast<int>(chunk.size()), chunk.data()), what);
     if (deflate > 0) {
-      check_status(H5Pset_shuffle(props.id()), "H5Pset_shuffle");
-      check_status(H5Pset_deflate(props.id(), static_cast<unsigned>(deflate)), "H5Pset_deflate");
+      check_write(H5Pset_shuffle(props.id()), what);
+      check_write(H5Pset_deflate(props.id(), static_cast<unsigned>(deflate)), what);
     }
   }
-  Handle ds(check(H5Dcreate2(loc.id, name.c_str(), native_type<T>(), space.id(), H5P_DEFAULT, props.id(),
-                             H5P_DEFAULT),
-                  "cannot create dataset " + loc.describe(name)));
+  Handle ds(check_write(
+      H5Dcreate2(loc.id, name.c_str(), native_type<T>(), space.id(), H5P_DEFAULT, props.id(), H5P_DEFAULT), what));
   const bool empty = std::any_of(shape.begin(), shape.end(), [](std::int64_t d) { return d == 0; });
-  if (!empty) {
-    check_status(H5Dwrite(ds.id(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
-                 "cannot write dataset " + loc.describe(name));
-  }
+  if (!empty) check_write(H5Dwrite(ds.id(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), what);
 }
 
 bool is_float_dataset(const Loc& loc, const std::string& name) {
   Handle ds = open_dataset(loc, name);
-  Handle type(check(H5Dget_type(ds.id()), "H5Dget_type"));
+  Handle type(check_read(loc.file, H5Dget_type(ds.id()), "cannot read the type of dataset " + loc.describe(name)));
   return H5Tget_class(type.id()) == H5T_FLOAT;
 }
 
 std::vector<std::int64_t> dataset_shape(const Loc& loc, const std::string& name) {
   Handle ds = open_dataset(loc, name);
-  Handle space(check(H5Dget_space(ds.id()), "H5Dget_space " + loc.describe(name)));
+  Handle space(check_read(loc.file, H5Dget_space(ds.id()), "cannot read the shape of dataset " + loc.describe(name)));
   const int rank = H5Sget_simple_extent_ndims(space.id());
   std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
   if (rank > 0) H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
@@ -256,13 +246,13 @@ std::vector<std::int64_t> dataset_shape(const Loc& loc, const std::string& name)
 
 template <class T>
 void read_rows(const Loc& loc, const std::string& name, std::int64_t begin, std::int64_t end, T* out) {
+  const std::string what = "cannot read dataset " + loc.describe(name);
   Handle ds = open_dataset(loc, name);
-  Handle type(check(H5Dget_type(ds.id()), "H5Dget_type"));
+  Handle type(check_read(loc.file, H5Dget_type(ds.id()), what));
   if (H5Tget_class(type.id()) != H5Tget_class(native_type<T>())) {
-    throw InputError(with_hint(loc.describe(name) + " has the wrong element type",
-                               "prepare the stream again with mnemo prepare"));
+    bad_input(loc.file, loc.describe(name) + " has the wrong element type");
   }
-  Handle space(check(H5Dget_space(ds.id()), "H5Dget_space"));
+  Handle space(check_read(loc.file, H5Dget_space(ds.id()), what));
   const int rank = H5Sget_simple_extent_ndims(space.id());
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
@@ -272,12 +262,11 @@ void read_rows(const Loc& loc, const std::string& name, std::int64_t begin, std:
   std::vector<hsize_t> start(dims.size(), 0), count = dims;
   start[0] = static_cast<hsize_t>(begin);
   count[0] = static_cast<hsize_t>(end - begin);
-  check_status(H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
-               "H5Sselect_hyperslab " + loc.describe(name));
-  Handle mem(check(H5Screate_simple(rank, count.data(), nullptr), "H5Screate_simple"));
-  check_status(H5Dread(ds.id(), native_type<T>(), mem.id(), space.id(), H5P_DEFAULT, out),
-               "cannot read rows " + std::to_string(begin) + ".." + std::to_string(end) + " of " +
-                   loc.describe(name));
+  check_read(loc.file,
+             H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr), what);
+  Handle mem(check_read(loc.file, H5Screate_simple(rank, count.data(), nullptr), what));
+  check_read(loc.file, H5Dread(ds.id(), native_type<T>(), mem.id(), space.id(), H5P_DEFAULT, out),
+             "cannot read rows " + std::to_string(begin) + ".." + std::to_string(end) + " of " + loc.describe(name));
 }
 
 template void write_dataset<std::uint8_t>(const Loc&, const std::string&, const std::vector<std::int64_t>&,

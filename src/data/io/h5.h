@@ -1,8 +1,11 @@
 // Implements: a thin RAII layer over the HDF5 C API (HDF5's C++ API is not
 //   thread-safe-built in Debian and hides the error stack).
 //   - Handle: owns one hid_t and closes it with the right H5*close.
-//   - Each helper wraps one HDF5 call sequence; a failure throws InputError
-//     carrying the file, the object path and HDF5's own error stack.
+//   - Each helper wraps one HDF5 call sequence; a failure throws an error
+//     carrying the file, the object path and HDF5's own error stack:
+//     reading, an InputError with the hint the file was opened with (what
+//     to do about a damaged file of its kind, which only its reader knows);
+//     creating, writing or closing, a StorageError (disk full, permissions).
 #pragma once
 
 #include <hdf5.h>
@@ -31,6 +34,12 @@ class Handle {
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
   hid_t id() const { return id_; }
+  /// Gives up ownership, returning the identifier.
+  hid_t release() {
+    const hid_t id = id_;
+    id_ = H5I_INVALID_HID;
+    return id;
+  }
   void reset();
 
  private:
@@ -40,20 +49,30 @@ class Handle {
 /// An open file plus its path, which every error message names.
 class File {
  public:
-  /// Creates (truncates) `path` for writing.
+  /// The hint of a file nobody gave a better one to.
+  static constexpr const char* kDamagedFileHint = "check the path; the file may be truncated or damaged";
+
+  /// Creates (truncates) `path` for writing; StorageError if it cannot.
   static File create(const std::string& path);
-  /// Opens an existing file read-only; a missing or non-HDF5 file is an InputError.
-  static File open(const std::string& path);
+  /// Opens an existing file read-only. A missing or non-HDF5 file, and
+  /// every later read failure, is an InputError naming the file, with
+  /// `damaged_hint` as its hint.
+  static File open(const std::string& path, const std::string& damaged_hint = kDamagedFileHint);
 
   hid_t id() const { return handle_.id(); }
   const std::string& path() const { return path_; }
-  /// Flushes and closes, reporting write failures (the destructor cannot).
+  /// The hint of this file's read errors.
+  const std::string& damaged_hint() const { return damaged_hint_; }
+  /// Flushes and closes, reporting write failures (the destructor cannot)
+  /// as a StorageError.
   void close();
 
  private:
-  File(Handle h, std::string path) : handle_(std::move(h)), path_(std::move(path)) {}
+  File(Handle h, std::string path, std::string damaged_hint)
+      : handle_(std::move(h)), path_(std::move(path)), damaged_hint_(std::move(damaged_hint)) {}
   Handle handle_;
   std::string path_;
+  std::string damaged_hint_;
 };
 
 template <class T> hid_t native_type();

@@ -94,6 +94,13 @@ std::string random_stream_id() {
   return buf;
 }
 
+// fs::rename, a StorageError naming both paths if it fails.
+void rename_or_fail(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::rename(from, to, ec);
+  if (ec) throw StorageError("cannot rename " + from.string() + " to " + to.string() + ": " + ec.message());
+}
+
 void place_atomically(const fs::path& tmp, const fs::path& dir, bool overwrite) {
   std::error_code ec;
   if (fs::exists(dir)) {
@@ -103,12 +110,12 @@ void place_atomically(const fs::path& tmp, const fs::path& dir, bool overwrite) 
                                  "pass --overwrite to replace it, or choose another --output"));
     }
     const fs::path old = dir.string() + ".old-" + std::to_string(::getpid());
-    fs::rename(dir, old);
-    fs::rename(tmp, dir);
+    rename_or_fail(dir, old);
+    rename_or_fail(tmp, dir);
     fs::remove_all(old, ec);
     return;
   }
-  fs::rename(tmp, dir);
+  rename_or_fail(tmp, dir);
 }
 
 // Removes the temporary directory unless the write completed.
@@ -153,10 +160,7 @@ void write_stream(const std::string& dir_name, const StreamHeader& header,
   std::error_code ec;
   fs::remove_all(tmp.path, ec);
   fs::create_directories(tmp.path, ec);
-  if (ec) {
-    throw InputError(with_hint("cannot create " + tmp.path.string() + ": " + ec.message(),
-                               "check that the parent directory exists and is writable"));
-  }
+  if (ec) throw StorageError("cannot create " + tmp.path.string() + ": " + ec.message());
   const std::string stream_id = random_stream_id();
 
   std::vector<h5::File> shards;
