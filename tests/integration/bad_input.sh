@@ -344,5 +344,30 @@ expect "14 train: --run-dir below a regular file" 5 "$TMP/a-file/run" -- \
 expect "15 prepare: --output below a regular file (-n 2)" 5 "$TMP/a-file/stream" "HINT:" -- \
   "${MPI2[@]}" prepare --source synthetic --output "$TMP/a-file/stream" --tasks 3 --classes-per-task 2
 
+# ---------------------------------------------------------------- 16. values the declared checks refuse
+# Each option's checks are declared once, with the option (core/options.h),
+# and run on every rank right after parsing: exit 2, naming the option and
+# the value, before any data is read or written.
+bad_option() {  # description option-name command...
+  local what=$1 name=$2
+  shift 2
+  expect "16 $what" 2 "--$name" "HINT:" -- "${MPI2[@]}" "$@"
+  [[ -e $TMP/run16 || -e $TMP/out16 ]] && { FAILED=$((FAILED + 1)); echo "FAIL - 16 $what: wrote output"; }
+}
+P16=(prepare --source synthetic --output "$TMP/out16" --tasks 3 --classes-per-task 2)
+T16=(train --stream "$STREAM" --run-dir "$TMP/run16")
+bad_option "prepare --val-fraction nan" val-fraction "${P16[@]}" --val-fraction nan
+bad_option "prepare --deflate 10" deflate "${P16[@]}" --deflate 10
+bad_option "prepare --shards 1000000" shards "${P16[@]}" --shards 1000000
+bad_option "prepare --chunk-rows 0" chunk-rows "${P16[@]}" --chunk-rows 0
+bad_option "prepare --samples-per-task -1" samples-per-task "${P16[@]}" --samples-per-task -1
+bad_option "prepare --synthetic-noise nan" synthetic-noise "${P16[@]}" --synthetic-noise nan
+bad_option "train --lr inf" lr "${T16[@]}" --lr inf
+bad_option "train --checkpoint-keep 0" checkpoint-keep "${T16[@]}" --checkpoint-keep 0
+bad_option "train --threads -1" threads "${T16[@]}" --threads -1
+bad_option "train --lr-milestones -1" lr-milestones "${T16[@]}" --lr-milestones -1
+bad_option "train --lwf-temperature 0" lwf-temperature "${T16[@]}" --strategy lwf --lwf-temperature 0
+bad_option "train --wire-dtype fp8" wire-dtype "${T16[@]}" --wire-dtype fp8
+
 echo "$PASSED passed, $FAILED failed"
 [[ $FAILED -eq 0 ]]
