@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Implements: one-time set-up on Debian 12: installs the packages mnemo needs
-#   (only those missing) and builds mnemo into ${MNEMO_BUILD_DIR:-build}.
+#   (only those missing) and builds mnemo into ${MNEMO_BUILD_DIR:-build}
+#   with a CMake preset.
 #   Idempotent; used by launch/main_job.sh and tests/run_all.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +29,14 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Configured from CMakePresets.json: the release preset, or ci (warnings are
+# errors) when CI=true; MNEMO_PRESET picks another. MNEMO_BUILD_DIR and
+# MNEMO_BUILD_TYPE override the preset's directory and build type.
+preset=${MNEMO_PRESET:-$([ "${CI:-}" = true ] && echo ci || echo release)}
 build=${MNEMO_BUILD_DIR:-build}
 jobs=${MNEMO_BUILD_JOBS:-$(nproc)}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${MNEMO_BUILD_TYPE:-Release}" >/dev/null
+configure=(cmake --preset "$preset" -B "$build")
+[ -z "${MNEMO_BUILD_TYPE:-}" ] || configure+=("-DCMAKE_BUILD_TYPE=$MNEMO_BUILD_TYPE")
+"${configure[@]}" >/dev/null
 cmake --build "$build" -j "$jobs"
-echo "mnemo setup: built $build/src/cli/mnemo"
+echo "mnemo setup: built $build/src/cli/mnemo ($preset preset)"

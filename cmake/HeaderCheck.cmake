@@ -1,0 +1,77 @@
+# Implements: the check that every public header compiles alone. One
+#   generated .cc per header under src/, each including only that header,
+#   compiled as OBJECT libraries that are not part of the default build:
+#   the CTest `headers_self_contained` builds them (a compile error names
+#   the header's .cc).
+#   Torch PCH: a header whose own include chain reaches <torch/torch.h> gets
+#   nothing more from the PCH that mnemo_model precompiles, so those reuse it
+#   (a fraction of the parse cost); every other header is compiled without a
+#   PCH, so a missing standard or third-party include still fails.
+function(mnemo_add_header_check)
+  set(src ${PROJECT_SOURCE_DIR}/src)
+  file(GLOB_RECURSE headers CONFIGURE_DEPENDS RELATIVE ${src} ${src}/*.h)
+  list(SORT headers)
+  # Direct includes: quoted ones are relative to src/ (the project's style) or to the header.
+  foreach(h ${headers})
+    file(STRINGS ${src}/${h} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[\"<]")
+    set(deps_${h} "")
+    set(torch_${h} OFF)
+    foreach(line ${lines})
+      if(line MATCHES "<torch/torch\\.h>")
+        set(torch_${h} ON)
+      elseif(line MATCHES "\"([^\"]+)\"")
+        get_filename_component(dir ${h} DIRECTORY)
+        if(EXISTS ${src}/${CMAKE_MATCH_1})
+          list(APPEND deps_${h} ${CMAKE_MATCH_1})
+        elseif(EXISTS ${src}/${dir}/${CMAKE_MATCH_1})
+          list(APPEND deps_${h} ${dir}/${CMAKE_MATCH_1})
+        endif()
+      endif()
+    endforeach()
+  endforeach()
+  # Reaching <torch/torch.h> through other headers: propagate to a fixed point.
+  set(changed ON)
+  while(changed)
+    set(changed OFF)
+    foreach(h ${headers})
+      if(NOT torch_${h})
+        foreach(d ${deps_${h}})
+          if(torch_${d})
+            set(torch_${h} ON)
+            set(changed ON)
+            break()
+          endif()
+        endforeach()
+      endif()
+    endforeach()
+  endwhile()
+
+  set(torch_sources "")
+  set(plain_sources "")
+  foreach(h ${headers})
+    set(cc ${PROJECT_BINARY_DIR}/header_check/${h}.cc)
+    file(CONFIGURE OUTPUT ${cc} CONTENT "#include \"${h}\"  // and nothing else: it must compile alone\n")
+    if(torch_${h} AND MNEMO_USE_PCH)
+      list(APPEND torch_sources ${cc})
+    else()
+      list(APPEND plain_sources ${cc})
+    endif()
+  endforeach()
+
+  add_custom_target(mnemo_header_check)
+  foreach(kind torch plain)
+    if(${kind}_sources)
+      add_library(mnemo_header_check_${kind} OBJECT EXCLUDE_FROM_ALL ${${kind}_sources})
+      # mnemo_cli brings every module's include paths and definitions.
+      target_link_libraries(mnemo_header_check_${kind} PRIVATE mnemo_cli mnemo_warnings)
+      target_include_directories(mnemo_header_check_${kind} PRIVATE ${CLI11_INCLUDE_DIR})
+      add_dependencies(mnemo_header_check mnemo_header_check_${kind})
+    endif()
+  endforeach()
+  if(TARGET mnemo_header_check_torch)
+    mnemo_torch_pch(mnemo_header_check_torch)
+  endif()
+  list(LENGTH headers n)
+  list(LENGTH torch_sources n_torch)
+  message(STATUS "mnemo: header check: ${n} headers, ${n_torch} of them reach <torch/torch.h> (torch PCH)")
+endfunction()
