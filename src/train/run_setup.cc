@@ -61,10 +61,10 @@ strategies::StrategyContext strategy_context(Run& run, const model::ModelOptions
   Run* r = &run;
   ctx.services.parameters = [r] { return r->flat->values(); };
   ctx.services.gradient = [r] { return r->flat->grads(); };
-  ctx.services.synced_gradient = [r](const std::vector<strategies::LossTerm>& terms) {
-    SyncExtras extras;
-    extras.strategy = "strategy '" + r->options.strategy.name + "'";
-    extras.comm_seconds = &r->costs.comm_seconds;
+  SyncExtras extras;  // built once: A-GEM syncs a gradient every step
+  extras.strategy = "strategy '" + run.options.strategy.name + "'";
+  extras.comm_seconds = &run.costs.comm_seconds;
+  ctx.services.synced_gradient = [r, extras](const std::vector<strategies::LossTerm>& terms) {
     synced_gradient(terms, *r->flat, r->control, *r->reducer, extras);
   };
   ctx.services.allreduce_sum = [r](torch::Tensor& t) {

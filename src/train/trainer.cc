@@ -143,8 +143,7 @@ class Trainer {
     // Wall clocks differ across ranks: rank 0's decides.
     agreed.checkpoint_due = control_.rank() == 0 && o_.checkpoint.minutes > 0 &&
                             seconds_since(last_checkpoint_) > 60.0 * o_.checkpoint.minutes;
-    SyncExtras extras;
-    extras.strategy = "strategy '" + o_.strategy.name + "'";
+    SyncExtras& extras = step_extras_;  // built once: the step is the hot path
     extras.comm_seconds = &run_->costs.comm_seconds;
     extras.agreement = &agreed;
     const double loss = synced_gradient(run_->strategy->loss(batch), *run_->flat, control_, *run_->reducer, extras);
@@ -226,6 +225,7 @@ class Trainer {
   std::unique_ptr<Run> run_;
   std::unique_ptr<TaskInput> input_;
   eval::RunResults results_;
+  SyncExtras step_extras_{"strategy '" + o_.strategy.name + "'"};
   std::int64_t global_step_ = 0;
   Clock::time_point last_checkpoint_ = Clock::now();
 };
