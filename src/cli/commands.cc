@@ -18,6 +18,7 @@
 #include "eval/report.h"
 #include "replay/replay_store.h"
 #include "strategies/strategy.h"
+#include "train/model_export.h"
 #include "train/trainer.h"
 
 namespace mnemo::cli {
@@ -113,6 +114,12 @@ void run_report(const ReportOptions& o, Communicator& control) {
 void run_prepare(const data::PrepareOptions& o, Communicator& control) {
   run_agreed(control, [&] {
     if (control.rank() == 0) spdlog::info("{}", data::prepare_stream(o));
+  });
+}
+
+void run_export(const std::string& source, const std::string& output, Communicator& control) {
+  run_agreed(control, [&] {
+    if (control.rank() == 0) train::export_checkpoint(source, output);
   });
 }
 

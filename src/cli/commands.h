@@ -32,6 +32,8 @@ void add_report_options(CLI::App& sub, ReportOptions& o, OptionTable& table);
 void run_prepare(const data::PrepareOptions& o, Communicator& control);
 /// Rank 0 prints the table and writes report files and plots. All ranks.
 void run_report(const ReportOptions& o, Communicator& control);
+/// Rank 0 exports a checkpoint's model (see train/model_export.h). All ranks.
+void run_export(const std::string& source, const std::string& output, Communicator& control);
 /// Prints the resolved config (rank 0) and runs training. All ranks.
 void run_train(const train::TrainOptions& o, Communicator& control);
 

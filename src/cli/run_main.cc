@@ -58,6 +58,14 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
   auto* report_cmd = app.add_subcommand("report", "Compare runs: a table of metrics (mean ± std over seeds) and plots");
   cli::add_report_options(*report_cmd, report, report_table);
 
+  std::string export_source, export_output;
+  auto* export_cmd = app.add_subcommand(
+      "export", "Write a checkpoint's model as TorchScript (model.ts) and a state dict (state_dict.pt)");
+  export_cmd->add_option("source", export_source, "A checkpoint directory, or a run directory (its newest checkpoint)")
+      ->required();
+  export_cmd->add_option("--output", export_output, "Directory for model.ts, state_dict.pt and model.json")
+      ->required();
+
   app.config_formatter(std::make_shared<cli::YamlConfig>(
       [config] { return config->as<std::string>(); },
       [&] { return std::string(prepare_cmd->parsed() ? "prepare" : train_cmd->parsed() ? "train" : ""); }));
@@ -78,7 +86,7 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
         return;
       }
       throw UsageError(with_hint(e.what(), "run 'mnemo --help' or 'mnemo " +
-                                               std::string(prepare_cmd->parsed() ? "prepare" : report_cmd->parsed() ? "report" : inspect_cmd->parsed() ? "inspect" : "train") +
+                                               std::string(prepare_cmd->parsed() ? "prepare" : report_cmd->parsed() ? "report" : inspect_cmd->parsed() ? "inspect" : export_cmd->parsed() ? "export" : "train") +
                                                " --help' for the options and their defaults"));
     }
   });
@@ -92,6 +100,7 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
   if (train_cmd->parsed()) cli::run_train(train, control);
   if (report_cmd->parsed()) cli::run_report(report, control);
   if (inspect_cmd->parsed()) cli::run_inspect(inspect, control);
+  if (export_cmd->parsed()) cli::run_export(export_source, export_output, control);
   return code;
 }
 

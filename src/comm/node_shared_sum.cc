@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 
 #include "comm/mpi_check.h"
 #include "core/env.h"
@@ -37,7 +38,10 @@ NodeSharedSum::NodeSharedSum(MPI_Comm comm) {
 NodeSharedSum::~NodeSharedSum() {
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (finalized) return;
+  // MPI_Win_free is collective: while an error unwinds this rank alone it
+  // would wait for peers that never come, and the error (and the job's
+  // abort) would never be reported. The process is ending: leave it to MPI.
+  if (finalized || std::uncaught_exceptions() > 0) return;
   if (window_ != MPI_WIN_NULL) {
     MPI_Win_unlock_all(window_);
     MPI_Win_free(&window_);

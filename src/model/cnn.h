@@ -11,6 +11,7 @@ class SmallCnnImpl : public ModelImpl {
   SmallCnnImpl(const std::vector<std::int64_t>& input_shape, std::int64_t num_classes);
   torch::Tensor forward(torch::Tensor x) override;
   torch::Tensor features(torch::Tensor x) override;
+  bool has_features() const override { return true; }
 
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};

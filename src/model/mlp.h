@@ -13,6 +13,7 @@ class MlpImpl : public ModelImpl {
           bool fused = true);
   torch::Tensor forward(torch::Tensor x) override;
   torch::Tensor features(torch::Tensor x) override;  ///< the last hidden layer's activations
+  bool has_features() const override { return true; }
 
  private:
   torch::nn::Sequential layers_{nullptr};

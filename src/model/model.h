@@ -16,11 +16,15 @@ namespace mnemo::model {
 /// A classifier: float inputs [N, C, H, W] in [0, 1] -> logits [N, num_classes].
 class ModelImpl : public torch::nn::Module {
  public:
+  ModelImpl() = default;
+  explicit ModelImpl(std::string name) : torch::nn::Module(std::move(name)) {}  ///< name(): in messages
   virtual torch::Tensor forward(torch::Tensor x) = 0;
   /// The representation the head reads (penultimate layer), [N, D]; for
   /// strategies that classify by feature distances (iCaRL). Models without
   /// one throw UsageError.
   virtual torch::Tensor features(torch::Tensor x);
+  /// True when features() is implemented (strategies that need it check at start).
+  virtual bool has_features() const { return false; }
   /// True when, in training mode, each sample's output depends on that
   /// sample alone, so strategies may run several batches through one
   /// forward pass. The default is true unless the model holds a BatchNorm
@@ -38,13 +42,16 @@ enum class Kernels { kFused, kAutograd };
 enum class Head { kAuto, kSingle, kPerTask };
 
 struct ModelOptions {
-  std::string name = "mlp";
+  std::string name = "mlp";  ///< a registered name, or a TorchScript file (see torchscript.h)
   std::vector<std::int64_t> input_shape;        ///< {C, H, W}
   std::int64_t num_classes = 0;                 ///< single head over every class
   std::vector<std::int64_t> hidden = {100, 100};  ///< MLP hidden widths
   Kernels kernels = Kernels::kFused;
   Head head = Head::kAuto;
-  /// --model (every registered name), --hidden, --kernels, --head.
+  std::string init;                    ///< start from these weights (see train/model_export.h)
+  std::string init_skip;               ///< comma-separated module names --init leaves freshly initialised
+  std::vector<std::string> init_skip_list() const;  ///< init_skip split at commas
+  /// --model (every registered name), --hidden, --kernels, --head, --init, --init-skip.
   void declare(OptionTable& table);
 };
 
@@ -52,8 +59,13 @@ using ModelFactory = std::function<Model(const ModelOptions&)>;
 
 /// Registers a model under `name`; returns true so it can initialise a static.
 bool register_model(const std::string& name, ModelFactory factory);
-/// Builds the model named by options.name; UsageError for unknown names.
+/// Builds the model options.name names: a registered model, or a
+/// TorchScript file loaded as a ScriptedModel. UsageError for unknown names.
 Model make_model(const ModelOptions& options);
+/// Runs `model` once (eval mode, no gradient) on two zero inputs of
+/// options.input_shape and checks that the output is [2, num_classes].
+/// UsageError naming the model, the shapes and `stream` otherwise.
+void check_model_output(ModelImpl& model, const ModelOptions& options, const std::string& stream);
 std::vector<std::string> model_names();
 
 }  // namespace mnemo::model

@@ -1,15 +1,28 @@
 // Implements: the model registry.
 #include <algorithm>
+#include <filesystem>
 #include <map>
+#include <sstream>
 
 #include "core/error.h"
 #include "model/cnn.h"
 #include "model/mlp.h"
-#include "model/resnet.h"
 #include "model/model.h"
+#include "model/resnet.h"
+#include "model/torchscript.h"
 
 namespace mnemo::model {
 namespace {
+// The last non-empty line: TorchScript puts the cause after its traceback.
+std::string last_line(const std::string& text) {
+  std::string last, line;
+  std::stringstream in(text);
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t") != std::string::npos) last = line.substr(line.find_first_not_of(" \t"));
+  }
+  return last;
+}
+
 std::map<std::string, ModelFactory>& registry() {
   // Built-ins are listed here, not self-registered: a static library would
   // drop an object file that nothing references.
@@ -45,10 +58,18 @@ bool ModelImpl::samples_independent() const {
 void ModelOptions::declare(OptionTable& t) {
   std::string known;
   for (const auto& n : model_names()) known += (known.empty() ? "" : " | ") + n;
-  t.add("model", name, "Model: " + known + " (resnet18: the reduced ResNet-18 of GEM/DER, nf=20)").check([this] {
-    const auto names = model_names();
-    return std::find(names.begin(), names.end(), name) != names.end() ? "" : "names no registered model";
-  });
+  t.add("model", name,
+        "Model: " + known +
+            " (resnet18: the reduced ResNet-18 of GEM/DER, nf=20), or a TorchScript file (FILE.pt, saved with "
+            "torch.jit.save) whose forward maps float [N, C, H, W] in [0, 1] to logits [N, classes]")
+      .check([this] {
+        const auto names = model_names();
+        if (std::find(names.begin(), names.end(), name) != names.end()) return "";
+        if (!is_torchscript_path(name)) return "names no registered model (nor a .pt file)";
+        std::error_code ec;
+        if (std::filesystem::is_directory(name, ec)) return "is a directory, not a TorchScript file";
+        return std::filesystem::exists(name, ec) ? "" : "names a TorchScript file that does not exist";
+      });
   t.add("hidden", hidden, "MLP hidden layer widths").at_least(1).check([this] {
     return hidden.empty() || hidden.size() > 16 ? "must list 1 to 16 widths" : "";
   });
@@ -58,9 +79,32 @@ void ModelOptions::declare(OptionTable& t) {
   t.add_choice("head", head, {{"auto", Head::kAuto}, {"single", Head::kSingle}, {"per-task", Head::kPerTask}},
                "single: one head over all classes (class-IL); per-task: one head per task, each sample's loss over "
                "its task's classes (task-IL); auto: per-task for task-incremental streams, else single");
+  t.add("init", init,
+        "Start from these weights: a state dict (an export's state_dict.pt, or torch.save of a plain dict), a "
+        "TorchScript file, or an export directory (RUN/model/final); names and shapes must match the model")
+      .check([this] {
+        std::error_code ec;
+        return init.empty() || std::filesystem::exists(init, ec) ? "" : "names no file or directory";
+      });
+  t.add("init-skip", init_skip,
+        "Comma-separated module names --init leaves freshly initialised, e.g. 'head' (resnet18, cnn) or "
+        "'layers.4' (the default MLP's last layer): a new head for new classes")
+      .check([this] { return init_skip.empty() || !init.empty() ? "" : "needs --init"; });
+}
+
+std::vector<std::string> ModelOptions::init_skip_list() const {
+  std::vector<std::string> out;
+  std::stringstream in(init_skip);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
 }
 
 Model make_model(const ModelOptions& options) {
+  if (is_torchscript_path(options.name) && registry().count(options.name) == 0) {
+    return std::make_shared<ScriptedModel>(options.name);
+  }
   auto it = registry().find(options.name);
   if (it == registry().end()) {
     std::string known;
@@ -68,6 +112,42 @@ Model make_model(const ModelOptions& options) {
     throw UsageError(with_hint("unknown model '" + options.name + "'", "use one of: " + known));
   }
   return it->second(options);
+}
+
+void check_model_output(ModelImpl& model, const ModelOptions& options, const std::string& stream) {
+  std::vector<std::int64_t> shape = {2};
+  shape.insert(shape.end(), options.input_shape.begin(), options.input_shape.end());
+  auto text = [](const std::vector<std::int64_t>& v) {
+    std::ostringstream out;
+    out << "[";
+    for (std::size_t i = 0; i < v.size(); ++i) out << (i ? ", " : "") << v[i];
+    return out.str() + "]";
+  };
+  const std::string what = "--model " + options.name + " on stream " + stream + " (input " + text(shape) + ", " +
+                           std::to_string(options.num_classes) + " classes)";
+  const torch::Device device = model.parameters().empty() ? torch::kCPU : model.parameters()[0].device();
+  torch::Tensor out;
+  const bool training = model.is_training();
+  {
+    torch::NoGradGuard no_grad;
+    model.eval();
+    try {
+      out = model.forward(torch::zeros(shape, torch::TensorOptions().device(device)));
+    } catch (const Error&) {
+      model.train(training);
+      throw;
+    } catch (const std::exception& e) {
+      model.train(training);
+      throw UsageError(with_hint(what + ": forward failed: " + last_line(e.what()),
+                                 "the model must take float input of the stream's sample shape"));
+    }
+    model.train(training);
+  }
+  if (out.dim() != 2 || out.size(0) != 2 || out.size(1) != options.num_classes) {
+    throw UsageError(with_hint(what + ": forward returned " + text(out.sizes().vec()) + ", expected [2, " +
+                                   std::to_string(options.num_classes) + "]",
+                               "the model's last layer must output one logit per class of the stream"));
+  }
 }
 
 }  // namespace mnemo::model

@@ -27,6 +27,7 @@ class ReducedResNet18Impl : public ModelImpl {
   ReducedResNet18Impl(std::int64_t in_channels, std::int64_t num_classes, std::int64_t nf = 20);
   torch::Tensor forward(torch::Tensor x) override;
   torch::Tensor features(torch::Tensor x) override;  ///< the pooled 8nf-channel activations
+  bool has_features() const override { return true; }
 
  private:
   torch::nn::Conv2d conv1_{nullptr};

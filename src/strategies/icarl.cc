@@ -21,6 +21,12 @@ StrategyOptions without_stream_policy(StrategyOptions o) {
 
 Icarl::Icarl(const StrategyOptions& o, const StrategyContext& c)
     : options_(o), context_(c), memory_(without_stream_policy(o), c, /*with_logits=*/false) {
+  if (!c.model->has_features()) {  // at start, not at the first task's end
+    throw UsageError(with_hint("--strategy icarl classifies by feature means, but --model " + c.model->name() +
+                                   " has no 'features' method",
+                               "use a built-in model, or add `@torch.jit.export def features(self, x)` (the "
+                               "penultimate activations [N, D]) to the TorchScript model"));
+  }
   set_task(0);
 }
 

@@ -3,6 +3,8 @@
 
 #include <vector>
 
+#include "model/state_dict.h"
+
 namespace mnemo::strategies {
 
 void save_tensor(torch::serialize::OutputArchive& archive, const std::string& key, const torch::Tensor& t) {
@@ -20,15 +22,17 @@ void load_tensor(torch::serialize::InputArchive& archive, const std::string& key
 }
 
 void save_model_values(torch::serialize::OutputArchive& archive, const std::string& key, model::ModelImpl& model) {
-  std::vector<torch::Tensor> flat;
-  for (const auto& p : model.parameters()) flat.push_back(p.detach().flatten());
-  for (const auto& b : model.buffers()) flat.push_back(b.detach().flatten().to(torch::kFloat32));
-  save_tensor(archive, key, torch::cat(flat));
+  model::write_named(archive, key, model::named_state(model));
 }
 
 bool load_model_values(torch::serialize::InputArchive& archive, const std::string& key, model::ModelImpl& model,
                        const torch::Device& device) {
-  torch::Tensor flat;
+  const model::NamedTensors named = model::read_named(archive, key);
+  if (!named.empty()) {
+    model::load_named_state(model, named, "the checkpoint's " + key);
+    return true;
+  }
+  torch::Tensor flat;  // version 1: parameters then buffers, flattened into one float tensor
   load_tensor(archive, key, flat, device);
   if (!flat.defined()) return false;
   torch::NoGradGuard no_grad;

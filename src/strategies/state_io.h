@@ -16,7 +16,8 @@ void load_tensor(torch::serialize::InputArchive& archive, const std::string& key
                  const torch::Device& device);
 
 /// A frozen model (a teacher) in a checkpoint: its parameters and buffers
-/// flattened under `key`; load_model_values fills a clone of the model.
+/// by name under "KEY.NAME"; load_model_values fills a clone of the model
+/// (and still reads version 1's one flattened tensor under KEY).
 void save_model_values(torch::serialize::OutputArchive& archive, const std::string& key, model::ModelImpl& model);
 /// Returns false (and leaves `model` as it is) when `key` is absent.
 bool load_model_values(torch::serialize::InputArchive& archive, const std::string& key, model::ModelImpl& model,

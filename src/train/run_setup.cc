@@ -12,6 +12,7 @@
 #include "data/sharding.h"
 #include "strategies/loss_terms.h"
 #include "train/gradient_step.h"
+#include "train/model_export.h"
 #include "train/run_dir.h"
 #include "train/tensor_collectives.h"
 
@@ -117,9 +118,12 @@ std::unique_ptr<Run> set_up_run(const TrainOptions& o, Communicator& control) {
     data::check_data_parallel(run->stream->task(t).train_count, o.run.batch_size, control.world_size());
   }
   torch::manual_seed(o.run.seed);
-  const model::ModelOptions mo = model_options(o, *run->stream);
+  run->model_options = model_options(o, *run->stream);
+  const model::ModelOptions& mo = run->model_options;
   run->model = model::make_model(mo);
   run->model->to(run->device);
+  model::check_model_output(*run->model, mo, o.run.stream);
+  if (!mo.init.empty()) load_initial_weights(*run->model, mo.init, mo.init_skip_list());
   run->model->train();
   run->flat = std::make_unique<FlatParameters>(*run->model);
   run->optimizer = make_optimizer(o.optimizer);

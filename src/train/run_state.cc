@@ -9,14 +9,63 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "model/state_dict.h"
 #include "strategies/replay_memory.h"
 #include "strategies/state_io.h"
+#include "train/model_sync.h"
 
 namespace mnemo::train {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+model::NamedTensors buffers_of(const torch::nn::Module& module) {
+  model::NamedTensors out;
+  for (const auto& b : module.named_buffers(/*recurse=*/true)) out.emplace_back(b.key(), b.value());
+  return out;
+}
+
+std::string rank_buffers_file(const std::string& dir, int rank) {
+  return dir + "/buffers/rank-" + std::to_string(rank) + ".pt";
+}
+
+// Version 1: one flat tensor of the parameters, no buffers.
+void restore_flat_values(Run& run, torch::serialize::InputArchive& archive, const std::string& dir) {
+  torch::Tensor values;
+  if (!archive.try_read("values", values)) throw InputError(dir + "/model.pt holds no model");
+  if (values.numel() != run.flat->numel()) throw InputError(dir + "/model.pt holds another model");
+  torch::NoGradGuard no_grad;
+  run.flat->values().copy_(values);
+  if (!buffers_of(*run.model).empty()) {
+    spdlog::warn("{} is a version-1 checkpoint: it holds no buffers; BatchNorm statistics start afresh", dir);
+  }
+}
+
+std::vector<std::string> parameter_names(const torch::nn::Module& module) {
+  std::vector<std::string> out;
+  for (const auto& p : module.named_parameters(/*recurse=*/true)) out.push_back(p.key());
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json model_meta(model::ModelImpl& model, const model::ModelOptions& options) {
+  return {{"input_shape", options.input_shape},
+          {"num_classes", options.num_classes},
+          {"signature", model::signature_json(model::signature_of(model::named_state(model)))}};
+}
+
 std::string save_checkpoint(Run& run, const Position& next, const eval::RunResults& results) {
+  // The buffers as evaluation would see them (averaged over ranks) for
+  // model.pt; each rank's own are saved too, for an exact resume.
+  model::NamedTensors averaged;
+  for (auto& [name, b] : buffers_of(*run.model)) averaged.emplace_back(name, b.detach().clone());
+  if (!averaged.empty()) {
+    torch::nn::Module holder;
+    for (auto& [name, b] : averaged) holder.register_buffer("b" + std::to_string(holder.buffers().size()), b);
+    average_buffers(*run.grad_comm, holder);
+  }
   CheckpointWriters w;
   w.rank0 = [&](const std::string& dir) {
     const nlohmann::json meta = {{"format", kCheckpointFormat},
@@ -26,10 +75,14 @@ std::string save_checkpoint(Run& run, const Position& next, const eval::RunResul
                                    {"global_step", next.global_step}}},
                                  {"world_size", run.control.world_size()},
                                  {"config", to_json(run.options)},
+                                 {"model", model_meta(*run.model, run.model_options)},
                                  {"results", eval::results_json(results)}};
     write_file_atomically(dir + "/meta.json", meta.dump(1) + "\n");
     torch::serialize::OutputArchive archive;
-    archive.write("values", run.flat->values().to(torch::kCPU));
+    model::NamedTensors state;
+    for (const auto& p : run.model->named_parameters(/*recurse=*/true)) state.emplace_back(p.key(), p.value());
+    state.insert(state.end(), averaged.begin(), averaged.end());
+    model::write_named(archive, "model", state);
     for (auto& [name, tensor] : run.optimizer->state()) strategies::save_tensor(archive, "opt." + name, *tensor);
     run.strategy->save_state(archive);
     archive.save_to(dir + "/model.pt");
@@ -37,6 +90,14 @@ std::string save_checkpoint(Run& run, const Position& next, const eval::RunResul
   };
   w.every_rank = [&](const std::string& dir) {  // the replay memory's shards (each synced by its writer)
     if (strategies::ReplayMemory* memory = run.strategy->memory()) memory->save(dir + "/replay");
+    if (!averaged.empty()) {
+      fs::create_directories(dir + "/buffers");
+      torch::serialize::OutputArchive archive;
+      model::write_named(archive, "buffers", buffers_of(*run.model));
+      const std::string file = rank_buffers_file(dir, run.control.rank());
+      archive.save_to(file);
+      sync_file(file);
+    }
   };
   return write_checkpoint(run.options.run.run_dir, next, run.options.checkpoint.keep, run.control, w);
 }
@@ -87,19 +148,40 @@ Position restore_checkpoint(Run& run, const std::string& dir, eval::RunResults& 
   const auto& p = meta.at("position");
   const Position at{p.at("task").get<std::int64_t>(), p.at("epoch").get<std::int64_t>(),
                     p.at("step").get<std::int64_t>(), p.at("global_step").get<std::int64_t>()};
+  const int version = meta.value("format_version", 1);
+  if (version >= 2 && !meta.contains("model")) throw InputError(with_hint(dir + "/meta.json has no model section",
+                                                                          "resume from an older checkpoint"));
+  if (version >= 2) {  // the signature first: a clear list instead of a failed read
+    const auto diff = model::signature_differences(model::signature_of(model::named_state(*run.model)),
+                                                   model::signature_from_json(meta.at("model").at("signature")));
+    if (!diff.empty()) {
+      std::string list;
+      for (const auto& d : diff) list += "\n    " + d;
+      throw InputError(with_hint("checkpoint " + dir + " holds another model (" + std::to_string(diff.size()) +
+                                     " difference(s) from --model " + run.options.model.name + "):" + list,
+                                 "resume with the --model, --hidden and stream the checkpoint was made with"));
+    }
+  }
   torch::serialize::InputArchive archive;
-  torch::Tensor values;
+  model::NamedTensors state;
   try {
     archive.load_from(dir + "/model.pt");
-    archive.read("values", values);
+    if (version >= 2) state = model::read_named(archive, "model");
   } catch (const c10::Error& e) {
     throw InputError(with_hint(dir + "/model.pt is damaged or not a mnemo checkpoint",
                                "resume from an older checkpoint (pass its directory to --resume)"));
   }
-  if (values.numel() != run.flat->numel()) throw InputError(dir + "/model.pt holds another model");
-  {
-    torch::NoGradGuard no_grad;
-    run.flat->values().copy_(values);
+  if (version >= 2) {
+    model::load_named_state(*run.model, state, dir + "/model.pt");
+    const std::string own = rank_buffers_file(dir, run.control.rank());
+    if (meta.at("world_size").get<int>() == run.control.world_size() && fs::exists(own)) {
+      torch::serialize::InputArchive rank_archive;
+      rank_archive.load_from(own);
+      model::load_named_state(*run.model, model::read_named(rank_archive, "buffers"), own,
+                              /*skip=*/parameter_names(*run.model));
+    }
+  } else {
+    restore_flat_values(run, archive, dir);
   }
   for (auto& [name, tensor] : run.optimizer->state()) {
     strategies::load_tensor(archive, "opt." + name, *tensor, run.device);

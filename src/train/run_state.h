@@ -2,15 +2,22 @@
 //   restoration. A checkpoint directory (committed by write_checkpoint, see
 //   checkpoint.h for the protocol) holds:
 //     meta.json  format "mnemo.checkpoint", format_version, the position to
-//                continue from, the world size, the options (config) and the
-//                results so far
-//     model.pt   "values" (the flat parameters), "opt.NAME" (the optimizer's
-//                state) and the strategy's state (rank 0 writes it; it is
-//                the same on every rank)
+//                continue from, the world size, the options (config), the
+//                results so far, and the model: input shape, classes and
+//                signature (each tensor's name, shape and dtype)
+//     model.pt   "model.NAME": the parameters and the buffers averaged
+//                over ranks (the model evaluation sees), by name;
+//                "opt.NAME" (the optimizer's state) and the strategy's
+//                state (rank 0 writes it; it is the same on every rank)
+//     buffers/rank-R.pt  rank R's own buffers (BatchNorm running statistics
+//                differ per rank between evaluations), for models with buffers
 //     replay/    the replay memory's shards, each rank its own
 //   Resuming restores all of it, on any world size (replay samples keep
-//   their global slots). The options that change results must equal the
-//   checkpoint's, unless --force.
+//   their global slots; on the same world size each rank takes back its own
+//   buffers, on another the averaged ones). The model's signature must match
+//   the checkpoint's; the options that change results must equal the
+//   checkpoint's, unless --force. Version 1 (a flat "values" tensor, no
+//   buffers) still reads.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -27,10 +34,10 @@
 namespace mnemo::train {
 
 inline constexpr const char* kCheckpointFormat = "mnemo.checkpoint";
-inline constexpr int kCheckpointFormatVersion = 1;
+inline constexpr int kCheckpointFormatVersion = 2;
 
 /// Writes a checkpoint of `run` at `next`, with `results` so far; returns
-/// its directory. All ranks, same order.
+/// its directory. All ranks, same order (it averages the buffers over grad_comm).
 std::string save_checkpoint(Run& run, const Position& next, const eval::RunResults& results);
 
 /// The checkpoint directory --resume names: `auto` gives the newest complete
@@ -44,6 +51,9 @@ std::optional<std::string> checkpoint_to_resume(const CheckpointOptions& checkpo
 /// or foreign checkpoint.
 nlohmann::json read_checkpoint_meta(const std::string& dir, const TrainOptions& now,
                                     std::vector<std::string>* differ);
+
+/// meta.json's "model": input_shape, num_classes and signature of `model`.
+nlohmann::json model_meta(model::ModelImpl& model, const model::ModelOptions& options);
 
 /// Restores `run` and `results` from checkpoint `dir`; returns where to
 /// continue. No collectives (run it inside run_agreed).

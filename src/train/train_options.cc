@@ -22,6 +22,9 @@ void RunOptions::declare(OptionTable& t) {
   t.add("deterministic", deterministic, "Deterministic kernels: same seed, world size and threads give identical "
                                         "bytes");
   t.add("threads", threads, "CPU threads per rank (0: cores / ranks on the node)").in_range(0, 4096).result_neutral();
+  t.add("export-model", export_model, "Write the model after each task and at the end to RUN/model/ (TorchScript "
+                                      "model.ts and state_dict.pt, which Python loads)")
+      .result_neutral();
   t.add("log-every", log_every, "Steps between progress lines (0: 4 per task)").at_least(0).result_neutral();
 }
 

@@ -34,6 +34,7 @@ struct RunOptions {
   bool deterministic = false;                           ///< deterministic kernels; same seed+world: same bytes
   int threads = 0;                                      ///< CPU threads per rank; 0: cores / ranks on the node
   std::int64_t log_every = 0;                           ///< steps between progress lines; 0: 4 per task
+  bool export_model = true;                             ///< RUN/model/task-T and final (see model_export.h)
   void declare(OptionTable& table);
 };
 

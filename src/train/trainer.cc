@@ -19,6 +19,7 @@
 #include "eval/eval_counts.h"
 #include "strategies/replay_memory.h"
 #include "train/gradient_step.h"
+#include "train/model_export.h"
 #include "train/model_sync.h"
 #include "train/progress.h"
 #include "train/run_dir.h"
@@ -67,6 +68,7 @@ class Trainer {
       timing.classes = run_->stream->task(t).classes;
       const auto eval_start = Clock::now();
       record_row();
+      export_model("task-" + std::to_string(t));
       timing.eval_seconds = seconds_since(eval_start);
       record_costs(timing);
       results_.tasks.push_back(timing);
@@ -75,6 +77,7 @@ class Trainer {
     }
     results_.complete = true;
     results_.model_fingerprint = fmt::format("{:016x}", run_->flat->value_fingerprint());
+    export_model("final");
     run_agreed(control_, [&] {
       if (control_.rank() == 0) report_results(results_, o_.run.run_dir);
     });
@@ -160,6 +163,19 @@ class Trainer {
     progress.update(step, loss * control_.world_size(), o_.run.batch_size,
                     [this] { return run_->strategy->summary(); });
     return agreed;
+  }
+
+  // Rank 0 writes RUN/model/NAME/ (after an evaluation: the buffers are
+  // averaged); a failure is agreed. All ranks.
+  void export_model(const std::string& name) {
+    if (!o_.run.export_model) return;
+    run_agreed(control_, [&] {
+      if (control_.rank() != 0) return;
+      const bool training = run_->model->is_training();
+      run_->model->eval();
+      write_model_export(*run_->model, run_->model_options, o_.run.run_dir + "/model/" + name);
+      run_->model->train(training);
+    });
   }
 
   // Writes a checkpoint at `next` (all ranks); returns its directory.
