@@ -1,8 +1,9 @@
 """Scripts the TorchScript models the model-interop test trains (python3-torch
 1.13, the same TorchScript format as LibTorch 1.13).
 
-Usage: make_models.py OUT_DIR CHANNELS SIDE CLASSES
-Writes OUT_DIR/{mlp,cnn_bn,no_features,wrong_classes,throws}.pt.
+Usage: make_models.py OUT_DIR CHANNELS SIDE CLASSES [SEED]
+Writes OUT_DIR/{mlp,cnn_bn,no_features,wrong_classes,throws}.pt, initialised
+by PyTorch's default rules from torch.manual_seed(SEED) (default 0).
 """
 import sys
 
@@ -70,7 +71,7 @@ class Throws(nn.Module):
 def main():
     out, channels, side, classes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     inputs = channels * side * side
-    torch.manual_seed(0)
+    torch.manual_seed(int(sys.argv[5]) if len(sys.argv) > 5 else 0)
     models = {
         "mlp": Mlp(inputs, classes),
         "cnn_bn": CnnBn(channels, classes),
