@@ -1,9 +1,9 @@
 // A mnemo command with one more strategy and one more model, without
 // forking mnemo: register them by name, then hand over to mnemo's main.
 //   my_mnemo train --strategy label-smoothing --model tiny-mlp ...
-#include <cli/run_main.h>
-#include <model/model.h>
-#include <strategies/strategy.h>
+#include <mnemo/cli/run_main.h>
+#include <mnemo/model/model.h>
+#include <mnemo/strategies/strategy.h>
 
 namespace {
 
@@ -37,11 +37,19 @@ class LabelSmoothing : public mnemo::strategies::Strategy {
   mnemo::strategies::StrategyContext context_;
 };
 
+// The model's own options, declared the same way.
+struct TinyMlpOptions {
+  std::int64_t width = 32;
+  void declare(mnemo::OptionTable& table) {
+    table.add("tiny-width", width, "tiny-mlp: hidden layer width").in_range(1, 1 << 16);
+  }
+};
+
 class TinyMlpImpl : public mnemo::model::ModelImpl {
  public:
-  TinyMlpImpl(std::int64_t in, std::int64_t classes)
-      : hidden_(register_module("hidden", torch::nn::Linear(in, 32))),
-        head_(register_module("head", torch::nn::Linear(32, classes))) {}
+  TinyMlpImpl(std::int64_t in, std::int64_t width, std::int64_t classes)
+      : hidden_(register_module("hidden", torch::nn::Linear(in, width))),
+        head_(register_module("head", torch::nn::Linear(width, classes))) {}
   torch::Tensor forward(torch::Tensor x) override {
     return head_->forward(torch::relu(hidden_->forward(x.flatten(/*start_dim=*/1))));
   }
@@ -58,8 +66,10 @@ int main(int argc, char** argv) {
       "label-smoothing", [](const mnemo::strategies::StrategyOptions& o, const mnemo::strategies::StrategyContext& c) {
         return std::make_unique<LabelSmoothing>(o.params<SmoothingOptions>(), c);
       });
+  mnemo::model::register_model_options<TinyMlpOptions>();
   mnemo::model::register_model("tiny-mlp", [](const mnemo::model::ModelOptions& o) -> mnemo::model::Model {
-    return std::make_shared<TinyMlpImpl>(o.input_shape[0] * o.input_shape[1] * o.input_shape[2], o.num_classes);
+    return std::make_shared<TinyMlpImpl>(o.input_shape[0] * o.input_shape[1] * o.input_shape[2],
+                                         o.params<TinyMlpOptions>().width, o.num_classes);
   });
   return mnemo::cli::run_main(argc, argv);
 }

@@ -261,4 +261,38 @@ std::vector<std::string> OptionTable::result_affecting_keys() const {
   return out;
 }
 
+OptionGroups::OptionGroups(const std::vector<std::unique_ptr<OptionGroup>>& prototypes) {
+  for (const auto& p : prototypes) groups_.push_back(p->clone());
+}
+
+OptionGroups::OptionGroups(const OptionGroups& other) {
+  for (const auto& g : other.groups_) groups_.push_back(g->clone());
+}
+
+OptionGroups& OptionGroups::operator=(const OptionGroups& other) {
+  if (this != &other) *this = OptionGroups(other);
+  return *this;
+}
+
+void OptionGroups::declare(OptionTable& table) {
+  for (auto& g : groups_) g->declare(table);
+}
+
+bool OptionGroups::add_prototype(std::vector<std::unique_ptr<OptionGroup>>& prototypes,
+                                 std::unique_ptr<OptionGroup> prototype) {
+  const OptionGroup& added = *prototype;
+  const auto same = [&](const std::unique_ptr<OptionGroup>& p) { return typeid(*p) == typeid(added); };
+  if (std::none_of(prototypes.begin(), prototypes.end(), same)) prototypes.push_back(std::move(prototype));
+  return true;
+}
+
+OptionGroup& OptionGroups::find(const std::type_info& type) const {
+  for (const auto& g : groups_) {
+    if (typeid(*g) == type) return *g;
+  }
+  throw UsageError(with_hint(std::string("options of type ") + type.name() + " were never registered",
+                             "register them (register_strategy_options<T>() or register_model_options<T>()) "
+                             "before run_main"));
+}
+
 }  // namespace mnemo

@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -160,6 +161,38 @@ class OptionGroupOf final : public OptionGroup {
   T value;
   void declare(OptionTable& table) override { value.declare(table); }
   std::unique_ptr<OptionGroup> clone() const override { return std::make_unique<OptionGroupOf<T>>(*this); }
+};
+
+/// Option groups registered at run time (one per extension's options
+/// struct), held by value: a copy copies every group. A registry keeps
+/// default-valued prototypes (add_prototype); each options struct that
+/// carries extensions copies them (see StrategyOptions, ModelOptions).
+class OptionGroups {
+ public:
+  OptionGroups() = default;
+  explicit OptionGroups(const std::vector<std::unique_ptr<OptionGroup>>& prototypes);
+  OptionGroups(const OptionGroups& other);
+  OptionGroups& operator=(const OptionGroups& other);
+  OptionGroups(OptionGroups&&) noexcept = default;
+  OptionGroups& operator=(OptionGroups&&) noexcept = default;
+  ~OptionGroups() = default;
+
+  /// The group holding a T; UsageError when T was never registered.
+  template <class T> T& get() { return dynamic_cast<OptionGroupOf<T>&>(find(typeid(OptionGroupOf<T>))).value; }
+  template <class T> const T& get() const {
+    return dynamic_cast<const OptionGroupOf<T>&>(find(typeid(OptionGroupOf<T>))).value;
+  }
+  /// Declares every group's options, in registration order.
+  void declare(OptionTable& table);
+
+  /// Appends `prototype` unless one of its type is there; returns true (so
+  /// it can initialise a static).
+  static bool add_prototype(std::vector<std::unique_ptr<OptionGroup>>& prototypes,
+                            std::unique_ptr<OptionGroup> prototype);
+
+ private:
+  OptionGroup& find(const std::type_info& type) const;
+  std::vector<std::unique_ptr<OptionGroup>> groups_;
 };
 
 /// JSON of an options struct with `declare` (e.g. for config.json).

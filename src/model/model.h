@@ -42,6 +42,7 @@ enum class Kernels { kFused, kAutograd };
 enum class Head { kAuto, kSingle, kPerTask };
 
 struct ModelOptions {
+  ModelOptions();  ///< holds every registered model's own options at their defaults
   std::string name = "mlp";  ///< a registered name, or a TorchScript file (see torchscript.h)
   std::vector<std::int64_t> input_shape;        ///< {C, H, W}
   std::int64_t num_classes = 0;                 ///< single head over every class
@@ -51,14 +52,32 @@ struct ModelOptions {
   std::string init;                    ///< start from these weights (see train/model_export.h)
   std::string init_skip;               ///< comma-separated module names --init leaves freshly initialised
   std::vector<std::string> init_skip_list() const;  ///< init_skip split at commas
-  /// --model (every registered name), --hidden, --kernels, --head, --init, --init-skip.
+  /// --model (every registered name), --hidden, --kernels, --head, --init,
+  /// --init-skip, then every registered model's own options.
   void declare(OptionTable& table);
+
+  /// The options struct T of a registered model; UsageError when T was
+  /// never registered (register_model_options<T>()).
+  template <class T> T& params() { return params_.get<T>(); }
+  template <class T> const T& params() const { return params_.get<T>(); }
+
+ private:
+  OptionGroups params_;
 };
 
 using ModelFactory = std::function<Model(const ModelOptions&)>;
 
 /// Registers a model under `name`; returns true so it can initialise a static.
 bool register_model(const std::string& name, ModelFactory factory);
+/// Registers an options struct T (default-constructible, with
+/// `void declare(OptionTable&)`) of a model added outside mnemo; its options
+/// then appear in `train --help`, YAML configs, config.json and checkpoints
+/// like the built-ins'; the factory reads them with options.params<T>().
+/// Registering T again is a no-op. Register before run_main parses.
+bool register_model_options(std::unique_ptr<OptionGroup> defaults);
+template <class T> bool register_model_options() {
+  return register_model_options(std::make_unique<OptionGroupOf<T>>());
+}
 /// Builds the model options.name names: a registered model, or a
 /// TorchScript file loaded as a ScriptedModel. UsageError for unknown names.
 Model make_model(const ModelOptions& options);

@@ -30,7 +30,19 @@ std::map<std::string, ModelFactory>& registry() {
       {"mlp", make_mlp}, {"cnn", make_small_cnn}, {"resnet18", make_reduced_resnet18}};
   return r;
 }
+// The registered options structs of models added outside mnemo.
+std::vector<std::unique_ptr<OptionGroup>>& option_prototypes() {
+  static std::vector<std::unique_ptr<OptionGroup>> p;
+  return p;
+}
+
 }  // namespace
+
+ModelOptions::ModelOptions() : params_(option_prototypes()) {}
+
+bool register_model_options(std::unique_ptr<OptionGroup> defaults) {
+  return OptionGroups::add_prototype(option_prototypes(), std::move(defaults));
+}
 
 bool register_model(const std::string& name, ModelFactory factory) {
   registry()[name] = std::move(factory);
@@ -90,6 +102,7 @@ void ModelOptions::declare(OptionTable& t) {
         "Comma-separated module names --init leaves freshly initialised, e.g. 'head' (resnet18, cnn) or "
         "'layers.4' (the default MLP's last layer): a new head for new classes")
       .check([this] { return init_skip.empty() || !init.empty() ? "" : "needs --init"; });
+  params_.declare(t);
 }
 
 std::vector<std::string> ModelOptions::init_skip_list() const {
@@ -136,6 +149,10 @@ void check_model_output(ModelImpl& model, const ModelOptions& options, const std
     } catch (const Error&) {
       model.train(training);
       throw;
+    } catch (const c10::Error& e) {  // what() would end with a C++ backtrace
+      model.train(training);
+      throw UsageError(with_hint(what + ": forward failed: " + last_line(e.what_without_backtrace()),
+                                 "the model must take float input of the stream's sample shape"));
     } catch (const std::exception& e) {
       model.train(training);
       throw UsageError(with_hint(what + ": forward failed: " + last_line(e.what()),

@@ -8,6 +8,9 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "model/cnn.h"
+#include "model/mlp.h"
+#include "model/resnet.h"
 
 namespace mnemo::model {
 namespace {
@@ -58,27 +61,27 @@ std::string leaf_or_composite_source(const torch::nn::Module& m) {
     for (std::size_t i = 0; i < m.children().size(); ++i) s += "    x = getattr(self, \"" + std::to_string(i) + "\").forward(x)\n";
     return s + "    return x\n";
   }
-  if (ends_with(type, "BasicBlockImpl")) {
+  if (dynamic_cast<const BasicBlockImpl*>(&m)) {
     return "def forward(self, x):\n"
            "    out = torch.relu(self.bn1.forward(self.conv1.forward(x)))\n"
            "    out = self.bn2.forward(self.conv2.forward(out))\n"
            "    return torch.relu(out + self.shortcut.forward(x))\n";
   }
-  if (ends_with(type, "MlpImpl")) {
+  if (dynamic_cast<const MlpImpl*>(&m)) {
     std::string s = "def features(self, x):\n    x = torch.flatten(x, 1)\n";
     const std::size_t layers = m.named_children()[0].value()->children().size();
     for (std::size_t i = 0; i + 1 < layers; ++i) s += "    x = getattr(self.layers, \"" + std::to_string(i) + "\").forward(x)\n";
     return s + "    return x\n"
                "def forward(self, x):\n    return self.layers.forward(torch.flatten(x, 1))\n";
   }
-  if (ends_with(type, "SmallCnnImpl")) {
+  if (dynamic_cast<const SmallCnnImpl*>(&m)) {
     return "def features(self, x):\n"
            "    x = torch.max_pool2d(torch.relu(self.conv1.forward(x)), [2, 2])\n"
            "    x = torch.max_pool2d(torch.relu(self.conv2.forward(x)), [2, 2])\n"
            "    return torch.relu(self.fc.forward(torch.flatten(x, 1)))\n"
            "def forward(self, x):\n    return self.head.forward(self.features(x))\n";
   }
-  if (ends_with(type, "ReducedResNet18Impl")) {
+  if (dynamic_cast<const ReducedResNet18Impl*>(&m)) {
     return "def features(self, x):\n"
            "    x = torch.relu(self.bn1.forward(self.conv1.forward(x)))\n"
            "    x = self.layers.forward(x)\n"

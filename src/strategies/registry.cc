@@ -64,33 +64,7 @@ std::string known_strategies(const char* separator) {
 
 }  // namespace
 
-StrategyOptions::StrategyOptions() {
-  for (const auto& p : option_prototypes()) params_.push_back(p->clone());
-}
-
-StrategyOptions::StrategyOptions(const StrategyOptions& other)
-    : name(other.name),
-      replay_capacity(other.replay_capacity),
-      replay_batch(other.replay_batch),
-      replay_policy(other.replay_policy),
-      lr(other.lr) {
-  for (const auto& g : other.params_) params_.push_back(g->clone());
-}
-
-StrategyOptions& StrategyOptions::operator=(const StrategyOptions& other) {
-  if (this != &other) *this = StrategyOptions(other);
-  return *this;
-}
-
-StrategyOptions::~StrategyOptions() = default;
-
-OptionGroup& StrategyOptions::group(const std::type_info& type) const {
-  for (const auto& g : params_) {
-    if (typeid(*g) == type) return *g;
-  }
-  throw UsageError(with_hint(std::string("strategy options of type ") + type.name() + " were never registered",
-                             "call register_strategy_options<T>() before run_main"));
-}
+StrategyOptions::StrategyOptions() : params_(option_prototypes()) {}
 
 void StrategyOptions::declare(OptionTable& t) {
   t.add("strategy", name, "Continual-learning strategy: " + known_strategies(" | ")).check([this] {
@@ -108,7 +82,7 @@ void StrategyOptions::declare(OptionTable& t) {
                 {replay::policy_name(replay::Policy::kRing), replay::Policy::kRing}},
                "Replay insertion: reservoir (uniform over the stream), class-balanced (GDumb's greedy sampler), "
                "ring (per-task FIFO)");
-  for (auto& g : params_) g->declare(t);
+  params_.declare(t);
 }
 
 bool register_strategy(const std::string& name, StrategyFactory factory) {
@@ -117,10 +91,7 @@ bool register_strategy(const std::string& name, StrategyFactory factory) {
 }
 
 bool register_strategy_options(std::unique_ptr<OptionGroup> defaults) {
-  auto& prototypes = option_prototypes();
-  const auto same = [&](const std::unique_ptr<OptionGroup>& p) { return typeid(*p) == typeid(*defaults); };
-  if (std::none_of(prototypes.begin(), prototypes.end(), same)) prototypes.push_back(std::move(defaults));
-  return true;
+  return OptionGroups::add_prototype(option_prototypes(), std::move(defaults));
 }
 
 std::vector<std::string> strategy_names() {

@@ -132,25 +132,17 @@ class StrategyOptions {
 
   /// Holds every registered strategy's options at their defaults.
   StrategyOptions();
-  StrategyOptions(const StrategyOptions& other);
-  StrategyOptions& operator=(const StrategyOptions& other);
-  StrategyOptions(StrategyOptions&&) noexcept = default;
-  StrategyOptions& operator=(StrategyOptions&&) noexcept = default;
-  ~StrategyOptions();
 
   /// The options struct T of a registered strategy; UsageError when T was
   /// never registered (register_strategy_options<T>()).
-  template <class T> T& params() { return dynamic_cast<OptionGroupOf<T>&>(group(typeid(OptionGroupOf<T>))).value; }
-  template <class T> const T& params() const {
-    return dynamic_cast<const OptionGroupOf<T>&>(group(typeid(OptionGroupOf<T>))).value;
-  }
+  template <class T> T& params() { return params_.get<T>(); }
+  template <class T> const T& params() const { return params_.get<T>(); }
 
   /// --strategy, --replay-*, then every registered strategy's own options.
   void declare(OptionTable& table);
 
  private:
-  OptionGroup& group(const std::type_info& type) const;
-  std::vector<std::unique_ptr<OptionGroup>> params_;
+  OptionGroups params_;
 };
 
 class Strategy {

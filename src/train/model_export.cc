@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -23,15 +24,25 @@ void write_model_export(model::ModelImpl& model, const model::ModelOptions& opti
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw StorageError("cannot create the export directory " + dir + ": " + ec.message());
-  const torch::jit::Module scripted = model::to_torchscript(model);
   const std::string ts = dir + "/model.ts", tmp = ts + ".tmp";
+  std::optional<torch::jit::Module> scripted;
   try {
-    scripted.save(tmp);
-  } catch (const c10::Error& e) {
-    fs::remove(tmp, ec);
-    throw StorageError("cannot write " + ts);
+    scripted = model::to_torchscript(model);
+  } catch (const UsageError& e) {  // a C++ model added outside mnemo: the state dict only
+    static bool warned = false;
+    if (!warned) spdlog::warn("no model.ts in {}: {}", dir, e.what());
+    warned = true;
+    fs::remove(ts, ec);
   }
-  commit_file(tmp, ts);
+  if (scripted) {
+    try {
+      scripted->save(tmp);
+    } catch (const c10::Error& e) {
+      fs::remove(tmp, ec);
+      throw StorageError("cannot write " + ts);
+    }
+    commit_file(tmp, ts);
+  }
   model::save_state_dict_file(model::named_state(model), dir + "/state_dict.pt");
   nlohmann::json meta = model_meta(model, options);
   meta["model"] = options.name;

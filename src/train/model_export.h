@@ -2,7 +2,9 @@
 //     model.ts        TorchScript (torch.jit.load runs it in Python with no
 //                     mnemo code): forward(x) -> logits, and features(x)
 //                     where the model has it; x is float [N, C, H, W] in
-//                     [0, 1] (uint8 images / 255); saved in eval mode
+//                     [0, 1] (uint8 images / 255); saved in eval mode. Not
+//                     written for a C++ model added outside mnemo (a warning
+//                     says so): to_torchscript knows only the built-ins.
 //     state_dict.pt   {name: tensor}, parameters and buffers (torch.load)
 //     model.json      the model's name, input shape, classes and signature
 //   The trainer writes RUN/model/task-T/ at each task's end (after the

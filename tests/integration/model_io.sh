@@ -12,7 +12,7 @@
 #      to the uninterrupted run on the same world size, and finish on another;
 #   4. --init: a run started from another run's export begins at that
 #      model's accuracy (its baseline, computed again in Python);
-#   5. bad input: not TorchScript, wrong class count, a forward that throws,
+#   5. bad input: not TorchScript, no forward, wrong class count, a forward that throws,
 #      iCaRL without `features`, a mis-shaped --init, a checkpoint of
 #      another model or format version, an unwritable export: each a clear
 #      error and its documented exit code, the run directory untouched.
@@ -116,6 +116,7 @@ echo "ok - --init starts from another run's export (its accuracy, to the sample)
 cp -r "$work/mlp" "$work/keep"
 sum_before=$(sha256sum "$work/keep/results.json")
 expect_error 3 "is not a TorchScript module" "$work/e1.log" train 2 "$work/keep" --overwrite --model "$work/models/garbage.pt"
+expect_error 3 "has no forward method" "$work/e0.log" train 2 "$work/keep" --overwrite --model "$work/models/no_forward.pt"
 expect_error 2 "forward returned [2, 7], expected [2, 6]" "$work/e2.log" \
   train 2 "$work/keep" --overwrite --model "$work/models/wrong_classes.pt"
 expect_error 2 "forward failed" "$work/e3.log" train 2 "$work/keep" --overwrite --model "$work/models/throws.pt"

@@ -2,7 +2,7 @@
 1.13, the same TorchScript format as LibTorch 1.13).
 
 Usage: make_models.py OUT_DIR CHANNELS SIDE CLASSES [SEED]
-Writes OUT_DIR/{mlp,cnn_bn,no_features,wrong_classes,throws}.pt, initialised
+Writes OUT_DIR/{mlp,cnn_bn,no_features,wrong_classes,throws,no_forward}.pt, initialised
 by PyTorch's default rules from torch.manual_seed(SEED) (default 0).
 """
 import sys
@@ -68,6 +68,18 @@ class Throws(nn.Module):
         return self.fc(x.view(-1, 3 * 32 * 32))
 
 
+class NoForward(nn.Module):
+    """A module whose only method is not forward."""
+
+    def __init__(self, inputs: int, classes: int):
+        super().__init__()
+        self.fc = nn.Linear(inputs, classes)
+
+    @torch.jit.export
+    def predict(self, x):
+        return self.fc(torch.flatten(x, 1))
+
+
 def main():
     out, channels, side, classes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     inputs = channels * side * side
@@ -78,6 +90,7 @@ def main():
         "no_features": NoFeatures(inputs, classes),
         "wrong_classes": NoFeatures(inputs, classes + 1),
         "throws": Throws(classes),
+        "no_forward": NoForward(inputs, classes),
     }
     for name, model in models.items():
         torch.jit.save(torch.jit.script(model), f"{out}/{name}.pt")
