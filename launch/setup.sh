@@ -10,6 +10,7 @@ packages=(
   build-essential cmake ninja-build pkg-config python3
   python3-matplotlib                          # mnemo report's plots
   python3-torch python3-h5py                  # PyTorch: the peer of model files in the tests and examples
+  python3-sklearn                             # scikit-learn: the peer of the per-class report in the tests
   libtorch-dev libopenblas0-openmp            # LibTorch; OpenBLAS is ~18x faster than reference BLAS
   libopenmpi-dev openmpi-bin                  # MPI
   libhdf5-dev zlib1g-dev libssl-dev           # HDF5 shards, gzip'd IDX, SHA-256 provenance

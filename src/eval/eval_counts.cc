@@ -8,7 +8,8 @@ namespace mnemo::eval {
 void reduce_counts(Communicator& comm, EvalCounts& counts, int root) {
   // One reduce of everything, packed.
   std::vector<std::int64_t> packed;
-  const auto parts = {&counts.correct_class_il, &counts.correct_task_il, &counts.total, &counts.confusion};
+  const auto parts = {&counts.correct_class_il, &counts.correct_task_il, &counts.total, &counts.confusion,
+                     &counts.confusion_task_il};
   for (const auto* v : parts) packed.insert(packed.end(), v->begin(), v->end());
   comm.reduce_sum(packed, root);
   if (comm.rank() != root) return;

@@ -12,12 +12,18 @@
 namespace mnemo::eval {
 
 /// Per-task counts of one evaluation pass, for class-IL and task-IL
-/// prediction, and the class-IL confusion matrix over all tasks' test sets.
+/// prediction, and the confusion matrices over all tasks' test sets
+/// (task-IL: each sample predicted among its own task's classes).
 struct EvalCounts {
   std::vector<std::int64_t> correct_class_il, correct_task_il, total;
-  std::vector<std::int64_t> confusion;  ///< [true class][predicted class], row-major
+  std::vector<std::int64_t> confusion;          ///< class-IL [true class][predicted class], row-major
+  std::vector<std::int64_t> confusion_task_il;  ///< task-IL, the same layout
   EvalCounts(std::size_t tasks = 0, std::size_t classes = 0)
-      : correct_class_il(tasks, 0), correct_task_il(tasks, 0), total(tasks, 0), confusion(classes * classes, 0) {}
+      : correct_class_il(tasks, 0),
+        correct_task_il(tasks, 0),
+        total(tasks, 0),
+        confusion(classes * classes, 0),
+        confusion_task_il(classes * classes, 0) {}
   std::size_t tasks() const { return total.size(); }
 };
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "eval/results_writer.h"
 
 namespace mnemo::eval {
 
@@ -51,9 +52,14 @@ RunSummary load_run(const std::string& dir) {
     return parent.at(name);
   };
   try {
-    if (field(j, "schema", "") != "mnemo.results" || field(j, "schema_version", "") != 1) {
-      throw InputError(with_hint(path + ": not a mnemo.results version 1 file",
-                                 "this mnemo reads results schema version 1"));
+    // Version 2 only added keys (task-IL confusion, class reports): both read.
+    const nlohmann::json& version = field(j, "schema_version", "");
+    if (field(j, "schema", "") != "mnemo.results" || !version.is_number_integer() || version.get<int>() < 1 ||
+        version.get<int>() > kResultsSchemaVersion) {
+      throw InputError(with_hint(path + ": not a mnemo.results file of version 1.." +
+                                     std::to_string(kResultsSchemaVersion),
+                                 "this mnemo reads results schema versions 1 to " +
+                                     std::to_string(kResultsSchemaVersion)));
     }
     RunSummary r;
     r.dir = dir;

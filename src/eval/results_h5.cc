@@ -51,11 +51,14 @@ void write_results_h5(const std::string& path, const RunResults& r) {
     h5::Loc basel{file, base.id(), "/baseline"};
     write_vector(basel, "class_il", r.baseline_class_il);
     write_vector(basel, "task_il", r.baseline_task_il);
-    std::vector<std::int64_t> confusion;
-    for (const auto& c : r.confusion) confusion.insert(confusion.end(), c.begin(), c.end());
-    const auto k = static_cast<std::int64_t>(r.confusion.size());
-    h5::write_dataset(root, "confusion", {k, r.num_classes, r.num_classes}, confusion.data(),
-                      std::max<std::int64_t>(k, 1), 0);
+    for (const auto& [name, matrices] : {std::pair<const char*, const std::vector<std::vector<std::int64_t>>&>{
+                                             "confusion", r.confusion},
+                                         {"confusion_task_il", r.confusion_task_il}}) {
+      std::vector<std::int64_t> flat;
+      for (const auto& c : matrices) flat.insert(flat.end(), c.begin(), c.end());
+      const auto k = static_cast<std::int64_t>(matrices.size());
+      h5::write_dataset(root, name, {k, r.num_classes, r.num_classes}, flat.data(), std::max<std::int64_t>(k, 1), 0);
+    }
     auto cost = h5::create_group(root, "cost");
     h5::Loc costl{file, cost.id(), "/cost"};
     std::vector<double> seconds, comm;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/atomic_file.h"
+#include "eval/class_report.h"
 #include "eval/results_h5.h"
 
 namespace mnemo::eval {
@@ -18,6 +19,43 @@ nlohmann::json metrics_json(const Metrics& m) {
           {"avg_incremental_acc", m.avg_incremental_acc},
           {"learning_acc", m.learning_acc}};
 }
+
+namespace {
+
+nlohmann::json matrices_json(const std::vector<std::vector<std::int64_t>>& flats, std::int64_t num_classes) {
+  nlohmann::json out = nlohmann::json::array();
+  const auto c = static_cast<std::size_t>(num_classes);
+  for (const auto& flat : flats) {
+    nlohmann::json m = nlohmann::json::array();
+    for (std::size_t i = 0; i < c; ++i) {
+      m.push_back(std::vector<std::int64_t>(flat.begin() + static_cast<std::ptrdiff_t>(i * c),
+                                            flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * c)));
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
+std::vector<std::vector<std::int64_t>> matrices_from_json(const nlohmann::json& j) {
+  std::vector<std::vector<std::int64_t>> out;
+  for (const auto& m : j) {
+    std::vector<std::int64_t> flat;
+    for (const auto& row : m) {
+      const auto v = row.get<std::vector<std::int64_t>>();
+      flat.insert(flat.end(), v.begin(), v.end());
+    }
+    out.push_back(flat);
+  }
+  return out;
+}
+
+nlohmann::json reports_json(const std::vector<std::vector<std::int64_t>>& flats, std::int64_t num_classes) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& flat : flats) out.push_back(class_report_json(class_report(flat, num_classes)));
+  return out;
+}
+
+}  // namespace
 
 nlohmann::json results_json(const RunResults& r) {
   nlohmann::json tasks = nlohmann::json::array();
@@ -32,16 +70,6 @@ nlohmann::json results_json(const RunResults& r) {
                      {"input_wait_seconds", t.input_wait_seconds},
                      {"input_share", t.seconds > 0 ? t.input_wait_seconds / t.seconds : 0.0},
                      {"peak_rss_bytes", t.peak_rss_bytes}});
-  }
-  nlohmann::json confusion = nlohmann::json::array();
-  const auto c = static_cast<std::size_t>(r.num_classes);
-  for (const auto& flat : r.confusion) {
-    nlohmann::json m = nlohmann::json::array();
-    for (std::size_t i = 0; i < c; ++i) {
-      m.push_back(std::vector<std::int64_t>(flat.begin() + static_cast<std::ptrdiff_t>(i * c),
-                                            flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * c)));
-    }
-    confusion.push_back(m);
   }
   const bool any = !r.class_il.empty();
   nlohmann::json anytime = nlohmann::json::array();
@@ -58,7 +86,11 @@ nlohmann::json results_json(const RunResults& r) {
           {"tasks", tasks},
           {"baseline", {{"class_il", r.baseline_class_il}, {"task_il", r.baseline_task_il}}},
           {"accuracy", {{"class_il", r.class_il}, {"task_il", r.task_il}}},
-          {"confusion", confusion},
+          {"confusion", matrices_json(r.confusion, r.num_classes)},
+          {"confusion_task_il", matrices_json(r.confusion_task_il, r.num_classes)},
+          {"class_report",
+           {{"class_il", reports_json(r.confusion, r.num_classes)},
+            {"task_il", reports_json(r.confusion_task_il, r.num_classes)}}},
           {"anytime", anytime},
           {"metrics",
            {{"class_il", any ? metrics_json(compute_metrics(r.class_il, r.baseline_class_il)) : nlohmann::json()},
@@ -85,14 +117,8 @@ RunResults results_from_json(const nlohmann::json& j) {
   r.baseline_task_il = j.at("baseline").at("task_il").get<std::vector<double>>();
   r.class_il = j.at("accuracy").at("class_il").get<Matrix>();
   r.task_il = j.at("accuracy").at("task_il").get<Matrix>();
-  for (const auto& m : j.at("confusion")) {
-    std::vector<std::int64_t> flat;
-    for (const auto& row : m) {
-      const auto v = row.get<std::vector<std::int64_t>>();
-      flat.insert(flat.end(), v.begin(), v.end());
-    }
-    r.confusion.push_back(flat);
-  }
+  r.confusion = matrices_from_json(j.at("confusion"));
+  if (j.contains("confusion_task_il")) r.confusion_task_il = matrices_from_json(j.at("confusion_task_il"));
   for (const auto& a : j.at("anytime")) {
     r.anytime.push_back({a.at("task").get<std::int64_t>(), a.at("step").get<std::int64_t>(),
                          a.at("class_il").get<std::vector<double>>(), a.at("task_il").get<std::vector<double>>()});
@@ -119,10 +145,22 @@ std::string matrix_csv(const Matrix& m) {
   return os.str();
 }
 
+std::string class_report_csv(const RunResults& r) {
+  std::string out = kClassReportCsvHeader;
+  for (std::size_t i = 0; i < r.confusion.size(); ++i) {
+    out += class_report_csv_rows(class_report(r.confusion[i], r.num_classes), "class_il", i);
+  }
+  for (std::size_t i = 0; i < r.confusion_task_il.size(); ++i) {
+    out += class_report_csv_rows(class_report(r.confusion_task_il[i], r.num_classes), "task_il", i);
+  }
+  return out;
+}
+
 void write_results(const std::string& run_dir, const RunResults& r) {
   const std::filesystem::path dir(run_dir);
   write_file_atomically((dir / "results.json").string(), results_json(r).dump(2) + "\n");
   write_file_atomically((dir / "accuracy_matrix.csv").string(), matrix_csv(r.class_il));
+  write_file_atomically((dir / "class_report.csv").string(), class_report_csv(r));
   write_results_h5((dir / "results.h5").string(), r);
 }
 

@@ -1,12 +1,15 @@
 // Implements: the run's result files and console tables (rank 0 only).
-//   results.json (schema "mnemo.results", version 1; see README "Output files"):
+//   results.json (schema "mnemo.results", version 2; see README "Output files"):
 //     schema, schema_version, complete, model_fingerprint, config, stream, num_classes,
 //     tasks[{classes, train_samples, seconds, samples_per_second,
 //            eval_seconds, comm_seconds, comm_share, peak_rss_bytes}],
 //     baseline{class_il, task_il}, accuracy{class_il, task_il} (row i:
-//     after task i), confusion[task][true][predicted], metrics{class_il, task_il},
+//     after task i), confusion[task][true][predicted] (class-IL),
+//     confusion_task_il[task][true][predicted], class_report{class_il,
+//     task_il}[task] (see class_report.h), metrics{class_il, task_il},
 //     anytime[{task, step, class_il, task_il}]
 //   accuracy_matrix.csv: the class-IL matrix, one row per trained task.
+//   class_report.csv: the per-class reports of every row, both modes.
 //   results.h5: the same matrices as datasets, the JSON as an attribute.
 #pragma once
 
@@ -20,7 +23,8 @@
 
 namespace mnemo::eval {
 
-inline constexpr std::int64_t kResultsSchemaVersion = 1;
+/// 2: adds confusion_task_il and class_report (version 1 files still read).
+inline constexpr std::int64_t kResultsSchemaVersion = 2;
 
 /// Cost of one task: wall time of training (evaluation excluded), the
 /// largest per-rank time spent in collectives, and the largest per-rank
@@ -51,6 +55,9 @@ struct RunResults {
   Matrix class_il, task_il;
   /// Class-IL confusion matrix after each task: [task][true * C + predicted].
   std::vector<std::vector<std::int64_t>> confusion;
+  /// Task-IL confusion matrix after each task (each sample predicted among
+  /// its task's classes); empty in results of mnemo before it was recorded.
+  std::vector<std::vector<std::int64_t>> confusion_task_il;
   /// Anytime evaluations (--eval-every), in step order.
   std::vector<AnytimePoint> anytime;
   /// Whether every task of the stream was trained.
@@ -65,7 +72,10 @@ nlohmann::json results_json(const RunResults& r);
 RunResults results_from_json(const nlohmann::json& j);
 std::string matrix_csv(const Matrix& m);
 
-/// Writes results.json, accuracy_matrix.csv and results.h5 into `run_dir`, atomically.
+/// The per-class reports of every row, both modes, as CSV (with its header).
+std::string class_report_csv(const RunResults& r);
+
+/// Writes results.json, accuracy_matrix.csv, class_report.csv and results.h5 into `run_dir`, atomically.
 void write_results(const std::string& run_dir, const RunResults& r);
 
 /// An aligned text table: rows "after task i", columns "task j", in percent.

@@ -46,15 +46,16 @@ Evaluator::Evaluator(const data::StreamReader& stream, int world_size, int rank,
 
 void Evaluator::count(model::ModelImpl& model, const Predict& predict, const TaskSlice& task,
                       const torch::Tensor& images, const torch::Tensor& labels, std::int64_t& hits_c,
-                      std::int64_t& hits_t, torch::Tensor& confusion) const {
+                      std::int64_t& hits_t, torch::Tensor& confusion, torch::Tensor& confusion_task_il) const {
   const torch::Tensor x = model::to_input(images, device_);
   const torch::Tensor logits = predict ? predict(model, x) : model.forward(x);
   const torch::Tensor y = labels.to(device_);
   const torch::Tensor predicted = logits.argmax(1);
   hits_c += predicted.eq(y).sum().item<std::int64_t>();
   confusion.index_add_(0, y * num_classes_ + predicted, torch::ones_like(y));
-  const torch::Tensor own = logits.index_select(1, task.classes).argmax(1);
-  hits_t += task.classes.index_select(0, own).eq(y).sum().item<std::int64_t>();
+  const torch::Tensor own = task.classes.index_select(0, logits.index_select(1, task.classes).argmax(1));
+  hits_t += own.eq(y).sum().item<std::int64_t>();
+  confusion_task_il.index_add_(0, y * num_classes_ + own, torch::ones_like(y));
 }
 
 eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model, const Predict& predict) const {
@@ -63,6 +64,7 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model, const Predict& pre
   model.eval();
   eval::EvalCounts counts(tasks_.size(), static_cast<std::size_t>(num_classes_));
   torch::Tensor confusion = torch::zeros({num_classes_ * num_classes_}, torch::kInt64).to(device_);
+  torch::Tensor confusion_task_il = torch::zeros_like(confusion);
   const std::int64_t b = options_.batch_size;
   for (std::size_t t = 0; t < tasks_.size(); ++t) {
     const TaskSlice& task = tasks_[t];
@@ -72,7 +74,7 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model, const Predict& pre
       for (std::int64_t a = 0; a < m; a += b) {
         const std::int64_t n = std::min(b, m - a);
         count(model, predict, task, task.images.narrow(0, a, n), task.labels.narrow(0, a, n), hits_c, hits_t,
-              confusion);
+              confusion, confusion_task_il);
       }
     } else {  // streamed in order, read ahead by the loader's thread
       std::vector<data::Range> batches;
@@ -83,7 +85,7 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model, const Predict& pre
                                std::move(batches), lo);
       while (auto block = loader.next()) {
         const auto [images, labels] = block_tensors(std::move(*block), stream_.image_shape());
-        count(model, predict, task, images, labels, hits_c, hits_t, confusion);
+        count(model, predict, task, images, labels, hits_c, hits_t, confusion, confusion_task_il);
       }
     }
     counts.correct_class_il[t] = hits_c;
@@ -92,6 +94,9 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model, const Predict& pre
   }
   confusion = confusion.to(torch::kCPU);
   std::copy_n(confusion.data_ptr<std::int64_t>(), counts.confusion.size(), counts.confusion.begin());
+  confusion_task_il = confusion_task_il.to(torch::kCPU);
+  std::copy_n(confusion_task_il.data_ptr<std::int64_t>(), counts.confusion_task_il.size(),
+              counts.confusion_task_il.begin());
   if (was_training) model.train();
   return counts;
 }

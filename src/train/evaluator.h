@@ -43,7 +43,8 @@ class Evaluator {
     torch::Tensor classes;  // int64 task classes on the device
   };
   void count(model::ModelImpl& model, const Predict& predict, const TaskSlice& task, const torch::Tensor& images,
-             const torch::Tensor& labels, std::int64_t& hits_c, std::int64_t& hits_t, torch::Tensor& confusion) const;
+             const torch::Tensor& labels, std::int64_t& hits_c, std::int64_t& hits_t, torch::Tensor& confusion,
+             torch::Tensor& confusion_task_il) const;
 
   const data::StreamReader& stream_;
   EvalOptions options_;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "eval/class_report.h"
 #include "eval/metrics.h"
 
 namespace mnemo::train {
@@ -41,9 +42,19 @@ void report_results(const eval::RunResults& r, const std::string& run_dir) {
   std::fprintf(stdout, "\n%s\n%s\n%s\n%s\n\n", eval::format_matrix(r.class_il, "Class-IL accuracy matrix").c_str(),
                eval::format_matrix(r.task_il, "Task-IL accuracy matrix").c_str(),
                eval::format_metrics(class_il, "class-IL").c_str(), eval::format_metrics(task_il, "task-IL").c_str());
+  if (!r.confusion.empty()) {
+    std::fprintf(stdout, "%s\n",
+                 eval::format_class_report(eval::class_report(r.confusion.back(), r.num_classes),
+                                           "Class-IL per-class report after the last task").c_str());
+  }
+  if (!r.confusion_task_il.empty()) {
+    std::fprintf(stdout, "%s\n",
+                 eval::format_class_report(eval::class_report(r.confusion_task_il.back(), r.num_classes),
+                                           "Task-IL per-class report after the last task").c_str());
+  }
   std::fflush(stdout);
   eval::write_results(run_dir, r);
-  spdlog::info("wrote {}/results.json, accuracy_matrix.csv and results.h5", run_dir);
+  spdlog::info("wrote {}/results.json, accuracy_matrix.csv, class_report.csv and results.h5", run_dir);
 }
 
 }  // namespace mnemo::train

@@ -217,6 +217,7 @@ class Trainer {
     results_.class_il.push_back(eval::accuracies(c.correct_class_il, c.total));
     results_.task_il.push_back(eval::accuracies(c.correct_task_il, c.total));
     results_.confusion.push_back(c.confusion);
+    results_.confusion_task_il.push_back(c.confusion_task_il);
   }
 
   void record_anytime(std::int64_t t) {

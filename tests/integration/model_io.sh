@@ -5,6 +5,8 @@
 #      ranks, loaded by torch.jit.load / torch.load alone, reproduce the run's
 #      confusion matrices sample for sample; `mnemo export RUN` gives the
 #      final state dict; resnet18 (BatchNorm) exports too;
+#      the run's per-class reports (results.json, class_report.csv) equal
+#      scikit-learn's classification_report of the export's predictions;
 #   2. TorchScript models in: an MLP and a CNN with BatchNorm scripted in
 #      Python train on 2 ranks and their exports reproduce the run's matrix;
 #   3. exact resume with buffers: a --deterministic CNN-with-BatchNorm run and
@@ -60,6 +62,9 @@ a, b = torch.load(sys.argv[1]), torch.load(sys.argv[2])
 assert sorted(a) == sorted(b) and all(torch.equal(a[k], b[k]) for k in a), "mnemo export differs from model/final"
 PY
 echo "ok - built-in MLP exports (task 0, final, mnemo export) reproduce the run in PyTorch"
+"$py" "$here/python/check_class_report.py" "$work/mlp/model/final" "$work/s" "$work/mlp" ||
+  fail "the per-class reports differ from scikit-learn's"
+echo "ok - the per-class reports (class-IL, task-IL; results.json and class_report.csv) equal scikit-learn's"
 
 # 2. TorchScript models in.
 for m in mlp cnn_bn; do

@@ -31,7 +31,7 @@ TEST(ResultsSchema, KeyPathsMatchTheCheckedInSchema) {
   r.tasks = {TaskTiming{{0}, 10, 1.0, 0.1, 0.2, 1 << 20}, TaskTiming{{1}, 10, 1.0, 0.1, 0.2, 1 << 20}};
   r.baseline_class_il = r.baseline_task_il = {0.5, 0.5};
   r.class_il = r.task_il = {{1.0, 0.0}, {0.5, 1.0}};
-  r.confusion = {{1, 0, 0, 1}, {1, 0, 0, 1}};
+  r.confusion = r.confusion_task_il = {{1, 0, 0, 1}, {1, 0, 0, 1}};
   r.complete = true;
   r.anytime = {AnytimePoint{0, 5, {0.5, 0.0}, {0.5, 0.5}}};
   std::set<std::string> got;
@@ -45,7 +45,7 @@ TEST(ResultsSchema, KeyPathsMatchTheCheckedInSchema) {
     if (!line.empty() && line[0] != '#') want.insert(line);
   }
   EXPECT_EQ(got, want);
-  EXPECT_EQ(results_json(r)["schema_version"], 1) << "bump the list with the version";
+  EXPECT_EQ(results_json(r)["schema_version"], 2) << "bump the list with the version";
 }
 
 }  // namespace
