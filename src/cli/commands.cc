@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include "cli/option_binding.h"
 #include "comm/agreement.h"
@@ -43,6 +44,9 @@ void ReportOptions::declare(OptionTable& t) {
   t.add("reference", reference, "A joint run: adds intransigence against its final accuracies");
   t.add("output", output, "Directory for report.txt, report.json and the plots");
   t.add("plots", plots, "Draw the matplotlib plots (--no-plots skips them)");
+  t.add("merge-settings", merge_settings,
+        "One row per dataset, task count and strategy even when other result-affecting options differ (a warning "
+        "lists them); by default runs that differ in anything but the seed are never averaged together");
 }
 
 void add_report_options(CLI::App& sub, ReportOptions& o, OptionTable& table) {
@@ -69,6 +73,21 @@ std::string plot_script() {
                              "set MNEMO_PLOT_SCRIPT to src/eval/plot_report.py, or pass --no-plots"));
 }
 
+// What never separates runs in a report: the seed, the stream's and run's
+// paths (the dataset and task count are grouped on), and the result-neutral options.
+eval::Grouping grouping(const ReportOptions& o) {
+  eval::Grouping g;
+  g.merge_settings = o.merge_settings;
+  g.ignored = {"seed", "stream"};
+  train::TrainOptions defaults;
+  OptionTable table;
+  defaults.declare(table);
+  for (const auto& spec : table.specs()) {
+    if (spec.is_result_neutral()) g.ignored.push_back(spec.json_key());
+  }
+  return g;
+}
+
 void report(const ReportOptions& o) {
   std::vector<eval::RunSummary> runs;
   for (const auto& dir : o.runs) {
@@ -82,7 +101,20 @@ void report(const ReportOptions& o) {
   if (runs.empty()) throw InputError("no complete run among the given directories");
   std::optional<eval::RunSummary> reference;
   if (!o.reference.empty()) reference = eval::load_run(o.reference);
-  const auto rows = eval::build_report(runs, reference);
+  const auto rows = eval::build_report(runs, reference, grouping(o));
+  for (const auto& row : rows) {
+    if (!row.mixed.empty()) {
+      std::string keys;
+      for (const auto& k : row.mixed) keys += (keys.empty() ? "" : ", ") + k;
+      spdlog::warn("--merge-settings: the row {} ({} tasks, {}) averages runs whose options differ: {}", row.label,
+                   row.tasks, row.dataset, keys);
+    }
+    const std::set<std::uint64_t> distinct(row.seeds.begin(), row.seeds.end());
+    if (distinct.size() < row.seeds.size()) {
+      spdlog::warn("the row {} ({} tasks, {}) holds {} runs but {} distinct seed(s): repeated runs count twice",
+                   row.label, row.tasks, row.dataset, row.seeds.size(), distinct.size());
+    }
+  }
   const std::string table = eval::format_report(rows);
   std::fputs(table.c_str(), stdout);
   std::fflush(stdout);

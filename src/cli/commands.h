@@ -18,7 +18,8 @@ struct ReportOptions {
   std::string reference;          ///< a joint run, for intransigence
   std::string output = "report";  ///< report.json, report.txt and plots go here
   bool plots = true;
-  void declare(OptionTable& table);  ///< --reference, --output, --plots/--no-plots
+  bool merge_settings = false;  ///< average runs of different settings per strategy (warns)
+  void declare(OptionTable& table);  ///< --reference, --output, --plots/--no-plots, --merge-settings
 };
 
 void add_inspect_options(CLI::App& sub, std::vector<std::string>& paths);

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def slug(row):
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{row['dataset']}-{row['tasks']}t-{row['strategy']}")
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{row['dataset']}-{row['tasks']}t-{row.get('label', row['strategy'])}")
 
 
 def heatmap(row, path):
@@ -29,7 +29,7 @@ def heatmap(row, path):
             ax.text(j, i, f"{100 * v:.0f}", ha="center", va="center", color="w" if v < 0.6 else "k", fontsize=8)
     ax.set_xlabel("evaluated task")
     ax.set_ylabel("after training task")
-    ax.set_title(f"{row['strategy']} on {row['dataset']}: class-IL accuracy (%)", fontsize=9)
+    ax.set_title(f"{row.get('label', row['strategy'])} on {row['dataset']}: class-IL accuracy (%)", fontsize=9)
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -46,7 +46,7 @@ def task_curves(row, path):
     ax.set_xlabel("after training task")
     ax.set_ylabel("class-IL accuracy (%)")
     ax.set_ylim(0, 100)
-    ax.set_title(f"{row['strategy']} on {row['dataset']}: accuracy of each task", fontsize=9)
+    ax.set_title(f"{row.get('label', row['strategy'])} on {row['dataset']}: accuracy of each task", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

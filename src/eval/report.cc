@@ -1,12 +1,15 @@
 // Implements: run loading, grouping and the report table.
 #include "eval/report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 #include "core/error.h"
 #include "eval/results_writer.h"
@@ -64,6 +67,7 @@ RunSummary load_run(const std::string& dir) {
     RunSummary r;
     r.dir = dir;
     const auto& config = field(j, "config", "");
+    r.config = config;
     r.strategy = field(config, "strategy", "config.").get<std::string>();
     r.seed = field(config, "seed", "config.").get<std::uint64_t>();
     r.dataset = field(field(j, "stream", ""), "dataset", "stream.").get<std::string>();
@@ -85,18 +89,77 @@ RunSummary load_run(const std::string& dir) {
   }
 }
 
-std::vector<ReportRow> build_report(const std::vector<RunSummary>& runs, const std::optional<RunSummary>& reference) {
-  std::map<std::tuple<std::string, std::int64_t, std::string>, std::vector<const RunSummary*>> groups;
-  for (const auto& r : runs) groups[{r.dataset, r.tasks, r.strategy}].push_back(&r);
+namespace {
+
+// The config without the keys that never separate runs.
+nlohmann::json setting_of(const RunSummary& r, const Grouping& g) {
+  nlohmann::json s = r.config.is_object() ? r.config : nlohmann::json::object();
+  for (const auto& k : g.ignored) s.erase(k);
+  return s;
+}
+
+// Keys whose values are not the same in every one of `settings`.
+std::vector<std::string> differing_keys(const std::vector<const nlohmann::json*>& settings) {
+  std::set<std::string> keys;
+  for (const auto* s : settings) {
+    for (const auto& [k, _] : s->items()) keys.insert(k);
+  }
+  std::vector<std::string> out;
+  for (const auto& k : keys) {
+    for (const auto* s : settings) {
+      if (!s->contains(k) || !settings[0]->contains(k) || s->at(k) != settings[0]->at(k)) {
+        out.push_back(k);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::string value_text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+}  // namespace
+
+std::vector<ReportRow> build_report(const std::vector<RunSummary>& runs, const std::optional<RunSummary>& reference,
+                                    const Grouping& grouping) {
+  // A row per (dataset, tasks, strategy, the rest of the setting unless merged).
+  using Key = std::tuple<std::string, std::int64_t, std::string, std::string>;
+  std::map<Key, std::vector<const RunSummary*>> groups;
+  std::map<Key, nlohmann::json> setting;
+  for (const auto& r : runs) {
+    const nlohmann::json s = setting_of(r, grouping);
+    const Key key{r.dataset, r.tasks, r.strategy, grouping.merge_settings ? "" : s.dump()};
+    groups[key].push_back(&r);
+    setting.emplace(key, s);
+  }
+  // Labels name what differs between the rows of one dataset and task count.
+  std::map<std::pair<std::string, std::int64_t>, std::vector<const nlohmann::json*>> peers;
+  for (const auto& [key, s] : setting) peers[{std::get<0>(key), std::get<1>(key)}].push_back(&s);
   std::vector<ReportRow> rows;
   for (const auto& [key, members] : groups) {
     ReportRow row;
-    std::tie(row.dataset, row.tasks, row.strategy) = key;
+    row.dataset = std::get<0>(key);
+    row.tasks = std::get<1>(key);
+    row.strategy = std::get<2>(key);
+    row.label = row.strategy;
+    if (!grouping.merge_settings) {
+      const nlohmann::json& mine = setting.at(key);
+      for (const auto& k : differing_keys(peers.at({row.dataset, row.tasks}))) {
+        if (k != "strategy" && mine.contains(k)) row.label += " " + k + "=" + value_text(mine.at(k));
+      }
+    } else {
+      std::vector<nlohmann::json> own;
+      for (const RunSummary* r : members) own.push_back(setting_of(*r, grouping));
+      std::vector<const nlohmann::json*> ptrs;
+      for (const auto& s : own) ptrs.push_back(&s);
+      row.mixed = differing_keys(ptrs);
+    }
     std::vector<double> acc, bwt, fwt, fgt, aia, til, intr;
     row.mean_class_il.assign(members[0]->class_il.size(), std::vector<double>(static_cast<std::size_t>(row.tasks), 0));
     row.has_intransigence = reference && reference->dataset == row.dataset && reference->tasks == row.tasks;
     for (const RunSummary* r : members) {
       row.dirs.push_back(r->dir);
+      row.seeds.push_back(r->seed);
       const Metrics c = compute_metrics(r->class_il, r->baseline_class_il);
       const Metrics t = compute_metrics(r->task_il, r->baseline_task_il);
       acc.push_back(c.acc);
@@ -129,21 +192,27 @@ std::vector<ReportRow> build_report(const std::vector<RunSummary>& runs, const s
 std::string format_report(const std::vector<ReportRow>& rows) {
   std::ostringstream os;
   bool any_intr = false;
-  for (const auto& r : rows) any_intr |= r.has_intransigence;
+  std::size_t width = 12;
+  for (const auto& r : rows) {
+    any_intr |= r.has_intransigence;
+    width = std::max(width, r.label.size());
+  }
   char buf[256];
   // Cells are 14 characters wide on screen ("±" is two bytes, so no printf widths).
-  std::snprintf(buf, sizeof(buf), "%-16s %-6s %-12s %-5s %-14s %-14s %-14s %-14s %-14s", "dataset", "tasks", "strategy",
-                "runs", "ACC", "BWT", "FWT", "forgetting", "task-IL ACC");
+  std::snprintf(buf, sizeof(buf), "%-16s %-6s %-*s %-6s %-14s %-14s %-14s %-14s %-14s", "dataset", "tasks",
+                static_cast<int>(width), "setting", "seeds", "ACC", "BWT", "FWT", "forgetting", "task-IL ACC");
   os << buf << (any_intr ? " intransigence" : "") << "\n";
   for (const auto& r : rows) {
-    std::snprintf(buf, sizeof(buf), "%-16s %-6lld %-12s %-5zu %s %s %s %s %s", r.dataset.c_str(),
-                  static_cast<long long>(r.tasks), r.strategy.c_str(), r.dirs.size(), cell(r.acc).c_str(),
-                  cell(r.bwt).c_str(), cell(r.fwt).c_str(), cell(r.forgetting).c_str(), cell(r.task_il_acc).c_str());
+    std::snprintf(buf, sizeof(buf), "%-16s %-6lld %-*s %-6zu %s %s %s %s %s", r.dataset.c_str(),
+                  static_cast<long long>(r.tasks), static_cast<int>(width), r.label.c_str(), r.dirs.size(),
+                  cell(r.acc).c_str(), cell(r.bwt).c_str(), cell(r.fwt).c_str(), cell(r.forgetting).c_str(),
+                  cell(r.task_il_acc).c_str());
     os << buf;
     if (r.has_intransigence) os << " " << cell(r.intransigence);
     os << "\n";
   }
-  os << "(class-IL metrics unless marked; percent, mean ± sample std over runs)\n";
+  os << "(class-IL metrics unless marked; percent, mean ± sample std over the row's runs; a row holds runs that "
+        "differ only in their seed)\n";
   return os.str();
 }
 
@@ -154,7 +223,10 @@ nlohmann::json report_json(const std::vector<ReportRow>& rows) {
     nlohmann::json row = {{"dataset", r.dataset},
                           {"tasks", r.tasks},
                           {"strategy", r.strategy},
+                          {"label", r.label},
                           {"runs", r.dirs},
+                          {"seeds", r.seeds},
+                          {"mixed_options", r.mixed},
                           {"acc", st(r.acc)},
                           {"bwt", st(r.bwt)},
                           {"fwt", st(r.fwt)},

@@ -19,6 +19,7 @@ namespace mnemo::eval {
 /// One run directory's results.json, reduced to what a report needs.
 struct RunSummary {
   std::string dir;
+  nlohmann::json config;  ///< the run's resolved options
   std::string strategy;
   std::string dataset;
   std::int64_t tasks = 0;
@@ -38,6 +39,12 @@ struct Stat {
 
 struct ReportRow {
   std::string dataset, strategy;
+  /// The strategy, then the options whose values differ between the rows of
+  /// the same dataset and task count ("er replay_capacity=500 lr=0.1").
+  std::string label;
+  std::vector<std::uint64_t> seeds;  ///< of the runs, in dirs' order
+  /// Options whose values differ inside the row (only with merge_settings).
+  std::vector<std::string> mixed;
   std::int64_t tasks = 0;
   std::vector<std::string> dirs;
   Stat acc, bwt, fwt, forgetting, avg_incremental_acc, task_il_acc, intransigence;
@@ -45,9 +52,22 @@ struct ReportRow {
   Matrix mean_class_il;  ///< element-wise mean over the group's runs
 };
 
+/// How runs are grouped into rows.
+struct Grouping {
+  /// Config keys that never separate runs: the seed, where the stream and
+  /// results live, and the result-neutral options (threads, logging, ...).
+  std::vector<std::string> ignored;
+  /// false: one row per dataset, task count and every other config value,
+  /// so runs of different settings are never averaged. true: one row per
+  /// dataset, task count and strategy, whatever else differs (each such
+  /// row lists the differing options in `mixed`).
+  bool merge_settings = false;
+};
+
 /// Groups and aggregates; `reference` (a joint run) adds intransigence to
 /// rows with the reference's dataset and task count.
-std::vector<ReportRow> build_report(const std::vector<RunSummary>& runs, const std::optional<RunSummary>& reference);
+std::vector<ReportRow> build_report(const std::vector<RunSummary>& runs, const std::optional<RunSummary>& reference,
+                                    const Grouping& grouping);
 
 /// The aligned console table (percent, mean ± std).
 std::string format_report(const std::vector<ReportRow>& rows);

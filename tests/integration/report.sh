@@ -3,6 +3,9 @@
 #   counts: one row per (dataset, tasks, strategy) with mean ± std over
 #   seeds, report.json, valid non-empty PNG plots; intransigence against a
 #   reference run; incomplete runs left out; a missing run is exit 3.
+#   Honest grouping: er at another replay capacity is a row of its own,
+#   labelled with the differing option (also with another --threads, which
+#   does not change results); --merge-settings averages them and warns.
 # Usage: report.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -55,6 +58,30 @@ for p in pngs:
     w, h = struct.unpack(">II", data[16:24])
     assert w > 100 and h > 100 and len(data) > 2000, (p, w, h, len(data))
 print("report rows and plots ok")
+PY
+
+# Runs that differ in a result-affecting option are never averaged together.
+for run in "er-cap20 20 1" "er-3 40 2"; do  # name, capacity, threads (result-neutral)
+  set -- $run
+  timeout 120 "$mpiexec" -n 2 "$mnemo" train --stream "$work/s3" --strategy er --seed 3 --run-dir "$work/$1" \
+    --replay-capacity "$2" --threads "$3" >"$work/$1.log" 2>&1 || { cat "$work/$1.log"; fail "training $1"; }
+done
+"$mnemo" report "$work/er-1" "$work/er-2" "$work/er-3" "$work/er-cap20" --no-plots --output "$work/r3" \
+  >"$work/r3.out" 2>&1 || { cat "$work/r3.out"; fail "report of two settings"; }
+cat "$work/r3.out"
+"$mnemo" report "$work/er-1" "$work/er-2" "$work/er-cap20" --merge-settings --no-plots --output "$work/r4" \
+  >"$work/r4.out" 2>&1 || { cat "$work/r4.out"; fail "report --merge-settings"; }
+grep -q "averages runs whose options differ: replay_capacity" "$work/r4.out" || { cat "$work/r4.out"; fail "no warning"; }
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+rows = {r["label"]: r for r in json.load(open(f"{work}/r3/report.json"))["rows"]}
+assert set(rows) == {"er replay_capacity=40", "er replay_capacity=20"}, rows.keys()
+assert rows["er replay_capacity=40"]["seeds"] == [1, 2, 3], rows["er replay_capacity=40"]["seeds"]
+assert rows["er replay_capacity=20"]["seeds"] == [3]
+merged = json.load(open(f"{work}/r4/report.json"))["rows"]
+assert len(merged) == 1 and merged[0]["mixed_options"] == ["replay_capacity"] and len(merged[0]["runs"]) == 3, merged
+print("grouping ok")
 PY
 
 set +e
