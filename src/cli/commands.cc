@@ -156,7 +156,7 @@ void run_export(const std::string& source, const std::string& output, Communicat
 }
 
 void run_train(const train::TrainOptions& o, Communicator& control) {
-  if (control.rank() == 0) spdlog::info("resolved configuration:\n{}", train::to_json(o).dump(2));
+  if (control.rank() == 0) spdlog::debug("resolved configuration:\n{}", train::to_json(o).dump(2));
   train::run_training(o, control);
 }
 

@@ -14,9 +14,14 @@ CLI::Option* add_one(CLI::App& command, const OptionSpec& spec) {
   switch (spec.kind()) {
     case OptionSpec::Kind::kFlag: {
       bool& field = *static_cast<bool*>(spec.field());
-      // A flag that defaults to on can be turned off: --overlap / --no-overlap.
-      return field ? command.add_flag(flag + ",!--no-" + spec.name(), field, spec.help() + " [default: on]")
-                   : command.add_flag(flag, field, spec.help());
+      // A flag that defaults to on can be turned off: --overlap / --no-overlap
+      // (two options, so the help shows the true default, not CLI11's "{false}").
+      if (!field) return command.add_flag(flag, field, spec.help());
+      CLI::Option* on = command.add_flag(flag, field, spec.help() + " [default: on]");
+      CLI::Option* off = command.add_flag_callback("--no-" + spec.name(), [&field] { field = false; },
+                                                   "Turn " + flag + " off");
+      if (!spec.group().empty()) off->group(spec.group());
+      return on;
     }
     case OptionSpec::Kind::kInt32:
       return command.add_option(flag, *static_cast<int*>(spec.field()), spec.help());

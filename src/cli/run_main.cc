@@ -5,8 +5,10 @@
 //   - any other error is logged by the rank that hit it, which then aborts
 //     the whole job (NCCL abort + MPI_Abort), so no peer waits forever.
 #include <spdlog/spdlog.h>
+#include <torch/version.h>
 
 #include <CLI/CLI.hpp>
+#include <array>
 #include <memory>
 
 #include "cli/commands.h"
@@ -18,14 +20,43 @@
 #include "core/env.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "git_version.h"
 
 namespace {
+
+constexpr std::array<const char*, 5> kCommands = {"prepare", "train", "inspect", "report", "export"};
+
+std::string version_text() {
+  std::string backends = "mpi, local";
+#ifdef MNEMO_HAVE_NCCL
+  backends += ", nccl";
+#endif
+  return std::string("mnemo ") + MNEMO_VERSION + " (commit " + MNEMO_GIT_COMMIT + ")\nLibTorch " + TORCH_VERSION +
+         "\ngradient backends built in: " + backends;
+}
+
+// `mnemo trian`: name the commands instead of CLI11's "A subcommand is required".
+void check_command(int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return;
+  const std::string given = argv[1];
+  std::string known;
+  for (const char* c : kCommands) {
+    if (given == c) return;
+    known += (known.empty() ? "" : ", ") + std::string(c);
+  }
+  throw mnemo::UsageError(mnemo::with_hint("unknown command '" + given + "'", "the commands are " + known +
+                                                                                  "; run 'mnemo --help'"));
+}
 
 int run(int argc, char** argv, mnemo::Communicator& control) {
   using namespace mnemo;
   CLI::App app{"mnemo: distributed continual learning (LibTorch + MPI/NCCL + HDF5)", "mnemo"};
   app.option_defaults()->always_capture_default();
   app.require_subcommand(1);
+  app.set_version_flag("--version", version_text());
+  bool quiet = false, verbose = false;
+  app.add_flag("-q,--quiet", quiet, "Warnings and errors only");
+  app.add_flag("-v,--verbose", verbose, "Debug messages, the resolved configuration, and every rank's warnings");
   app.allow_config_extras(CLI::config_extras_mode::error);
   // --config belongs to the main app (CLI11 reads config files there only);
   // subcommands pass it up (fallthrough), so `mnemo train --config F` works.
@@ -74,6 +105,7 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
   int code = kExitOk;
   run_agreed(control, [&] {
     env::check_launch(control.world_size());
+    check_command(argc, argv);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ConfigError& e) {
@@ -91,6 +123,8 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
     }
   });
   if (done) return code;
+  if (verbose) spdlog::set_level(spdlog::level::debug);
+  if (quiet && !verbose) spdlog::set_level(spdlog::level::warn);
   // The declared checks, before any heavy set-up (every rank alike).
   run_agreed(control, [&] {
     if (prepare_cmd->parsed()) prepare_table.validate();
