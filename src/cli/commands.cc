@@ -3,8 +3,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <set>
 
@@ -17,6 +19,7 @@
 #include "data/stream_format.h"
 #include "data/stream_inspect.h"
 #include "eval/report.h"
+#include "eval/results_writer.h"
 #include "replay/replay_store.h"
 #include "strategies/strategy.h"
 #include "train/model_export.h"
@@ -25,16 +28,71 @@
 namespace mnemo::cli {
 
 void add_inspect_options(CLI::App& sub, std::vector<std::string>& paths) {
-  sub.add_option("paths", paths, "Stream directories, replay directories (run-dir/replay) or replay shards")
+  sub.add_option("paths", paths,
+                 "Stream directories, run directories, replay directories (run-dir/replay) or replay shards")
       ->required();
 }
+
+namespace {
+
+// A run directory: its setting, accuracy matrices, checkpoints, exports and replay memory.
+std::string describe_run(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::string out = "run " + dir + "\n";
+  const fs::path results = fs::path(dir) / "results.json";
+  const fs::path config_file = fs::path(dir) / "config.json";
+  std::ifstream in(fs::exists(results) ? results : config_file);
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    throw InputError(with_hint("cannot read " + (fs::exists(results) ? results : config_file).string(),
+                               "the file is damaged"));
+  }
+  const nlohmann::json& config = j.contains("config") ? j.at("config") : j;
+  out += "  setting: ";
+  for (const char* k : {"strategy", "model", "stream", "replay_capacity", "batch_size", "epochs", "lr", "seed"}) {
+    if (config.contains(k)) {
+      const auto& v = config.at(k);
+      out += std::string(k) + "=" + (v.is_string() ? v.get<std::string>() : v.dump()) + " ";
+    }
+  }
+  out += "\n";
+  if (j.contains("accuracy")) {
+    out += "  complete: " + std::string(j.value("complete", false) ? "yes" : "no (training did not finish)") + "\n";
+    out += eval::format_matrix(j.at("accuracy").at("class_il").get<eval::Matrix>(), "  class-IL accuracy matrix");
+    out += eval::format_matrix(j.at("accuracy").at("task_il").get<eval::Matrix>(), "  task-IL accuracy matrix");
+  } else {
+    out += "  no results.json yet (running, or stopped before the first task's end)\n";
+  }
+  std::vector<std::string> checkpoints;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(dir) / "checkpoints", ec)) {
+    if (fs::exists(e.path() / "DONE")) checkpoints.push_back(e.path().filename().string());
+  }
+  std::sort(checkpoints.begin(), checkpoints.end());
+  out += "  complete checkpoints: " + std::to_string(checkpoints.size());
+  if (!checkpoints.empty()) out += " (newest " + checkpoints.back() + "; resume with --resume auto)";
+  out += "\n";
+  std::vector<std::string> exports;
+  for (const auto& e : fs::directory_iterator(fs::path(dir) / "model", ec)) exports.push_back(e.path().filename());
+  std::sort(exports.begin(), exports.end());
+  out += "  model exports (RUN/model/):";
+  for (const auto& e : exports) out += " " + e;
+  out += exports.empty() ? " none\n" : "\n";
+  if (fs::exists(fs::path(dir) / "replay")) out += replay::describe_replay((fs::path(dir) / "replay").string());
+  return out;
+}
+
+}  // namespace
 
 void run_inspect(const std::vector<std::string>& paths, Communicator& control) {
   run_agreed(control, [&] {
     if (control.rank() != 0) return;
     for (const auto& p : paths) {
-      const bool stream = std::filesystem::exists(std::filesystem::path(p) / data::kManifestFile);
-      std::fputs((stream ? data::describe_stream(p) : replay::describe_replay(p)).c_str(), stdout);
+      const std::filesystem::path path(p);
+      const bool stream = std::filesystem::exists(path / data::kManifestFile);
+      const bool run = std::filesystem::exists(path / "config.json");
+      std::fputs((stream ? data::describe_stream(p) : run ? describe_run(p) : replay::describe_replay(p)).c_str(),
+                 stdout);
     }
     std::fflush(stdout);
   });

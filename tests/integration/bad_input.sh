@@ -369,5 +369,15 @@ bad_option "train --lr-milestones -1" lr-milestones "${T16[@]}" --lr-milestones 
 bad_option "train --lwf-temperature 0" lwf-temperature "${T16[@]}" --strategy lwf --lwf-temperature 0
 bad_option "train --wire-dtype fp8" wire-dtype "${T16[@]}" --wire-dtype fp8
 
+# 17. The command line itself: a mistyped command names the commands; --version answers.
+expect "17 a mistyped command" 2 "unknown command 'trian'" "prepare, train, inspect, report, export" -- \
+  "${MPI2[@]}" trian --stream "$STREAM"
+run "$MNEMO" --version
+if [[ $RC -eq 0 ]] && grep -qE '^mnemo [0-9.]+ \(commit ([0-9a-f]+|unknown)' "$OUT" && grep -q "LibTorch" "$OUT"; then
+  pass "17 --version names the version, commit and LibTorch"
+else
+  fail "17 --version" "exit $RC: $(head -3 "$OUT")"
+fi
+
 echo "$PASSED passed, $FAILED failed"
 [[ $FAILED -eq 0 ]]

@@ -6,6 +6,7 @@
 #   Honest grouping: er at another replay capacity is a row of its own,
 #   labelled with the differing option (also with another --threads, which
 #   does not change results); --merge-settings averages them and warns.
+#   `mnemo inspect RUN_DIR` summarises a run.
 # Usage: report.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -83,6 +84,12 @@ merged = json.load(open(f"{work}/r4/report.json"))["rows"]
 assert len(merged) == 1 and merged[0]["mixed_options"] == ["replay_capacity"] and len(merged[0]["runs"]) == 3, merged
 print("grouping ok")
 PY
+
+# `mnemo inspect RUN_DIR` summarises a run.
+"$mnemo" inspect "$work/er-1" >"$work/inspect.out" 2>&1 || { cat "$work/inspect.out"; fail "inspect of a run"; }
+for want in "strategy=er" "class-IL accuracy matrix" "complete checkpoints:" "model exports" "replay memory"; do
+  grep -qF "$want" "$work/inspect.out" || { cat "$work/inspect.out"; fail "inspect RUN_DIR: no '$want'"; }
+done
 
 set +e
 "$mnemo" report "$work/nope" --output "$work/r2" >"$work/missing.out" 2>&1
