@@ -22,9 +22,11 @@ void broadcast_parameters(Communicator& comm, FlatParameters& flat, int root) {
   comm.broadcast(flat.values().data_ptr(), static_cast<std::size_t>(flat.numel()), DType::kFloat32, root);
 }
 
-void average_buffers(Communicator& comm, torch::nn::Module& module) {
+void average_buffers(Communicator& comm, torch::nn::Module& module) { average_float_tensors(comm, module.buffers()); }
+
+void average_float_tensors(Communicator& comm, const std::vector<torch::Tensor>& tensors) {
   std::vector<torch::Tensor> buffers;
-  for (auto& b : module.buffers()) {
+  for (const auto& b : tensors) {
     if (b.scalar_type() == torch::kFloat32) buffers.push_back(b);
   }
   if (buffers.empty() || comm.world_size() == 1) return;

@@ -21,5 +21,8 @@ void verify_same_model(Communicator& control, const FlatParameters& flat);
 void broadcast_parameters(Communicator& comm, FlatParameters& flat, int root = 0);
 /// All ranks, same order.
 void average_buffers(Communicator& comm, torch::nn::Module& module);
+/// The float32 tensors among `tensors`, averaged over ranks in place (one
+/// all-reduce). All ranks, same order.
+void average_float_tensors(Communicator& comm, const std::vector<torch::Tensor>& tensors);
 
 }  // namespace mnemo::train

@@ -60,12 +60,12 @@ std::string save_checkpoint(Run& run, const Position& next, const eval::RunResul
   // The buffers as evaluation would see them (averaged over ranks) for
   // model.pt; each rank's own are saved too, for an exact resume.
   model::NamedTensors averaged;
-  for (auto& [name, b] : buffers_of(*run.model)) averaged.emplace_back(name, b.detach().clone());
-  if (!averaged.empty()) {
-    torch::nn::Module holder;
-    for (auto& [name, b] : averaged) holder.register_buffer("b" + std::to_string(holder.buffers().size()), b);
-    average_buffers(*run.grad_comm, holder);
+  std::vector<torch::Tensor> copies;
+  for (auto& [name, b] : buffers_of(*run.model)) {
+    averaged.emplace_back(name, b.detach().clone());
+    copies.push_back(averaged.back().second);
   }
+  average_float_tensors(*run.grad_comm, copies);
   CheckpointWriters w;
   w.rank0 = [&](const std::string& dir) {
     const nlohmann::json meta = {{"format", kCheckpointFormat},

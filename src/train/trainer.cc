@@ -170,11 +170,7 @@ class Trainer {
   void export_model(const std::string& name) {
     if (!o_.run.export_model) return;
     run_agreed(control_, [&] {
-      if (control_.rank() != 0) return;
-      const bool training = run_->model->is_training();
-      run_->model->eval();
-      write_model_export(*run_->model, run_->model_options, o_.run.run_dir + "/model/" + name);
-      run_->model->train(training);
+      if (control_.rank() == 0) write_model_export(*run_->model, run_->model_options, o_.run.run_dir + "/model/" + name);
     });
   }
 
