@@ -9,6 +9,7 @@ For each report row (dataset, tasks, strategy) it writes:
 import json
 import re
 import sys
+import textwrap
 
 import matplotlib
 
@@ -20,16 +21,25 @@ def slug(row):
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{row['dataset']}-{row['tasks']}t-{row.get('label', row['strategy'])}")
 
 
+def title(row, what, width):
+    """The row's label and dataset, then what the figure shows, wrapped to fit."""
+    text = f"{row.get('label', row['strategy'])} on {row['dataset']}: {what}"
+    return "\n".join(textwrap.wrap(text, width))
+
+
 def heatmap(row, path):
     m = row["mean_class_il"]
-    fig, ax = plt.subplots(figsize=(1.0 + 0.7 * len(m[0]), 1.0 + 0.6 * len(m)))
+    width = max(4.5, 1.0 + 0.7 * len(m[0]))
+    fig, ax = plt.subplots(figsize=(width, 1.6 + 0.6 * len(m)))
     im = ax.imshow([[100 * v for v in r] for r in m], vmin=0, vmax=100, cmap="viridis")
     for i, r in enumerate(m):
         for j, v in enumerate(r):
             ax.text(j, i, f"{100 * v:.0f}", ha="center", va="center", color="w" if v < 0.6 else "k", fontsize=8)
     ax.set_xlabel("evaluated task")
     ax.set_ylabel("after training task")
-    ax.set_title(f"{row.get('label', row['strategy'])} on {row['dataset']}: class-IL accuracy (%)", fontsize=9)
+    ax.set_xticks(range(len(m[0])))
+    ax.set_yticks(range(len(m)))
+    ax.set_title(title(row, "class-IL accuracy (%)", int(width * 9)), fontsize=9)
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -42,11 +52,12 @@ def task_curves(row, path):
     for j in range(len(m[0])):
         xs = list(range(j, len(m)))
         if xs:
-            ax.plot(xs, [100 * m[i][j] for i in xs], marker="o", label=f"task {j}")
+            ax.plot(xs, [100 * m[i][j] for i in xs], marker="o", label=f"task {j}", clip_on=False)
     ax.set_xlabel("after training task")
     ax.set_ylabel("class-IL accuracy (%)")
+    ax.set_xticks(range(len(m)))  # tasks are whole numbers
     ax.set_ylim(0, 100)
-    ax.set_title(f"{row.get('label', row['strategy'])} on {row['dataset']}: accuracy of each task", fontsize=9)
+    ax.set_title(title(row, "accuracy of each task", 80), fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
