@@ -55,7 +55,7 @@ import csv, json, sys
 work = sys.argv[1]
 def old_task_acc(run):
     r = json.load(open(f"{work}/{run}/results.json"))
-    assert r["schema"] == "mnemo.results" and r["schema_version"] == 1
+    assert r["schema"] == "mnemo.results" and r["schema_version"] == 2
     m = r["accuracy"]["class_il"]
     assert len(m) == 3 and all(len(row) == 3 for row in m), m
     rows = list(csv.reader(open(f"{work}/{run}/accuracy_matrix.csv")))
