@@ -99,7 +99,14 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
 
   app.config_formatter(std::make_shared<cli::YamlConfig>(
       [config] { return config->as<std::string>(); },
-      [&] { return std::string(prepare_cmd->parsed() ? "prepare" : train_cmd->parsed() ? "train" : ""); }));
+      [&] { return std::string(prepare_cmd->parsed() ? "prepare" : train_cmd->parsed() ? "train" : ""); },
+      [&](const std::string& section) {
+        std::vector<std::string> names;
+        for (const CLI::Option* o : app.get_subcommand(section)->get_options()) {
+          for (const auto& n : o->get_lnames()) names.push_back(n);
+        }
+        return names;
+      }));
 
   bool done = false;
   int code = kExitOk;

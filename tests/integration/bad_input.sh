@@ -271,14 +271,20 @@ printf 'strategy: [er\nbatch-size: : 3\n' >"$TMP/invalid.yaml"
 printf 'strategy: er\nnosuchkey: 3\n' >"$TMP/unknown-key.yaml"
 printf 'strategy: nope\n' >"$TMP/bad-strategy.yaml"
 printf 'tasks: [3\n' >"$TMP/invalid-prepare.yaml"
+printf 'batchsize: 10\n' >"$TMP/typo.yaml"
+printf 'lr: 0.1\nseed: 1\nlr: 0.2\n' >"$TMP/duplicate.yaml"
 expect "9 train: --config with invalid YAML" 2 "invalid.yaml" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run9a" --config "$TMP/invalid.yaml"
-expect "9 train: --config with an unknown key" 2 "nosuchkey" -- \
+expect "9 train: --config with an unknown key" 2 "unknown-key.yaml line 2: unknown option 'nosuchkey'" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run9b" --config "$TMP/unknown-key.yaml"
 expect "9 train: --config that does not exist" 2 "$TMP/no-such-config.yaml" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run9c" --config "$TMP/no-such-config.yaml"
 expect "9 train: --config value is applied (strategy: nope)" 2 "'nope'" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run9d" --config "$TMP/bad-strategy.yaml"
+expect "9 train: --config with a mistyped key" 2 "typo.yaml line 1: unknown option 'batchsize'" \
+  "did you mean 'batch-size'?" -- "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run9e" --config "$TMP/typo.yaml"
+expect "9 train: --config with a key given twice" 2 "'lr' is given twice, on lines 1 and 3" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run9f" --config "$TMP/duplicate.yaml"
 expect "9 prepare: --config with invalid YAML" 2 "invalid-prepare.yaml" -- \
   "${MPI2[@]}" prepare --source synthetic --output "$TMP/out9" --tasks 3 --config "$TMP/invalid-prepare.yaml"
 
