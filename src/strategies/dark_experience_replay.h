@@ -25,6 +25,10 @@ class DarkExperienceReplay : public Strategy {
  public:
   DarkExperienceReplay(const StrategyOptions& options, const StrategyContext& context, bool plus_plus);
   std::vector<LossTerm> loss(const Batch& batch) override;
+  std::vector<std::string> loss_names() const override {
+    if (plus_plus_) return {"ce_stream", "logit_mse", "ce_replay"};
+    return {"ce_stream", "logit_mse"};
+  }
   /// Stores the stream batch before the optimizer step, so a row another
   /// rank processed gets the logits of the same parameters.
   void after_sync() override;

@@ -21,6 +21,7 @@ class ErAce : public Strategy {
   void load_state(torch::serialize::InputArchive& archive) override;
 
   std::vector<LossTerm> loss(const Batch& batch) override;
+  std::vector<std::string> loss_names() const override { return {"ce_stream", "ce_replay"}; }
   void after_step(const Batch& batch) override { memory_.add(batch); }
   std::string summary() const override { return memory_.summary(); }
   ReplayMemory* memory() override { return &memory_; }

@@ -39,6 +39,7 @@ class Icarl : public Strategy {
   Icarl(const StrategyOptions& options, const StrategyContext& context);
   void before_task(std::int64_t task) override;
   std::vector<LossTerm> loss(const Batch& batch) override;
+  std::vector<std::string> loss_names() const override { return {"bce"}; }
   void after_task(const TaskSamples& samples) override;
   torch::Tensor predict(model::ModelImpl& model, const torch::Tensor& x) override;
   std::string summary() const override { return memory_.summary(); }

@@ -28,6 +28,7 @@ class Lwf : public Strategy {
   void load_state(torch::serialize::InputArchive& archive) override;
 
   std::vector<LossTerm> loss(const Batch& batch) override;
+  std::vector<std::string> loss_names() const override { return {"ce", "distillation"}; }
 
   /// Sum over samples of T^2 * KL(softmax(teacher/T) || softmax(student/T)).
   static torch::Tensor distillation(const torch::Tensor& student, const torch::Tensor& teacher, double temperature);

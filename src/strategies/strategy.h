@@ -157,6 +157,9 @@ class Strategy {
   virtual void before_task(std::int64_t task) {}
   /// Loss terms of one step on this rank's batch (may be empty: size() == 0).
   virtual std::vector<LossTerm> loss(const Batch& batch) = 0;
+  /// The name of each loss-term slot, in loss()'s order (columns of the
+  /// metrics log: loss_<name>); at most kMaxLossTerms, fixed for the run.
+  virtual std::vector<std::string> loss_names() const { return {"ce"}; }
   /// After the gradient all-reduce, before the optimizer step.
   virtual void after_sync() {}
   /// After the optimizer step.

@@ -26,7 +26,7 @@ void check_term_contract(const std::array<std::int64_t, kSlots>& summed, const s
 
 }  // namespace
 
-double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParameters& flat, Communicator& control,
+StepLoss synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParameters& flat, Communicator& control,
                        GradientReducer& reducer, const SyncExtras& extras) {
   using Clock = std::chrono::steady_clock;
   double waited = 0;
@@ -72,11 +72,15 @@ double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParam
   if (extras.comm_seconds != nullptr) *extras.comm_seconds += waited;
   // Read after the sync: on a GPU, reading the loss between forward and
   // backward would stall the host until the forward pass has run.
-  double value = 0;
-  for (std::size_t k = 0; k < terms.size(); ++k) {
-    if (scales[k] != 0.0) value += terms[k].sum.item<double>() * scales[k];
+  StepLoss loss;
+  for (std::size_t k = 0; k < kMaxLossTerms; ++k) loss.present[k] = counts[k] > 0;
+  for (std::size_t k = 0; k < terms.size() && k < kMaxLossTerms; ++k) {
+    if (scales[k] == 0.0) continue;
+    const double sum = terms[k].sum.item<double>();
+    loss.terms[k] = sum / static_cast<double>(counts[k]);
+    loss.total += sum * scales[k];
   }
-  return value;
+  return loss;
 }
 
 }  // namespace mnemo::train

@@ -13,6 +13,7 @@
 //   mean loss, whatever the split of samples across ranks.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -40,12 +41,21 @@ struct SyncExtras {
   StepAgreement* agreement = nullptr;     ///< summed over ranks in place
 };
 
+/// This rank's contribution to one step's global losses: each value summed
+/// over ranks is the global-batch value.
+struct StepLoss {
+  double total = 0;  ///< the weighted sum of the terms (what was differentiated)
+  std::array<double, strategies::kMaxLossTerms> terms{};  ///< each term's mean, unweighted
+  /// Whether term k had samples on some rank (the same on every rank).
+  std::array<bool, strategies::kMaxLossTerms> present{};
+};
+
 /// Leaves the global mean gradient in flat.grads(); returns this rank's
-/// contribution to the global loss (sum over ranks = the global loss).
+/// contribution to the step's losses.
 /// UsageError (on every rank alike) when a rank returned more than
 /// kMaxLossTerms terms.
 /// All ranks, same order.
-double synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParameters& flat, Communicator& control,
+StepLoss synced_gradient(const std::vector<strategies::LossTerm>& terms, FlatParameters& flat, Communicator& control,
                        GradientReducer& reducer, const SyncExtras& extras = {});
 
 }  // namespace mnemo::train

@@ -7,11 +7,23 @@
 #include <cstdio>
 #include <string>
 
+#include "core/env.h"
+
 namespace mnemo::train {
 
-Progress::Progress(bool enabled, std::int64_t task, std::int64_t epoch, std::int64_t steps, std::int64_t log_every)
-    : enabled_(enabled),
-      tty_(enabled && ::isatty(STDERR_FILENO) != 0),
+namespace {
+
+bool draws_bar(ProgressMode mode) {
+  if (mode != ProgressMode::kAuto) return mode == ProgressMode::kBar;
+  return ::isatty(STDERR_FILENO) != 0 || env::get(env::kProgressTty) == "1";
+}
+
+}  // namespace
+
+Progress::Progress(bool enabled, ProgressMode mode, std::int64_t task, std::int64_t epoch, std::int64_t steps,
+                   std::int64_t log_every)
+    : enabled_(enabled && mode != ProgressMode::kNone),
+      tty_(enabled_ && draws_bar(mode)),
       task_(task),
       epoch_(epoch),
       steps_(steps),

@@ -26,6 +26,15 @@ void RunOptions::declare(OptionTable& t) {
                                       "model.ts and state_dict.pt, which Python loads)")
       .result_neutral();
   t.add("log-every", log_every, "Steps between progress lines (0: 4 per task)").at_least(0).result_neutral();
+  t.add_choice("progress", progress,
+               {{"auto", ProgressMode::kAuto}, {"bar", ProgressMode::kBar}, {"lines", ProgressMode::kLines},
+                {"none", ProgressMode::kNone}},
+               "Rank 0's progress: a bar redrawn in place, log lines, or nothing (auto: a bar when stderr, or "
+               "mnemo-mpirun's, is a terminal)")
+      .result_neutral();
+  t.add("metrics-every", metrics_every, "Steps between rows of RUN/metrics.csv (0: about 200 rows per task)")
+      .at_least(0)
+      .result_neutral();
 }
 
 void TrainOptions::declare(OptionTable& t) {

@@ -17,6 +17,7 @@
 #include "train/evaluator.h"
 #include "train/gradient_reducer.h"
 #include "train/optimizer.h"
+#include "train/progress.h"
 
 namespace mnemo::train {
 
@@ -34,6 +35,8 @@ struct RunOptions {
   bool deterministic = false;                           ///< deterministic kernels; same seed+world: same bytes
   int threads = 0;                                      ///< CPU threads per rank; 0: cores / ranks on the node
   std::int64_t log_every = 0;                           ///< steps between progress lines; 0: 4 per task
+  std::int64_t metrics_every = 0;                       ///< steps between metrics.csv rows; 0: ~200 per task
+  ProgressMode progress = ProgressMode::kAuto;                 ///< rank 0's progress display
   bool export_model = true;                             ///< RUN/model/task-T and final (see model_export.h)
   void declare(OptionTable& table);
 };

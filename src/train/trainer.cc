@@ -19,6 +19,7 @@
 #include "eval/eval_counts.h"
 #include "strategies/replay_memory.h"
 #include "train/gradient_step.h"
+#include "train/metrics_log.h"
 #include "train/model_export.h"
 #include "train/model_sync.h"
 #include "train/progress.h"
@@ -57,10 +58,12 @@ class Trainer {
     Position start;
     if (!o_.checkpoint.resume.empty()) run_agreed(control_, [&] { start = resume(); });
     global_step_ = start.global_step;
+    open_metrics_log(start.global_step);
     if (start.step == 0) input_->prefetch(start.task, start.epoch);  // read while the baseline is evaluated
     if (results_.baseline_class_il.empty()) record_baseline();
     for (std::int64_t t = start.task; t < run_->stream->num_tasks(); ++t) {
       run_->costs = {};
+      window_.restart(0, 0);
       const auto train_start = Clock::now();
       eval::TaskTiming timing;
       timing.train_samples = train_task(t, t == start.task ? start : Position{t, 0, 0, global_step_});
@@ -112,7 +115,9 @@ class Trainer {
   void train_epoch(std::int64_t t, std::int64_t epoch, std::int64_t first_step, const TaskPlan& plan) {
     std::unique_ptr<data::BatchLoader> loader = input_->take(t, epoch, first_step);
     input_->prefetch_after(t, epoch);
-    Progress progress(control_.rank() == 0, t, epoch, plan.steps, o_.run.log_every);
+    Progress progress(control_.rank() == 0, o_.run.progress, t, epoch, plan.steps, o_.run.log_every);
+    const std::int64_t task_steps = plan.steps * o_.run.epochs;
+    const std::int64_t row_every = metrics_interval(o_.run.metrics_every, task_steps);
     for (std::int64_t step = first_step; step < plan.steps; ++step) {
       std::optional<data::SampleBlock> block = loader->next();
       MNEMO_ASSERT(block.has_value(), "the loader ended before the epoch");
@@ -122,7 +127,12 @@ class Trainer {
       const double lr = scheduled_lr(o_.optimizer, epoch, step, plan.steps, o_.run.epochs);
       const StepAgreement agreed = train_step(batch, lr, progress, step);
       ++global_step_;
-      if (o_.run.eval_every > 0 && global_step_ % o_.run.eval_every == 0) record_anytime(t);
+      const bool anytime = o_.run.eval_every > 0 && global_step_ % o_.run.eval_every == 0;
+      if (anytime) record_anytime(t);
+      const std::int64_t task_step = epoch * plan.steps + step + 1;
+      if (anytime || task_step % row_every == 0 || task_step == task_steps) {
+        write_metrics_row(t, epoch, lr, anytime, run_->costs.input_wait_seconds + loader->wait_seconds());
+      }
       const Position next = step + 1 < plan.steps ? Position{t, epoch, step + 1, global_step_}
                                                    : Position{t, epoch + 1, 0, global_step_};
       if (agreed.stop()) {
@@ -149,7 +159,10 @@ class Trainer {
     SyncExtras& extras = step_extras_;  // built once: the step is the hot path
     extras.comm_seconds = &run_->costs.comm_seconds;
     extras.agreement = &agreed;
-    const double loss = synced_gradient(run_->strategy->loss(batch), *run_->flat, control_, *run_->reducer, extras);
+    const StepLoss step_loss =
+        synced_gradient(run_->strategy->loss(batch), *run_->flat, control_, *run_->reducer, extras);
+    window_.add_step(step_loss, batch.size());
+    const double loss = step_loss.total;
     if (!std::isfinite(loss)) {  // all-reduced into every rank's parameters at the step: stop now
       throw Error(with_hint("training diverged: the loss is " + std::to_string(loss) + " at task " +
                                 std::to_string(batch.task) + ", global step " + std::to_string(global_step_),
@@ -163,6 +176,39 @@ class Trainer {
     progress.update(step, loss * control_.world_size(), o_.run.batch_size,
                     [this] { return run_->strategy->summary(); });
     return agreed;
+  }
+
+  // Rank 0 opens RUN/metrics.csv (resuming: after the checkpoint's step). Agreed.
+  void open_metrics_log(std::int64_t resume_step) {
+    run_agreed(control_, [&] {
+      if (control_.rank() != 0) return;
+      metrics_log_ = std::make_unique<MetricsLog>(
+          (std::filesystem::path(o_.run.run_dir) / "metrics.csv").string(),
+          metrics_columns(run_->strategy->loss_names(), run_->stream->num_tasks()), resume_step);
+    });
+    window_.restart(run_->costs.comm_seconds, run_->costs.input_wait_seconds);
+  }
+
+  // A row of the metrics log (all ranks: the window's means are reduced).
+  // A failed write stops the log, not the training, so the ranks stay in step.
+  void write_metrics_row(std::int64_t t, std::int64_t epoch, double lr, bool anytime, double input_wait_seconds) {
+    const std::size_t names = run_->strategy->loss_names().size();
+    MetricsRow row = window_.reduce(control_, run_->costs.comm_seconds, input_wait_seconds, names);
+    if (!metrics_log_) return;
+    row.step = global_step_;
+    row.task = t;
+    row.epoch = epoch;
+    row.lr = lr;
+    if (anytime) {
+      row.class_il = results_.anytime.back().class_il;
+      row.task_il = results_.anytime.back().task_il;
+    }
+    try {
+      metrics_log_->write(row);
+    } catch (const Error& e) {
+      spdlog::warn("the metrics log stops: {}", e.what());
+      metrics_log_.reset();
+    }
   }
 
   // Rank 0 writes RUN/model/NAME/ (after an evaluation: the buffers are
@@ -237,6 +283,8 @@ class Trainer {
   Communicator& control_;  // decisions and counts; see run_setup.h for which communicator carries what
   std::unique_ptr<Run> run_;
   std::unique_ptr<TaskInput> input_;
+  MetricsWindow window_;                    // all ranks
+  std::unique_ptr<MetricsLog> metrics_log_;  // rank 0
   eval::RunResults results_;
   SyncExtras step_extras_{"strategy '" + o_.strategy.name + "'"};
   std::int64_t global_step_ = 0;

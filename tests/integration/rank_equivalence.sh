@@ -6,6 +6,8 @@
 #   GDumb's retraining on it, iCaRL's herding and class means),
 #   distillation and the regularisers. A noisy synthetic stream keeps the
 #   accuracies away from 0 and 1, so a difference would show.
+#   metrics.csv too: the same rows, and each loss term's global-batch mean
+#   over the first 20 rows equal to 1e-4 (relative) on 1, 2 and 3 ranks.
 # Usage: rank_equivalence.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -33,6 +35,21 @@ for s in strategies:
         ok = diff <= 0.01
         failed += not ok
         print(f"{'ok ' if ok else 'FAIL'} {s}: -n {n} vs -n 1, max |difference| {100 * diff:.2f} points")
+import csv
+for s in strategies:
+    logs = [list(csv.DictReader(open(f"{work}/{s}-{n}/metrics.csv"))) for n in (1, 2, 3)]
+    assert [r["step"] for r in logs[0]] == [r["step"] for r in logs[1]] == [r["step"] for r in logs[2]], s
+    losses = [k for k in logs[0][0] if k.startswith("loss")]
+    for n, other in ((2, logs[1]), (3, logs[2])):
+        for a, b in zip(logs[0][:20], other[:20]):
+            for k in losses:
+                if a[k] == "" and b[k] == "":
+                    continue
+                x, y = float(a[k]), float(b[k])
+                if abs(x - y) > 1e-4 * max(1.0, abs(x)):
+                    failed += 1
+                    print(f"FAIL {s}: metrics.csv {k} at step {a['step']}: {x} on 1 rank, {y} on {n}")
+    print(f"ok  {s}: metrics.csv losses {', '.join(losses)} equal on 1, 2 and 3 ranks")
 er_old = json.load(open(f"{work}/er-1/results.json"))["accuracy"]["class_il"][-1][:2]
 assert 0.2 < sum(er_old) / 2 < 0.95, f"er's old-task accuracy {er_old} is degenerate: the test would not see a change"
 sys.exit(1 if failed else 0)

@@ -12,6 +12,8 @@
 #      summation order does, so parameters may differ in the last bits);
 #   5. a result-affecting option change is refused (exit 2, names the
 #      option) unless --force.
+#   After 2 and 3, metrics.csv holds the uninterrupted run's steps: none
+#   twice (rows written after the checkpoint were dropped), none missing.
 # Usage: resume.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -38,6 +40,9 @@ a, b = (json.load(open(f"{d}/results.json")) for d in sys.argv[1:3])
 for k in ("accuracy", "confusion", "model_fingerprint"):
     assert a[k] == b[k], f"{sys.argv[2]}: {k} differs from the uninterrupted run"
 assert b["complete"]
+steps = [[int(line.split(",")[0]) for line in open(f"{d}/metrics.csv").read().splitlines()[1:]] for d in sys.argv[1:3]]
+assert steps[0] == sorted(set(steps[0])) and len(steps[0]) > 10, steps[0]
+assert steps[1] == steps[0], f"{sys.argv[2]}/metrics.csv: steps {sorted(set(steps[1]) ^ set(steps[0]))} differ"
 PY
 }
 
