@@ -3,7 +3,10 @@
 #   finetune and er on 2 ranks; er must keep far more of the old tasks.
 #   Also checks the result files, that 1 and 3 ranks complete, and
 #   evaluation on a validation split (--val-fraction, --eval-split val),
-#   and that a diverging run stops with exit code 4.
+#   and that a diverging run stops with exit code 4. metrics.csv carries
+#   the anytime accuracies of results.json at their steps. Under
+#   launch/mnemo-mpirun in a pseudo-terminal (script(1)) rank 0 draws a
+#   progress bar; with stderr to a file it writes plain lines.
 # Usage: e2e_synthetic.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -68,6 +71,18 @@ for run in ("er1", "er3"):
     assert old > ft_old + 0.2, f"{run}: er on old tasks {old:.3f} vs finetune {ft_old:.3f}"
 on = json.load(open(f"{work}/online/results.json"))
 steps = [a["step"] for a in on["anytime"]]
+import csv
+rows = {int(r["step"]): r for r in csv.DictReader(open(f"{work}/online/metrics.csv"))}
+assert sorted(rows) == list(range(1, 181)), "online: 60 steps a task give a row per step"
+for a in on["anytime"]:
+    r = rows[a["step"]]
+    for j in range(3):
+        assert abs(float(r[f"class_il_task{j}"]) - a["class_il"][j]) < 1e-5, (r, a)
+        assert abs(float(r[f"task_il_task{j}"]) - a["task_il"][j]) < 1e-5, (r, a)
+    seen = a["class_il"][: a["task"] + 1]
+    assert abs(float(r["acc_class_il"]) - sum(seen) / len(seen)) < 1e-5
+assert all(r["acc_class_il"] == "" for s, r in rows.items() if s % 25), "accuracies only at evaluations"
+assert all(float(r["loss"]) > 0 and float(r["samples_per_s"]) > 0 for r in rows.values())
 assert steps == [25 * k for k in range(1, 8)], steps
 assert all(len(a["class_il"]) == 3 for a in on["anytime"])
 assert on["anytime"][-1]["task"] == 2 and on["anytime"][0]["task"] == 0
@@ -81,4 +96,16 @@ print(f"finetune old-task accuracy {ft_old:.3f} (ACC {ft_acc:.3f}); er {er_old:.
 assert er_old > ft_old + 0.3, "er does not beat finetune on old tasks by 30 points"
 assert er_acc > ft_acc + 0.2, "er does not beat finetune in ACC by 20 points"
 PY
+# The progress bar under mpirun: the launcher's terminal decides.
+launcher=$(dirname "$0")/../../launch/mnemo-mpirun
+bar_run() {  # run_dir
+  "$launcher" --np 2 --mnemo "$mnemo" -- train --stream "$work/stream" --run-dir "$1" --strategy er --lr 0.05
+}
+script -qfec "$(declare -f bar_run); launcher=$launcher mnemo=$mnemo work=$work; bar_run $work/bar" "$work/bar.tty" \
+  >/dev/null 2>&1 || { cat "$work/bar.tty"; fail "training under mnemo-mpirun in a terminal"; }
+grep -aq $'\r  task 2 epoch 0 \[#' "$work/bar.tty" || { cat -v "$work/bar.tty" | tail; fail "no progress bar"; }
+bar_run "$work/lines" >/dev/null 2>"$work/lines.log" || { cat "$work/lines.log"; fail "training under mnemo-mpirun"; }
+if grep -aq $'\r' "$work/lines.log"; then fail "a bar was drawn into a file"; fi
+grep -q "task 2 epoch 0 step 60/60" "$work/lines.log" || { cat "$work/lines.log"; fail "no progress lines"; }
+echo "ok - progress: a bar under mnemo-mpirun in a terminal, lines into a file"
 echo "1 passed, 0 failed"
