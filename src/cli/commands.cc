@@ -174,14 +174,16 @@ void report(const ReportOptions& o) {
     }
   }
   const std::string table = eval::format_report(rows);
+  const std::string class_reports = eval::format_class_reports(rows);
   std::fputs(table.c_str(), stdout);
+  std::fputs(("\n" + class_reports).c_str(), stdout);
   std::fflush(stdout);
   std::error_code ec;
   std::filesystem::create_directories(o.output, ec);
   if (ec) throw StorageError("cannot create " + o.output + ": " + ec.message(), "choose a writable --output");
   const std::string json_path = (std::filesystem::path(o.output) / "report.json").string();
   write_file_atomically(json_path, eval::report_json(rows).dump(2) + "\n");
-  write_file_atomically((std::filesystem::path(o.output) / "report.txt").string(), table);
+  write_file_atomically((std::filesystem::path(o.output) / "report.txt").string(), table + "\n" + class_reports);
   if (o.plots) {
     const std::vector<std::string> cmd = {python(), plot_script(), json_path, o.output};
     const int rc = run_process(cmd);

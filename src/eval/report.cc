@@ -79,6 +79,22 @@ RunSummary load_run(const std::string& dir) {
     r.baseline_class_il = field(base, "class_il", "baseline.").get<std::vector<double>>();
     r.baseline_task_il = field(base, "task_il", "baseline.").get<std::vector<double>>();
     r.tasks = static_cast<std::int64_t>(r.baseline_class_il.size());
+    r.num_classes = field(j, "num_classes", "").get<std::int64_t>();
+    auto last_confusion = [&](const char* name) {
+      std::vector<std::int64_t> flat;
+      if (!j.contains(name) || !j.at(name).is_array() || j.at(name).empty()) return flat;
+      for (const auto& row : j.at(name).back()) {
+        const auto v = row.get<std::vector<std::int64_t>>();
+        flat.insert(flat.end(), v.begin(), v.end());
+      }
+      if (static_cast<std::int64_t>(flat.size()) != r.num_classes * r.num_classes) {
+        throw InputError(path + ": '" + name + "' is not " + std::to_string(r.num_classes) + " x " +
+                         std::to_string(r.num_classes));
+      }
+      return flat;
+    };
+    r.final_confusion = last_confusion("confusion");
+    r.final_confusion_task_il = last_confusion("confusion_task_il");
     if (r.class_il.empty() || r.class_il.size() != r.task_il.size() ||
         static_cast<std::int64_t>(r.class_il[0].size()) != r.tasks) {
       throw InputError(path + ": accuracy matrices and baseline disagree in size");
@@ -117,6 +133,19 @@ std::vector<std::string> differing_keys(const std::vector<const nlohmann::json*>
 }
 
 std::string value_text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// The report of the members' summed final confusion counts; nullopt when
+// one lacks them or the class counts differ.
+std::optional<ClassReport> summed_report(const std::vector<const RunSummary*>& members, bool task_il) {
+  const std::int64_t c = members[0]->num_classes;
+  std::vector<std::int64_t> sum(static_cast<std::size_t>(c * c), 0);
+  for (const RunSummary* r : members) {
+    const auto& counts = task_il ? r->final_confusion_task_il : r->final_confusion;
+    if (r->num_classes != c || counts.size() != sum.size() || c == 0) return std::nullopt;
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += counts[i];
+  }
+  return class_report(sum, c);
+}
 
 }  // namespace
 
@@ -184,6 +213,16 @@ std::vector<ReportRow> build_report(const std::vector<RunSummary>& runs, const s
     row.avg_incremental_acc = stat_of(aia);
     row.task_il_acc = stat_of(til);
     row.intransigence = stat_of(intr);
+    row.std_class_il = row.mean_class_il;
+    for (std::size_t i = 0; i < row.std_class_il.size(); ++i) {
+      for (std::size_t k = 0; k < row.std_class_il[i].size(); ++k) {
+        std::vector<double> values;
+        for (const RunSummary* r : members) values.push_back(r->class_il[i][k]);
+        row.std_class_il[i][k] = stat_of(values).std;
+      }
+    }
+    row.class_report = summed_report(members, false);
+    row.class_report_task_il = summed_report(members, true);
     rows.push_back(std::move(row));
   }
   return rows;
@@ -216,6 +255,19 @@ std::string format_report(const std::vector<ReportRow>& rows) {
   return os.str();
 }
 
+std::string format_class_reports(const std::vector<ReportRow>& rows) {
+  std::string out;
+  for (const auto& r : rows) {
+    const std::string who = r.label + " on " + r.dataset + " (" + std::to_string(r.tasks) + " tasks, " +
+                            std::to_string(r.dirs.size()) + " run" + (r.dirs.size() == 1 ? "" : "s") + ")";
+    if (r.class_report) out += format_class_report(*r.class_report, who + ", class-IL, after the last task") + "\n";
+    if (r.class_report_task_il) {
+      out += format_class_report(*r.class_report_task_il, who + ", task-IL, after the last task") + "\n";
+    }
+  }
+  return out;
+}
+
 nlohmann::json report_json(const std::vector<ReportRow>& rows) {
   auto st = [](const Stat& s) { return nlohmann::json{{"mean", s.mean}, {"std", s.std}}; };
   nlohmann::json out = {{"schema", "mnemo.report"}, {"schema_version", 1}, {"rows", nlohmann::json::array()}};
@@ -233,7 +285,10 @@ nlohmann::json report_json(const std::vector<ReportRow>& rows) {
                           {"forgetting", st(r.forgetting)},
                           {"avg_incremental_acc", st(r.avg_incremental_acc)},
                           {"task_il_acc", st(r.task_il_acc)},
-                          {"mean_class_il", r.mean_class_il}};
+                          {"mean_class_il", r.mean_class_il},
+                          {"std_class_il", r.std_class_il}};
+    if (r.class_report) row["class_report"]["class_il"] = class_report_json(*r.class_report);
+    if (r.class_report_task_il) row["class_report"]["task_il"] = class_report_json(*r.class_report_task_il);
     if (r.has_intransigence) row["intransigence"] = st(r.intransigence);
     out["rows"].push_back(row);
   }

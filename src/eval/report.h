@@ -1,6 +1,8 @@
 // Implements: `mnemo report`: several runs side by side. Runs are grouped
-//   by (dataset, task count, strategy); each group is one row with the mean
-//   and sample standard deviation over its runs (seeds) of every metric.
+//   by (dataset, task count, strategy, every other result-affecting option);
+//   each group is one row with the mean and sample standard deviation over
+//   its runs (seeds) of every metric, and the per-class report of their
+//   summed final confusion counts.
 //   Runs with different task counts land in different rows, so a table
 //   over mixed streams stays meaningful.
 #pragma once
@@ -12,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "eval/class_report.h"
 #include "eval/metrics.h"
 
 namespace mnemo::eval {
@@ -27,6 +30,10 @@ struct RunSummary {
   bool complete = false;
   Matrix class_il, task_il;
   std::vector<double> baseline_class_il, baseline_task_il;
+  std::int64_t num_classes = 0;
+  /// The confusion counts after the last task, [true][predicted] row-major
+  /// (task-IL: empty in schema-1 files, which lack it).
+  std::vector<std::int64_t> final_confusion, final_confusion_task_il;
 };
 
 /// Reads DIR/results.json; InputError naming the file and field when it is
@@ -50,6 +57,10 @@ struct ReportRow {
   Stat acc, bwt, fwt, forgetting, avg_incremental_acc, task_il_acc, intransigence;
   bool has_intransigence = false;
   Matrix mean_class_il;  ///< element-wise mean over the group's runs
+  Matrix std_class_il;   ///< element-wise sample std over the group's runs (0 for one run)
+  /// Per-class reports of the final confusion counts summed over the
+  /// group's runs (task-IL: absent when a run lacks its counts).
+  std::optional<ClassReport> class_report, class_report_task_il;
 };
 
 /// How runs are grouped into rows.
@@ -71,6 +82,8 @@ std::vector<ReportRow> build_report(const std::vector<RunSummary>& runs, const s
 
 /// The aligned console table (percent, mean ± std).
 std::string format_report(const std::vector<ReportRow>& rows);
+/// Each row's final per-class reports, in scikit-learn's layout.
+std::string format_class_reports(const std::vector<ReportRow>& rows);
 nlohmann::json report_json(const std::vector<ReportRow>& rows);
 
 }  // namespace mnemo::eval
