@@ -192,7 +192,7 @@ void report(const ReportOptions& o) {
                                  "install matplotlib (apt-get install python3-matplotlib), or pass --no-plots"));
     }
   }
-  spdlog::info("wrote {}/report.txt, report.json{}", o.output, o.plots ? " and plots" : "");
+  spdlog::info("wrote {}/report.txt, report.json{}", o.output, o.plots ? ", the figures and index.html" : "");
 }
 
 }  // namespace
