@@ -17,6 +17,7 @@
 #include "cli/yaml_config.h"
 #include "comm/agreement.h"
 #include "comm/communicator.h"
+#include "core/blas_kernels.h"
 #include "core/env.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -150,6 +151,7 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
 namespace mnemo::cli {
 
 int run_main(int argc, char** argv) {
+  select_blas_kernels();  // before any BLAS call and before MPI's threads
   std::unique_ptr<MpiSession> mpi;
   std::unique_ptr<Communicator> control;
   try {

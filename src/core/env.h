@@ -13,6 +13,8 @@ inline constexpr const char* kPlotScript = "MNEMO_PLOT_SCRIPT";   ///< mnemo_plo
 inline constexpr const char* kSlurmStepTasks = "SLURM_STEP_NUM_TASKS";  ///< tasks of the srun step
 inline constexpr const char* kSlurmJobId = "SLURM_JOB_ID";
 inline constexpr const char* kProgressTty = "MNEMO_PROGRESS_TTY";  ///< 1: the launcher's stderr is a terminal
+inline constexpr const char* kBlas = "MNEMO_BLAS";  ///< keep: leave OpenBLAS's own kernel choice (see blas_kernels.h)
+inline constexpr const char* kOpenblasCoretype = "OPENBLAS_CORETYPE";  ///< OpenBLAS's kernel override (the user's)
 inline constexpr const char* kShmSum = "MNEMO_SHM_SUM";  ///< 0: large float sums use MPI_Allreduce, not node shared memory
 
 /// The variable's value, or `fallback` when unset or empty.

@@ -82,6 +82,7 @@ nlohmann::json results_json(const RunResults& r) {
           {"model_fingerprint", r.model_fingerprint},
           {"config", r.config},
           {"stream", r.stream},
+          {"machine", r.machine},
           {"num_classes", r.num_classes},
           {"tasks", tasks},
           {"baseline", {{"class_il", r.baseline_class_il}, {"task_il", r.baseline_task_il}}},
@@ -101,6 +102,7 @@ RunResults results_from_json(const nlohmann::json& j) {
   RunResults r;
   r.config = j.at("config");
   r.stream = j.at("stream");
+  r.machine = j.value("machine", nlohmann::json::object());
   r.num_classes = j.at("num_classes").get<std::int64_t>();
   for (const auto& t : j.at("tasks")) {
     TaskTiming tt;

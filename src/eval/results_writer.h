@@ -1,6 +1,7 @@
 // Implements: the run's result files and console tables (rank 0 only).
-//   results.json (schema "mnemo.results", version 2; see README "Output files"):
-//     schema, schema_version, complete, model_fingerprint, config, stream, num_classes,
+//   results.json (schema "mnemo.results", version 3; see README "Output files"):
+//     schema, schema_version, complete, model_fingerprint, config, stream,
+//     machine{blas_library, blas_kernels, blas_detected, blas_reason}, num_classes,
 //     tasks[{classes, train_samples, seconds, samples_per_second,
 //            eval_seconds, comm_seconds, comm_share, peak_rss_bytes}],
 //     baseline{class_il, task_il}, accuracy{class_il, task_il} (row i:
@@ -24,7 +25,7 @@
 namespace mnemo::eval {
 
 /// 2: adds confusion_task_il and class_report (version 1 files still read).
-inline constexpr std::int64_t kResultsSchemaVersion = 2;
+inline constexpr std::int64_t kResultsSchemaVersion = 3;
 
 /// Cost of one task: wall time of training (evaluation excluded), the
 /// largest per-rank time spent in collectives, and the largest per-rank
@@ -62,6 +63,9 @@ struct RunResults {
   std::vector<AnytimePoint> anytime;
   /// Whether every task of the stream was trained.
   bool complete = false;
+  /// Where it ran: {blas_library, blas_kernels, blas_detected, blas_reason}
+  /// (rank 0's; see core/blas_kernels.h).
+  nlohmann::json machine = nlohmann::json::object();
   /// FNV-1a of the final parameters' bytes (hex): equal runs, equal value.
   std::string model_fingerprint;
 };

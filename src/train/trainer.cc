@@ -13,6 +13,7 @@
 #include "comm/agreement.h"
 #include "comm/checked_communicator.h"
 #include "comm/watchdog.h"
+#include "core/blas_kernels.h"
 #include "core/error.h"
 #include "core/memory.h"
 #include "core/signals.h"
@@ -54,9 +55,16 @@ class Trainer {
 
     results_.config = to_json(o_);
     results_.stream = stream_info(*run_->stream, o_.run.stream);
+
     results_.num_classes = run_->stream->num_classes();
     Position start;
     if (!o_.checkpoint.resume.empty()) run_agreed(control_, [&] { start = resume(); });
+    const BlasKernels& blas = select_blas_kernels();  // this process's, also after a resume
+    results_.machine = {{"blas_library", blas.library},
+                        {"blas_kernels", blas.in_use},
+                        {"blas_detected", blas.detected},
+                        {"blas_reason", blas.reason}};
+    if (control_.rank() == 0) spdlog::info("BLAS kernels: {} ({})", blas.in_use.empty() ? "?" : blas.in_use, blas.reason);
     global_step_ = start.global_step;
     open_metrics_log(start.global_step);
     if (start.step == 0) input_->prefetch(start.task, start.epoch);  // read while the baseline is evaluated

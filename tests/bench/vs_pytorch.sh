@@ -6,6 +6,10 @@
 #   (a) training step throughput for er and derpp at batch 10 and 128;
 #   (b) end to end (training + evaluation of every task after every task;
 #       prepare excluded). Also prints both final accuracies.
+#   Two readings: each with its default BLAS kernels (mnemo picks the best
+#   its CPU supports, the Python process keeps what OpenBLAS picked), and
+#   both with the same kernels forced (OPENBLAS_CORETYPE = mnemo's choice),
+#   the fair reading.
 # Usage: tests/bench/vs_pytorch.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,6 +17,16 @@ build=${1:-build}
 source tests/bench/bench_env.sh
 python=${MNEMO_PYTHON:-/usr/bin/python3}
 "$python" -c "import torch, h5py" 2>/dev/null || { echo "needs python3-torch and python3-h5py (apt-get install)"; exit 2; }
+unset OPENBLAS_CORETYPE
+chosen=$("$mnemo" train --stream "$stream" --run-dir "$work/probe" --strategy finetune --threads 1 2>&1 |
+  sed -n 's/.*BLAS kernels: \([^ ]*\) .*/\1/p' | head -1)
+for reading in default same; do
+if [ $reading = same ]; then
+  export OPENBLAS_CORETYPE=$chosen
+  echo "both with OPENBLAS_CORETYPE=$chosen:"
+else
+  echo "default kernels (mnemo: $chosen; python: OpenBLAS's own choice):"
+fi
 printf '%-8s %-6s %14s %14s %9s %14s %9s %8s %8s\n' strategy batch "mnemo step" "python step" "ratio" \
   "e2e ratio" "" "mnemo" "python"
 for strategy in er derpp; do
@@ -31,4 +45,5 @@ print(f"{sys.argv[3]:8s} {sys.argv[4]:6s} {ms:11.0f} us {ps:11.0f} us {ps / ms:8
       f" {100 * m['metrics']['class_il']['acc']:7.2f} {100 * p['acc']:7.2f}")
 PY
   done
+done
 done

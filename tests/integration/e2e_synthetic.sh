@@ -6,7 +6,8 @@
 #   and that a diverging run stops with exit code 4. metrics.csv carries
 #   the anytime accuracies of results.json at their steps. Under
 #   launch/mnemo-mpirun in a pseudo-terminal (script(1)) rank 0 draws a
-#   progress bar; with stderr to a file it writes plain lines.
+#   progress bar; with stderr to a file it writes plain lines. results.json
+#   records the BLAS kernels; MNEMO_BLAS=keep and OPENBLAS_CORETYPE win.
 # Usage: e2e_synthetic.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -58,7 +59,7 @@ import csv, json, sys
 work = sys.argv[1]
 def old_task_acc(run):
     r = json.load(open(f"{work}/{run}/results.json"))
-    assert r["schema"] == "mnemo.results" and r["schema_version"] == 2
+    assert r["schema"] == "mnemo.results" and r["schema_version"] == 3
     m = r["accuracy"]["class_il"]
     assert len(m) == 3 and all(len(row) == 3 for row in m), m
     rows = list(csv.reader(open(f"{work}/{run}/accuracy_matrix.csv")))
@@ -96,6 +97,24 @@ print(f"finetune old-task accuracy {ft_old:.3f} (ACC {ft_acc:.3f}); er {er_old:.
 assert er_old > ft_old + 0.3, "er does not beat finetune on old tasks by 30 points"
 assert er_acc > ft_acc + 0.2, "er does not beat finetune in ACC by 20 points"
 PY
+# BLAS kernels: mnemo's choice is recorded; MNEMO_BLAS=keep and OPENBLAS_CORETYPE override it.
+for how in keep:MNEMO_BLAS=keep haswell:OPENBLAS_CORETYPE=Haswell; do
+  env "${how#*:}" timeout 120 "$mnemo" train --stream "$work/stream" --run-dir "$work/blas-${how%%:*}" \
+    --strategy finetune --threads 1 -q >"$work/blas.log" 2>&1 || { cat "$work/blas.log"; fail "training with ${how#*:}"; }
+done
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+auto, keep, haswell = (json.load(open(f"{work}/{d}/results.json"))["machine"] for d in ("er", "blas-keep", "blas-haswell"))
+print(f"BLAS: {auto['blas_kernels']} ({auto['blas_reason']})")
+import os
+if "DYNAMIC_ARCH" in auto["blas_library"] and not os.environ.get("OPENBLAS_CORETYPE"):
+    assert keep["blas_kernels"] == keep["blas_detected"] == auto["blas_detected"], keep
+    assert "MNEMO_BLAS=keep" in keep["blas_reason"], keep
+    assert haswell["blas_kernels"] == "Haswell" and "set by you" in haswell["blas_reason"], haswell
+PY
+echo "ok - BLAS kernels recorded in results.json; MNEMO_BLAS=keep and OPENBLAS_CORETYPE respected"
+
 # The progress bar under mpirun: the launcher's terminal decides.
 launcher=$(dirname "$0")/../../launch/mnemo-mpirun
 bar_run() {  # run_dir

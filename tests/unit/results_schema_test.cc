@@ -33,6 +33,8 @@ TEST(ResultsSchema, KeyPathsMatchTheCheckedInSchema) {
   r.class_il = r.task_il = {{1.0, 0.0}, {0.5, 1.0}};
   r.confusion = r.confusion_task_il = {{1, 0, 0, 1}, {1, 0, 0, 1}};
   r.complete = true;
+  r.machine = {{"blas_library", "OpenBLAS"}, {"blas_kernels", "SkylakeX"}, {"blas_detected", "Prescott"},
+               {"blas_reason", "switched"}};
   r.anytime = {AnytimePoint{0, 5, {0.5, 0.0}, {0.5, 0.5}}};
   std::set<std::string> got;
   key_paths(results_json(r), "", got);
@@ -45,7 +47,7 @@ TEST(ResultsSchema, KeyPathsMatchTheCheckedInSchema) {
     if (!line.empty() && line[0] != '#') want.insert(line);
   }
   EXPECT_EQ(got, want);
-  EXPECT_EQ(results_json(r)["schema_version"], 2) << "bump the list with the version";
+  EXPECT_EQ(results_json(r)["schema_version"], 3) << "bump the list with the version";
 }
 
 }  // namespace
