@@ -223,6 +223,12 @@ void ReplayBuffer::restore(const std::vector<Sample>& all, const BufferState& st
   }
 }
 
+double ReplayBuffer::bytes_for(const BufferGeometry& g) {
+  const double local = static_cast<double>(local_share(g.capacity, g.world_size, g.rank));
+  return local * (static_cast<double>(g.sample_size) + 4.0 * static_cast<double>(g.logit_size)) +
+         16.0 * static_cast<double>(g.capacity);
+}
+
 std::size_t ReplayBuffer::memory_bytes() const {
   return images_.size() + (labels_.size() + tasks_.size()) * sizeof(std::int64_t) + logits_.size() * sizeof(float);
 }

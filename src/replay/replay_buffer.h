@@ -95,6 +95,8 @@ class ReplayBuffer {
   std::vector<std::int64_t> filled_slots() const;
   /// Bytes held by this rank's storage (its images and logits, every slot's label and task).
   std::size_t memory_bytes() const;
+  /// memory_bytes() of a buffer of geometry `g` (as a double: huge capacities do not overflow).
+  static double bytes_for(const BufferGeometry& g);
 
   /// The samples this rank stores, in slot order, with their slots.
   std::vector<Sample> samples() const;

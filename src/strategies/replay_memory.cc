@@ -1,19 +1,41 @@
 // Implements: ReplayMemory.
 #include "strategies/replay_memory.h"
 
+#include <fmt/format.h>
+
 #include "core/error.h"
+#include "core/memory.h"
 #include "core/rng.h"
 
 namespace mnemo::strategies {
+
+namespace {
+
+// The buffer's geometry; UsageError when it would not fit in this node's
+// memory (before allocating: a huge --replay-capacity would end in bad_alloc).
+replay::BufferGeometry checked_geometry(const StrategyOptions& o, const StrategyContext& c, bool with_logits) {
+  const replay::BufferGeometry g{o.replay_capacity, c.image_shape.at(0) * c.image_shape.at(1) * c.image_shape.at(2),
+                                 with_logits ? c.num_classes : 0, std::max<std::int64_t>(1, c.num_tasks), c.world_size,
+                                 c.rank};
+  const double need = replay::ReplayBuffer::bytes_for(g);
+  const double have = static_cast<double>(physical_memory_bytes());
+  if (need > 0.8 * have) {
+    constexpr double kGiB = 1024.0 * 1024 * 1024;
+    throw UsageError(with_hint(fmt::format("--replay-capacity {} needs {:.1f} GiB per rank for this stream ({}-byte "
+                                           "samples), more than 80% of this node's {:.1f} GiB",
+                                           o.replay_capacity, need / kGiB, g.sample_size, have / kGiB),
+                               "lower --replay-capacity, or run more ranks (each stores 1/N of the samples)"));
+  }
+  return g;
+}
+
+}  // namespace
 
 ReplayMemory::ReplayMemory(const StrategyOptions& o, const StrategyContext& c, bool with_logits)
     : context_(c),
       global_capacity_(o.replay_capacity),
       global_batch_(o.replay_batch),
-      buffer_(replay::BufferGeometry{o.replay_capacity, c.image_shape.at(0) * c.image_shape.at(1) * c.image_shape.at(2),
-                                     with_logits ? c.num_classes : 0, std::max<std::int64_t>(1, c.num_tasks),
-                                     c.world_size, c.rank},
-              o.replay_policy,
+      buffer_(checked_geometry(o, c, with_logits), o.replay_policy,
               Rng::derive(c.seed, /*purpose=*/0x4e91).next()) {
   if (o.replay_capacity < c.world_size) {
     throw UsageError(with_hint("--replay-capacity " + std::to_string(o.replay_capacity) + " is smaller than the " +

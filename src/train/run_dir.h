@@ -1,8 +1,10 @@
 // Implements: the run directory: where the watchdog's heartbeats go, and
-//   its preparation at start (rank 0): refuse to clobber results, clear a
-//   previous run's replay set and checkpoints, write config.json.
+//   its preparation at start (rank 0): lock it for the run's lifetime,
+//   refuse to clobber results, clear a previous run's replay set and
+//   checkpoints, write config.json.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "train/train_options.h"
@@ -12,10 +14,25 @@ namespace mnemo::train {
 /// RUN/.heartbeat: the watchdog's per-rank heartbeat files.
 std::string heartbeat_dir(const std::string& run_dir);
 
-/// Rank 0, at start: UsageError when the directory already holds results
-/// and neither --overwrite nor --resume was given; otherwise creates it,
+/// An exclusive lock on RUN/.lock (flock), held until destroyed; the kernel
+/// releases it when the process dies, so a crashed run never leaves it behind.
+class RunDirLock {
+ public:
+  explicit RunDirLock(int fd) : fd_(fd) {}
+  ~RunDirLock();
+  RunDirLock(const RunDirLock&) = delete;
+  RunDirLock& operator=(const RunDirLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+/// Rank 0, at start: creates the directory and locks it (UsageError naming
+/// the other run's process when one holds it); UsageError when it already
+/// holds results and neither --overwrite nor --resume was given, or when
+/// --resume is given but the run is complete (without --overwrite);
 /// removes a fresh run's stale replay/ and checkpoints/, and writes
-/// config.json (atomically).
-void prepare_run_dir(const TrainOptions& options);
+/// config.json (atomically). Returns the lock, to hold while training.
+std::unique_ptr<RunDirLock> prepare_run_dir(const TrainOptions& options);
 
 }  // namespace mnemo::train

@@ -45,7 +45,7 @@ class Trainer {
   eval::RunResults run() {
     run_agreed(control_, [&] {
       run_ = set_up_run(o_, control_);
-      if (control_.rank() == 0) prepare_run_dir(o_);
+      if (control_.rank() == 0) run_dir_lock_ = prepare_run_dir(o_);
       spdlog::info("{}", run_->describe());
     });
     input_ = std::make_unique<TaskInput>(*run_->stream, *run_->strategy, o_.run);
@@ -59,6 +59,7 @@ class Trainer {
     results_.num_classes = run_->stream->num_classes();
     Position start;
     if (!o_.checkpoint.resume.empty()) run_agreed(control_, [&] { start = resume(); });
+    results_.config = to_json(o_);  // a resume with --force finishes with these options
     const BlasKernels& blas = select_blas_kernels();  // this process's, also after a resume
     results_.machine = {{"blas_library", blas.library},
                         {"blas_kernels", blas.in_use},
@@ -291,6 +292,7 @@ class Trainer {
   Communicator& control_;  // decisions and counts; see run_setup.h for which communicator carries what
   std::unique_ptr<Run> run_;
   std::unique_ptr<TaskInput> input_;
+  std::unique_ptr<RunDirLock> run_dir_lock_;  // rank 0: held while the run lives
   MetricsWindow window_;                    // all ranks
   std::unique_ptr<MetricsLog> metrics_log_;  // rank 0
   eval::RunResults results_;

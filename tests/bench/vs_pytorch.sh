@@ -31,10 +31,10 @@ printf '%-8s %-6s %14s %14s %9s %14s %9s %8s %8s\n' strategy batch "mnemo step" 
   "e2e ratio" "" "mnemo" "python"
 for strategy in er derpp; do
   for batch in 10 128; do
-    "$mnemo" train --stream "$stream" --run-dir "$work/$strategy-$batch" --strategy "$strategy" --batch-size "$batch" \
+    "$mnemo" train --stream "$stream" --run-dir "$work/$reading-$strategy-$batch" --strategy "$strategy" --batch-size "$batch" \
       --replay-batch "$batch" --threads 1 --lr 0.1 >"$work/mnemo.log" 2>&1 || { cat "$work/mnemo.log"; exit 1; }
     "$python" tests/bench/pytorch_reference.py "$stream" --strategy "$strategy" --batch-size "$batch" >"$work/py.json"
-    python3 - "$work/$strategy-$batch/results.json" "$work/py.json" "$strategy" "$batch" <<'PY'
+    python3 - "$work/$reading-$strategy-$batch/results.json" "$work/py.json" "$strategy" "$batch" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1])); p = json.load(open(sys.argv[2]))
 train = sum(t["seconds"] for t in m["tasks"]); ev = sum(t["eval_seconds"] for t in m["tasks"])

@@ -315,6 +315,8 @@ expect "11 prepare: missing user HDF5 file" 3 "$TMP/none.h5" -- \
 # ---------------------------------------------------------------- 12. damaged checkpoints and replay shards
 expect_ok "12 train: an er run with checkpoints (control)" \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck" --strategy er --replay-capacity 20
+cp -r "$TMP/ck" "$TMP/ck-done"
+rm "$TMP/ck/results.json"  # as if it died: resuming a complete run is refused (case 18)
 latest=$(ls -d "$TMP/ck/checkpoints"/ckpt-* | tail -1)
 cp -r "$TMP/ck" "$TMP/ck-replay"
 latest_r=$(ls -d "$TMP/ck-replay/checkpoints"/ckpt-* | tail -1)
@@ -374,6 +376,29 @@ bad_option "train --threads -1" threads "${T16[@]}" --threads -1
 bad_option "train --lr-milestones -1" lr-milestones "${T16[@]}" --lr-milestones -1
 bad_option "train --lwf-temperature 0" lwf-temperature "${T16[@]}" --strategy lwf --lwf-temperature 0
 bad_option "train --wire-dtype fp8" wire-dtype "${T16[@]}" --wire-dtype fp8
+
+# ---------------------------------------------------------------- 18. hostile surroundings
+# A FIFO in place of stream.h5 would block the checksum read forever.
+copy_stream stream-fifo
+rm -f "$COPY/stream.h5" && mkfifo "$COPY/stream.h5"
+expect "18 train: a FIFO in place of stream.h5" 3 "$COPY/stream.h5 is not a regular file" "HINT:" -- \
+  "${MPI2[@]}" train --stream "$COPY" --run-dir "$TMP/run18"
+# A replay memory that cannot fit is refused before it is allocated.
+expect "18 train: --replay-capacity 2000000000" 2 "--replay-capacity 2000000000 needs" "HINT:" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run18" --replay-capacity 2000000000
+# Resuming a complete run would rewrite its results.
+expect "18 train: --resume auto on a complete run" 2 "nothing to resume" "HINT:" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck-done" --strategy er --replay-capacity 20 --resume auto
+# Two runs on one run directory: the second refuses while the first holds the lock.
+timeout -k 5 120 "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/busy" --epochs 500 --threads 1 \
+  >"$TMP/busy.log" 2>&1 &
+busy=$!
+for _ in $(seq 100); do [[ -f $TMP/busy/config.json ]] && break; sleep 0.2; done
+expect "18 train: a second run on a run directory in use" 2 "is in use by another mnemo train (pid" "HINT:" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/busy" --overwrite
+kill -9 "$busy" 2>/dev/null; pkill -9 -f "run-dir $TMP/busy" 2>/dev/null; wait "$busy" 2>/dev/null
+expect_ok "18 train: the directory is free again once that run died" \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/busy" --overwrite
 
 # 17. The command line itself: a mistyped command names the commands; --version answers.
 expect "17 a mistyped command" 2 "unknown command 'trian'" "prepare, train, inspect, report, export" -- \

@@ -78,6 +78,7 @@ elapsed=$(( $(date +%s) - start ))
 [ $rc -ne 0 ] || fail "a job with a killed rank exited 0"
 [ $elapsed -le 30 ] || fail "the surviving ranks took ${elapsed}s to exit"
 if [ -f "$work/kill/results.json" ]; then grep -q '"complete": true' "$work/kill/results.json" && fail "results claim completeness"; fi
+cp -r "$work/kill" "$work/killed"  # stays incomplete, for 5
 run 2 "$work/kill" --resume auto >"$work/kill2.log" 2>&1 || { cat "$work/kill2.log"; fail "resume after SIGKILL"; }
 same_as_reference "$work/kill"
 echo "ok - SIGKILL of one rank: all exited in ${elapsed}s, resumed bit-exactly"
@@ -98,12 +99,14 @@ echo "ok - resumed a 2-rank checkpoint on 3 ranks, same matrix as the uninterrup
 
 # 5. Changed options.
 set +e
-run 2 "$work/kill" --resume auto --lr 0.5 >"$work/cfg.log" 2>&1
+run 2 "$work/killed" --resume auto --lr 0.5 >"$work/cfg.log" 2>&1
 rc=$?
 set -e
 [ $rc -eq 2 ] && grep -q "lr (checkpoint 0.1, now 0.5)" "$work/cfg.log" || { cat "$work/cfg.log"; fail "option change not refused ($rc)"; }
-run 2 "$work/kill" --resume auto --lr 0.5 --force >"$work/force.log" 2>&1 || { cat "$work/force.log"; fail "--force"; }
-echo "ok - changed options refused, --force accepted"
+run 2 "$work/killed" --resume auto --lr 0.5 --force >"$work/force.log" 2>&1 || { cat "$work/force.log"; fail "--force"; }
+python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['config']['lr'] == 0.5" "$work/killed/results.json" ||
+  fail "--force: results.json does not record the learning rate the run finished with"
+echo "ok - changed options refused, --force accepted (and recorded)"
 
 # 6. --checkpoint-minutes: rank 0's clock decides and the decision rides on a
 #    step's all-reduce (StepAgreement), so every rank checkpoints at the same

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <vector>
@@ -13,6 +14,12 @@
 namespace mnemo::io {
 
 std::string sha256_file(const std::string& path) {
+  // A FIFO or device would block the read, or never end.
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    throw InputError(with_hint(path + " is not a regular file (a FIFO, device or directory)",
+                               "point at the files mnemo wrote, not at a pipe or device"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("cannot open " + path + " to checksum it");
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
