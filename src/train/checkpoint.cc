@@ -6,8 +6,14 @@
 #include <filesystem>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <map>
+
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "data/io/checksum.h"
 
 namespace mnemo::train {
 
@@ -34,7 +40,53 @@ std::vector<fs::path> complete_checkpoints(const fs::path& root) {
   return out;
 }
 
+constexpr const char* kSums = "SHA256SUMS";
+
+// Every regular file under `dir` but the checksum list and DONE, as relative paths.
+std::vector<std::string> checkpoint_files(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    const std::string rel = fs::relative(e.path(), dir).string();
+    if (rel != kSums && rel != "DONE") out.push_back(rel);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void write_sums(const fs::path& dir) {
+  std::string text;
+  for (const auto& rel : checkpoint_files(dir)) text += io::sha256_file((dir / rel).string()) + "  " + rel + "\n";
+  write_file_atomically((dir / kSums).string(), text);
+}
+
+// What is wrong with the checkpoint's files, or "" when nothing is.
+std::string damage(const fs::path& dir) {
+  std::ifstream in(dir / kSums);
+  if (!in) return "";  // written before checksums: nothing to compare with
+  std::map<std::string, std::string> sums;
+  for (std::string hash, name; in >> hash >> name;) sums[name] = hash;
+  for (const auto& [rel, hash] : sums) {
+    const fs::path path = dir / rel;
+    if (!fs::exists(path)) return path.string() + " is missing";
+    if (io::sha256_file(path.string()) != hash) {
+      return path.string() + " does not match its SHA-256 in " + (dir / kSums).string() +
+             " (damaged or modified after the checkpoint was written)";
+    }
+  }
+  return "";
+}
+
 }  // namespace
+
+void verify_checkpoint_files(const std::string& dir) {
+  const std::string what = damage(dir);
+  if (!what.empty()) {
+    throw InputError(with_hint("checkpoint " + dir + ": " + what,
+                               "resume with --resume auto (it falls back to the previous intact checkpoint), or "
+                               "pass an older checkpoint's directory"));
+  }
+}
 
 void CheckpointOptions::declare(OptionTable& t) {
   t.add("checkpoint-every", every, "Also checkpoint every K steps (0: at task ends only)").at_least(0).result_neutral();
@@ -62,6 +114,7 @@ std::string write_checkpoint(const std::string& run_dir, const Position& at, int
   if (control.rank() == 0) writers.rank0(tmp.string());
   control.barrier();
   if (control.rank() == 0) {
+    write_sums(tmp);
     write_file_atomically((tmp / "DONE").string(), "complete\n");
     std::error_code ec;
     fs::remove_all(final_dir, ec);
@@ -77,10 +130,21 @@ std::string write_checkpoint(const std::string& run_dir, const Position& at, int
   return final_dir.string();
 }
 
-std::optional<std::string> latest_checkpoint(const std::string& run_dir) {
+std::optional<std::string> latest_checkpoint(const std::string& run_dir, bool report) {
   auto all = complete_checkpoints(fs::path(run_dir) / "checkpoints");
   if (all.empty()) return std::nullopt;
-  return all.back().string();
+  std::string newest_damage;
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    const std::string what = damage(*it);
+    if (what.empty()) return it->string();
+    if (newest_damage.empty()) newest_damage = what;
+    if (report) {
+      spdlog::warn("checkpoint {} is damaged ({}); {}", it->string(), what,
+                   std::next(it) != all.rend() ? "trying the previous one" : "no older checkpoint is left");
+    }
+  }
+  throw InputError(with_hint("every complete checkpoint of " + run_dir + " is damaged; the newest: " + newest_damage,
+                             "start the run again without --resume (with --overwrite)"));
 }
 
 }  // namespace mnemo::train

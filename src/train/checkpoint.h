@@ -5,11 +5,15 @@
 //     2. every rank writes its files into it (rank 0: meta.json and
 //        model.pt; rank r: rank-r.pt and its replay shard) and fsyncs them;
 //     3. barrier;
-//     4. rank 0 writes DONE, fsyncs the directory and renames it to
+//     4. rank 0 writes SHA256SUMS (every file's SHA-256), then DONE,
+//        fsyncs the directory and renames it to
 //        ckpt-TTTTT-SSSSSSSSS (task, global step), then deletes all but the
 //        newest `keep` complete checkpoints; barrier.
 //   A directory without DONE, or still named .tmp-*, is never resumed from,
-//   so a crash at any point leaves the last good checkpoint intact.
+//   so a crash at any point leaves the last good checkpoint intact; one
+//   whose files no longer match their SHA-256 (damaged after it was
+//   written) is skipped by --resume auto, with a warning, for the previous
+//   one, and refused by name when given explicitly.
 #pragma once
 
 #include <functional>
@@ -48,7 +52,15 @@ struct CheckpointWriters {
 std::string write_checkpoint(const std::string& run_dir, const Position& at, int keep, Communicator& control,
                              const CheckpointWriters& writers);
 
-/// The newest complete checkpoint under RUN/checkpoints, if any.
-std::optional<std::string> latest_checkpoint(const std::string& run_dir);
+/// The newest complete checkpoint under RUN/checkpoints whose files match
+/// their checksums, if any; a damaged newer one is skipped with a warning
+/// (when `report`). InputError naming the damaged file when every complete
+/// checkpoint is damaged.
+std::optional<std::string> latest_checkpoint(const std::string& run_dir, bool report = true);
+
+/// InputError naming the first file of checkpoint `dir` that does not match
+/// its SHA-256 (or is missing). A checkpoint without SHA256SUMS (written
+/// before they were) passes.
+void verify_checkpoint_files(const std::string& dir);
 
 }  // namespace mnemo::train

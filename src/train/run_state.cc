@@ -102,9 +102,13 @@ std::string save_checkpoint(Run& run, const Position& next, const eval::RunResul
   return write_checkpoint(run.options.run.run_dir, next, run.options.checkpoint.keep, run.control, w);
 }
 
-std::optional<std::string> checkpoint_to_resume(const CheckpointOptions& checkpoint, const std::string& run_dir) {
-  if (checkpoint.resume != "auto") return checkpoint.resume;
-  return latest_checkpoint(run_dir);
+std::optional<std::string> checkpoint_to_resume(const CheckpointOptions& checkpoint, const std::string& run_dir,
+                                                bool report) {
+  if (checkpoint.resume != "auto") {
+    verify_checkpoint_files(checkpoint.resume);
+    return checkpoint.resume;
+  }
+  return latest_checkpoint(run_dir, report);
 }
 
 nlohmann::json read_checkpoint_meta(const std::string& dir, const TrainOptions& now,

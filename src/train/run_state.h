@@ -42,7 +42,9 @@ std::string save_checkpoint(Run& run, const Position& next, const eval::RunResul
 
 /// The checkpoint directory --resume names: `auto` gives the newest complete
 /// checkpoint of the run directory (nullopt when there is none).
-std::optional<std::string> checkpoint_to_resume(const CheckpointOptions& checkpoint, const std::string& run_dir);
+/// `report`: log the damaged checkpoints skipped (one rank does).
+std::optional<std::string> checkpoint_to_resume(const CheckpointOptions& checkpoint, const std::string& run_dir,
+                                                bool report);
 
 /// Reads and checks DIR/meta.json: complete (DONE), of this format and a
 /// version this mnemo reads, and made with the same result-affecting

@@ -240,7 +240,7 @@ class Trainer {
   // Restores the checkpoint --resume names (no collectives: runs inside
   // run_agreed); "auto" with no checkpoint starts from scratch.
   Position resume() {
-    const auto dir = checkpoint_to_resume(o_.checkpoint, o_.run.run_dir);
+    const auto dir = checkpoint_to_resume(o_.checkpoint, o_.run.run_dir, control_.rank() == 0);
     if (!dir) {
       spdlog::info("--resume auto: no checkpoint in {}/checkpoints; starting from scratch", o_.run.run_dir);
       return {};

@@ -322,17 +322,38 @@ cp -r "$TMP/ck" "$TMP/ck-replay"
 latest_r=$(ls -d "$TMP/ck-replay/checkpoints"/ckpt-* | tail -1)
 truncate_half "$latest_r/replay/replay-r00001-of-00002.h5"
 expect "12 train: --resume with a truncated replay shard" 3 "replay-r00001-of-00002.h5" -- \
-  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck-replay" --strategy er --replay-capacity 20 --resume auto
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck-replay" --strategy er --replay-capacity 20 \
+  --resume "$latest_r"
 cp -r "$TMP/ck" "$TMP/ck-meta"
 latest_m=$(ls -d "$TMP/ck-meta/checkpoints"/ckpt-* | tail -1)
 printf '{"position": ' >"$latest_m/meta.json"
+rm "$latest_m/SHA256SUMS"  # as a checkpoint older than the checksums: the reader's own checks
 expect "12 train: --resume with a damaged meta.json" 3 "meta.json is damaged" -- \
-  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck-meta" --strategy er --replay-capacity 20 --resume auto
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck-meta" --strategy er --replay-capacity 20 \
+  --resume "$latest_m"
 cp -r "$TMP/ck" "$TMP/ck-model"
 latest_w=$(ls -d "$TMP/ck-model/checkpoints"/ckpt-* | tail -1)
 truncate_half "$latest_w/model.pt"
+rm "$latest_w/SHA256SUMS"
 expect "12 train: --resume with a truncated model.pt" 3 "model.pt is damaged" -- \
-  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck-model" --strategy er --replay-capacity 20 --resume auto
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck-model" --strategy er --replay-capacity 20 \
+  --resume "$latest_w"
+# Bytes flipped after the checkpoint was written (same size): its SHA256SUMS
+# catches it. --resume auto warns and falls back to the previous checkpoint;
+# naming the damaged one is exit 3, naming the file.
+cp -r "$TMP/ck" "$TMP/ck-flip"
+newest=$(ls -d "$TMP/ck-flip/checkpoints"/ckpt-* | tail -1)
+printf '\xff\xfe\xfd\xfc' | dd of="$newest/model.pt" bs=1 seek=200 conv=notrunc status=none
+expect "12 train: --resume of a checkpoint with flipped bytes in model.pt" 3 "$newest/model.pt does not match" \
+  "HINT:" -- "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck-flip" --strategy er --replay-capacity 20 \
+  --resume "$newest"
+expect_ok "12 train: --resume auto falls back past the damaged checkpoint" \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck-flip" --strategy er --replay-capacity 20 --resume auto
+if grep -q "checkpoint $newest is damaged" "$OUT" && grep -q "resumed from" "$OUT"; then
+  pass "12 train: the fallback is announced"
+else
+  fail "12 train: the fallback is announced" "no warning naming $newest"
+fi
 rm -f "$latest/DONE"
 expect "12 train: --resume from a checkpoint without DONE" 3 "incomplete" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck" --strategy er --replay-capacity 20 --resume "$latest"
