@@ -2,7 +2,9 @@
 #   mnemo_require_slurm  refuses to run outside a Slurm job
 #   mnemo_step CMD...    runs CMD as the job step in the background, forwards
 #                        USR1/USR2/TERM sent to the batch script to the step
-#                        (so --signal=B:USR1@N and scancel --batch reach mnemo),
+#                        (so --signal=B:USR1@N and scancel --batch reach mnemo;
+#                        TERM goes on as USR1, which mpirun forwards to the
+#                        ranks, where its own TERM would abort the job),
 #                        and on mnemo's "requeue me" exit (75) requeues the job.
 # Variables: MNEMO_ROOT (checkout; default $SLURM_SUBMIT_DIR), MNEMO_BIN
 #   (default $MNEMO_ROOT/build/src/cli/mnemo).
@@ -22,14 +24,16 @@ mnemo_step() {
   "$@" &
   local step=$!
   for sig in USR1 USR2 TERM; do
+    local to=$sig
+    [ "$sig" = TERM ] && to=USR1
     # shellcheck disable=SC2064
-    trap "echo 'mnemo batch script: forwarding SIG$sig to the job step'; kill -s $sig $step 2>/dev/null" "$sig"
+    trap "echo 'mnemo batch script: forwarding SIG$sig to the job step as SIG$to'; kill -s $to $step 2>/dev/null" "$sig"
   done
   local rc
   while :; do
-    wait "$step"
-    rc=$?
-    kill -0 "$step" 2>/dev/null || break  # a trapped signal interrupted wait; the step still runs
+    rc=0
+    wait "$step" || rc=$?  # (set -e: a trapped signal makes wait return 128+n)
+    kill -0 "$step" 2>/dev/null || { rc=0; wait "$step" || rc=$?; break; }  # ended: its own status
   done
   if [ "$rc" -eq "$MNEMO_EXIT_REQUEUE" ]; then
     echo "mnemo batch script: mnemo checkpointed and asked to be requeued; requeueing job $SLURM_JOB_ID"

@@ -12,7 +12,9 @@
 #      summation order does, so parameters may differ in the last bits);
 #   5. a result-affecting option change is refused (exit 2, names the
 #      option) unless --force.
-#   After 2 and 3, metrics.csv holds the uninterrupted run's steps: none
+#   6. --checkpoint-minutes (below); 7. SIGTERM to launch/mnemo-mpirun ->
+#      the ranks checkpoint, exit 75; resumed bit-exactly.
+#   After 2, 3 and 7, metrics.csv holds the uninterrupted run's steps: none
 #   twice (rows written after the checkpoint were dropped), none missing.
 # Usage: resume.sh MNEMO MPIEXEC
 set -euo pipefail
@@ -119,4 +121,20 @@ timed=$(find "$work/mins/checkpoints" -maxdepth 1 -name 'ckpt-*' | sed 's/.*-S0*
 [ "$timed" -ge 1 ] || fail "no mid-task checkpoint under --checkpoint-minutes 0.0005"
 same_as_reference "$work/mins"
 echo "ok - --checkpoint-minutes: $timed timed checkpoints, same results"
-echo "5 passed, 0 failed"
+# 7. SIGTERM to the launcher (launch/mnemo-mpirun, as a batch system sends
+#    it): the ranks checkpoint and the job exits 75, not mpirun's 1.
+launcher=$(dirname "$0")/../../launch/mnemo-mpirun
+"$launcher" --np 2 --threads-per-rank 1 --mnemo "$mnemo" -- train --stream "$work/s" \
+  --strategy derpp --replay-capacity 100 --deterministic --checkpoint-every 20 --run-dir "$work/term" >"$work/term.log" 2>&1 &
+pid=$!
+wait_for_checkpoint "$work/term" "$work/term.log"
+kill -TERM "$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+[ $rc -eq 75 ] || { cat "$work/term.log"; fail "SIGTERM to mnemo-mpirun: exit $rc, expected 75"; }
+run 2 "$work/term" --resume auto >"$work/term2.log" 2>&1 || { cat "$work/term2.log"; fail "resume after SIGTERM"; }
+same_as_reference "$work/term"
+echo "ok - SIGTERM to mnemo-mpirun: the ranks checkpointed, exit 75, resumed bit-exactly"
+echo "6 passed, 0 failed"
