@@ -3,6 +3,9 @@
 
 #include <cstdlib>
 #include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -42,9 +45,15 @@ std::string heartbeat_path(const std::string& dir, const std::string& name, int 
 Heartbeat* map_heartbeat(const std::string& path, bool create) {
   const int fd = ::open(path.c_str(), create ? (O_RDWR | O_CREAT | O_TRUNC) : O_RDONLY, 0644);
   if (fd < 0) return nullptr;
-  if (create && ::ftruncate(fd, sizeof(Heartbeat)) != 0) {
-    ::close(fd);
-    return nullptr;
+  // Allocated, not only sized: a page of a sparse file on a full disk would
+  // fault (SIGBUS) at the first heartbeat instead of failing here.
+  if (create) {
+    const int failed = ::ftruncate(fd, sizeof(Heartbeat)) != 0 ? errno : ::posix_fallocate(fd, 0, sizeof(Heartbeat));
+    if (failed != 0) {
+      ::close(fd);
+      errno = failed;
+      return nullptr;
+    }
   }
   void* p = ::mmap(nullptr, sizeof(Heartbeat), create ? (PROT_READ | PROT_WRITE) : PROT_READ, MAP_SHARED, fd, 0);
   ::close(fd);
@@ -61,7 +70,8 @@ class WatchedCommunicator final : public Communicator {
     std::filesystem::create_directories(dir_, ec);
     mine_ = map_heartbeat(heartbeat_path(dir_, name_, rank()), /*create=*/true);
     if (mine_ == nullptr) {
-      throw StorageError("cannot create the heartbeat file in " + dir_, "the run directory must be writable");
+      throw StorageError("cannot create the heartbeat file in " + dir_ + ": " + std::strerror(errno),
+                         "the run directory must be writable and have free space");
     }
     new (mine_) Heartbeat();
     thread_ = std::thread([this] { watch(); });

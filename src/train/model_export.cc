@@ -5,6 +5,7 @@
 #include <torch/script.h>
 
 #include <filesystem>
+#include <sstream>
 #include <fstream>
 #include <optional>
 
@@ -24,7 +25,7 @@ void write_model_export(model::ModelImpl& model, const model::ModelOptions& opti
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw StorageError("cannot create the export directory " + dir + ": " + ec.message());
-  const std::string ts = dir + "/model.ts", tmp = ts + ".tmp";
+  const std::string ts = dir + "/model.ts";
   std::optional<torch::jit::Module> scripted;
   try {
     scripted = model::to_torchscript(model);
@@ -35,13 +36,11 @@ void write_model_export(model::ModelImpl& model, const model::ModelOptions& opti
     fs::remove(ts, ec);
   }
   if (scripted) {
-    try {
-      scripted->save(tmp);
-    } catch (const c10::Error& e) {
-      fs::remove(tmp, ec);
-      throw StorageError("cannot write " + ts);
-    }
-    commit_file(tmp, ts);
+    // Serialised in memory, then written by us: LibTorch's file writer throws
+    // from a destructor on a full disk, which ends the process.
+    std::ostringstream bytes;
+    scripted->save(bytes);
+    write_file_atomically(ts, bytes.str());
   }
   model::save_state_dict_file(model::named_state(model), dir + "/state_dict.pt");
   nlohmann::json meta = model_meta(model, options);

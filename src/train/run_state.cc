@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -19,6 +20,15 @@ namespace mnemo::train {
 namespace fs = std::filesystem;
 
 namespace {
+
+// The archive's bytes: written to disk by write_file_atomically, because
+// LibTorch's own file writer throws from a destructor when the disk is
+// full, which ends the process instead of reporting a storage error.
+std::string archive_bytes(torch::serialize::OutputArchive& archive) {
+  std::ostringstream out;
+  archive.save_to(out);
+  return out.str();
+}
 
 model::NamedTensors buffers_of(const torch::nn::Module& module) {
   model::NamedTensors out;
@@ -85,8 +95,7 @@ std::string save_checkpoint(Run& run, const Position& next, const eval::RunResul
     model::write_named(archive, "model", state);
     for (auto& [name, tensor] : run.optimizer->state()) strategies::save_tensor(archive, "opt." + name, *tensor);
     run.strategy->save_state(archive);
-    archive.save_to(dir + "/model.pt");
-    sync_file(dir + "/model.pt");
+    write_file_atomically(dir + "/model.pt", archive_bytes(archive));
   };
   w.every_rank = [&](const std::string& dir) {  // the replay memory's shards (each synced by its writer)
     if (strategies::ReplayMemory* memory = run.strategy->memory()) memory->save(dir + "/replay");
@@ -95,8 +104,7 @@ std::string save_checkpoint(Run& run, const Position& next, const eval::RunResul
       torch::serialize::OutputArchive archive;
       model::write_named(archive, "buffers", buffers_of(*run.model));
       const std::string file = rank_buffers_file(dir, run.control.rank());
-      archive.save_to(file);
-      sync_file(file);
+      write_file_atomically(file, archive_bytes(archive));
     }
   };
   return write_checkpoint(run.options.run.run_dir, next, run.options.checkpoint.keep, run.control, w);

@@ -27,7 +27,7 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy
 export OMP_NUM_THREADS=1
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mnemo-bad-input.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
+trap 'umount "$TMP/full" 2>/dev/null; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 TIMEOUT=${BAD_INPUT_TIMEOUT:-60}  # seconds per command; past it, a hang
 PASSED=0
@@ -411,7 +411,7 @@ expect "18 train: --replay-capacity 2000000000" 2 "--replay-capacity 2000000000 
 expect "18 train: --resume auto on a complete run" 2 "nothing to resume" "HINT:" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/ck-done" --strategy er --replay-capacity 20 --resume auto
 # Two runs on one run directory: the second refuses while the first holds the lock.
-timeout -k 5 120 "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/busy" --epochs 500 --threads 1 \
+timeout -k 5 120 "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/busy" --epochs 1000000 --threads 1 \
   >"$TMP/busy.log" 2>&1 &
 busy=$!
 for _ in $(seq 100); do [[ -f $TMP/busy/config.json ]] && break; sleep 0.2; done
@@ -420,6 +420,40 @@ expect "18 train: a second run on a run directory in use" 2 "is in use by anothe
 kill -9 "$busy" 2>/dev/null; pkill -9 -f "run-dir $TMP/busy" 2>/dev/null; wait "$busy" 2>/dev/null
 expect_ok "18 train: the directory is free again once that run died" \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/busy" --overwrite
+
+# ---------------------------------------------------------------- 19. a disk that fills up mid-run (root: a small tmpfs)
+# A checkpoint every step (~140 KiB each) fills 500 KiB within the first
+# tasks; the newest complete checkpoint survives and resumes once the
+# tmpfs is grown (remount).
+FULL=$TMP/full
+mkdir -p "$FULL"
+if mount -t tmpfs -o size=500k tmpfs "$FULL" 2>/dev/null; then
+  CMD_TEXT="train on a 500 KiB tmpfs"
+  run "${MPI2[@]}" train --stream "$STREAM" --run-dir "$FULL/run" --strategy er --replay-capacity 2000 \
+    --checkpoint-every 1 --checkpoint-keep 2 --threads 1
+  if [[ $RC -eq 5 ]] && grep -qE "No space left on device|free space" "$OUT" && ! grep -q "unexpected error" "$OUT"; then
+    pass "19 train: the disk fills during a checkpoint: exit 5, a storage error"
+  else
+    fail "19 train: the disk fills during a checkpoint" "exit $RC, expected 5 and a storage error"
+  fi
+  if [[ -f $FULL/run/results.json ]] && grep -q '"complete": true' "$FULL/run/results.json"; then
+    fail "19 train: no complete results.json after the failure" "results.json claims completeness"
+  else
+    pass "19 train: no complete results.json after the failure"
+  fi
+  mount -o remount,size=64m "$FULL"
+  expect_ok "19 train: --resume auto once space is freed" \
+    "${MPI2[@]}" train --stream "$STREAM" --run-dir "$FULL/run" --strategy er --replay-capacity 2000 \
+    --checkpoint-every 1 --checkpoint-keep 2 --threads 1 --resume auto
+  if grep -q "resumed from" "$OUT" && grep -q '"complete": true' "$FULL/run/results.json"; then
+    pass "19 train: resumed from the newest intact checkpoint and completed"
+  else
+    fail "19 train: resumed from the newest intact checkpoint" "no resume, or incomplete results"
+  fi
+  umount "$FULL"
+else
+  echo "skip - 19 full disk: cannot mount a tmpfs here (needs root)"
+fi
 
 # 17. The command line itself: a mistyped command names the commands; --version answers.
 expect "17 a mistyped command" 2 "unknown command 'trian'" "prepare, train, inspect, report, export" -- \
