@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <array>
+#include <filesystem>
 #include <memory>
 
 #include "cli/commands.h"
@@ -34,6 +35,20 @@ std::string version_text() {
 #endif
   return std::string("mnemo ") + MNEMO_VERSION + " (commit " + MNEMO_GIT_COMMIT + ")\nLibTorch " + TORCH_VERSION +
          "\ngradient backends built in: " + backends;
+}
+
+// --config naming a directory: CLI11 would say "was not readable (missing?)".
+void check_config_path(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    std::string path;
+    if (arg == "--config" && i + 1 < argc) path = argv[i + 1];
+    if (arg.rfind("--config=", 0) == 0) path = arg.substr(9);
+    std::error_code ec;
+    if (!path.empty() && std::filesystem::is_directory(path, ec)) {
+      throw mnemo::UsageError(mnemo::with_hint("--config " + path + " is a directory", "give the YAML file itself"));
+    }
+  }
 }
 
 // `mnemo trian`: name the commands instead of CLI11's "A subcommand is required".
@@ -114,6 +129,7 @@ int run(int argc, char** argv, mnemo::Communicator& control) {
   run_agreed(control, [&] {
     env::check_launch(control.world_size());
     check_command(argc, argv);
+    check_config_path(argc, argv);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ConfigError& e) {

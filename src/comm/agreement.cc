@@ -2,6 +2,7 @@
 #include "comm/agreement.h"
 
 #include <cstdint>
+#include <filesystem>
 
 namespace mnemo {
 
@@ -13,6 +14,9 @@ void run_agreed(Communicator& comm, const std::function<void()>& phase) {
   } catch (const Error& e) {
     message = e.what();
     code = e.exit_code();
+  } catch (const std::filesystem::filesystem_error& e) {  // a path mnemo was given: a symlink loop, permissions
+    message = with_hint(e.what(), "check the path: a symlink loop, a missing directory or missing permissions");
+    code = kExitInput;
   } catch (const std::exception& e) {
     message = std::string("unexpected error: ") + e.what();
     code = kExitInternal;

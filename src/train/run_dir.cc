@@ -69,7 +69,7 @@ RunDirLock::~RunDirLock() {
   if (fd_ >= 0) ::close(fd_);  // releases the lock
 }
 
-std::unique_ptr<RunDirLock> prepare_run_dir(const TrainOptions& o) {
+std::unique_ptr<RunDirLock> lock_run_dir(const TrainOptions& o) {
   const fs::path dir(o.run.run_dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -77,7 +77,12 @@ std::unique_ptr<RunDirLock> prepare_run_dir(const TrainOptions& o) {
     throw StorageError("cannot create run directory " + o.run.run_dir + ": " + ec.message(),
                        "choose a writable --run-dir");
   }
-  auto lock = lock_dir(dir, o.run.run_dir);
+  return lock_dir(dir, o.run.run_dir);
+}
+
+void prepare_run_dir(const TrainOptions& o) {
+  const fs::path dir(o.run.run_dir);
+  std::error_code ec;
   const bool resuming = !o.checkpoint.resume.empty();
   const fs::path results = dir / "results.json";
   if (fs::exists(results) && !o.run.overwrite && !resuming) {
@@ -94,7 +99,6 @@ std::unique_ptr<RunDirLock> prepare_run_dir(const TrainOptions& o) {
     fs::remove_all(dir / "checkpoints", ec);
   }
   write_file_atomically((dir / "config.json").string(), to_json(o).dump(2) + "\n");
-  return lock;
 }
 
 }  // namespace mnemo::train

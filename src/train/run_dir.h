@@ -27,12 +27,16 @@ class RunDirLock {
   int fd_;
 };
 
-/// Rank 0, at start: creates the directory and locks it (UsageError naming
-/// the other run's process when one holds it); UsageError when it already
+/// Rank 0, first of all (before the watchdog writes its heartbeats there):
+/// creates the directory and locks it; UsageError naming the other run's
+/// process when one holds it.
+std::unique_ptr<RunDirLock> lock_run_dir(const TrainOptions& options);
+
+/// Rank 0, at start, holding the lock: UsageError when it already
 /// holds results and neither --overwrite nor --resume was given, or when
 /// --resume is given but the run is complete (without --overwrite);
 /// removes a fresh run's stale replay/ and checkpoints/, and writes
-/// config.json (atomically). Returns the lock, to hold while training.
-std::unique_ptr<RunDirLock> prepare_run_dir(const TrainOptions& options);
+/// config.json (atomically).
+void prepare_run_dir(const TrainOptions& options);
 
 }  // namespace mnemo::train

@@ -45,7 +45,7 @@ class Trainer {
   eval::RunResults run() {
     run_agreed(control_, [&] {
       run_ = set_up_run(o_, control_);
-      if (control_.rank() == 0) run_dir_lock_ = prepare_run_dir(o_);
+      if (control_.rank() == 0) prepare_run_dir(o_);
       spdlog::info("{}", run_->describe());
     });
     input_ = std::make_unique<TaskInput>(*run_->stream, *run_->strategy, o_.run);
@@ -292,7 +292,6 @@ class Trainer {
   Communicator& control_;  // decisions and counts; see run_setup.h for which communicator carries what
   std::unique_ptr<Run> run_;
   std::unique_ptr<TaskInput> input_;
-  std::unique_ptr<RunDirLock> run_dir_lock_;  // rank 0: held while the run lives
   MetricsWindow window_;                    // all ranks
   std::unique_ptr<MetricsLog> metrics_log_;  // rank 0
   eval::RunResults results_;
@@ -307,6 +306,12 @@ eval::RunResults run_training(const TrainOptions& options, Communicator& control
   // Decorators of the control communicator: the watchdog (a stuck
   // collective ends the job) and, for debugging, the cross-check of every
   // collective. (The gradient communicator gets its own in set_up_run.)
+  // Rank 0 locks the run directory before anything writes there (the
+  // watchdog's heartbeats of a second run would clobber the first's).
+  std::unique_ptr<RunDirLock> lock;
+  run_agreed(control, [&] {
+    if (control.rank() == 0) lock = lock_run_dir(options);
+  });
   std::unique_ptr<Communicator> watched, checked;
   Communicator* comm = &control;
   if (options.comm.timeout_seconds > 0 && control.world_size() > 1) {

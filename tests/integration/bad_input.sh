@@ -404,6 +404,12 @@ copy_stream stream-fifo
 rm -f "$COPY/stream.h5" && mkfifo "$COPY/stream.h5"
 expect "18 train: a FIFO in place of stream.h5" 3 "$COPY/stream.h5 is not a regular file" "HINT:" -- \
   "${MPI2[@]}" train --stream "$COPY" --run-dir "$TMP/run18"
+# A symlink loop as --input, and a directory as --config.
+ln -s "$TMP/loop-b" "$TMP/loop-a" && ln -s "$TMP/loop-a" "$TMP/loop-b"
+expect "18 prepare: a symlink loop as --input" 3 "$TMP/loop-a" "symlink loop" -- \
+  "${MPI2[@]}" prepare --source idx --input "$TMP/loop-a" --output "$TMP/out18"
+expect "18 train: a directory as --config" 2 "--config $TMP is a directory" "HINT:" -- \
+  "${MPI2[@]}" train --config "$TMP" --stream "$STREAM" --run-dir "$TMP/run18"
 # A replay memory that cannot fit is refused before it is allocated.
 expect "18 train: --replay-capacity 2000000000" 2 "--replay-capacity 2000000000 needs" "HINT:" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run18" --replay-capacity 2000000000

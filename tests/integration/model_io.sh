@@ -134,6 +134,8 @@ expect_error 3 "holds another model" "$work/e6.log" \
 [ "$(sha256sum "$work/keep/results.json")" = "$sum_before" ] || fail "a failed start changed the run directory"
 cp -r "$work/mlp/checkpoints/ckpt-T00003-S000000180" "$work/future"
 sed -i 's/"format_version": 2/"format_version": 9/' "$work/future/meta.json"
+(cd "$work/future" && find . -type f ! -name SHA256SUMS ! -name DONE | sed 's|^\./||' | sort | xargs sha256sum \
+  >SHA256SUMS)  # as the newer mnemo that wrote it would have
 expect_error 3 "version 9" "$work/e7.log" train 2 "$work/other" --resume "$work/future"
 expect_error 5 "cannot create the export directory" "$work/e8.log" "$mnemo" export "$work/mlp" --output /proc/mnemo-export
 echo "ok - bad models, --init files, checkpoints and export targets: clear errors, documented exit codes"
