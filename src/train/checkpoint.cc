@@ -14,6 +14,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/io/checksum.h"
+#include "data/stream_format.h"
 
 namespace mnemo::train {
 
@@ -40,7 +41,7 @@ std::vector<fs::path> complete_checkpoints(const fs::path& root) {
   return out;
 }
 
-constexpr const char* kSums = "SHA256SUMS";
+constexpr const char* kSums = data::kChecksumFile;
 
 // Every regular file under `dir` but the checksum list and DONE, as relative paths.
 std::vector<std::string> checkpoint_files(const fs::path& dir) {
@@ -52,12 +53,6 @@ std::vector<std::string> checkpoint_files(const fs::path& dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-void write_sums(const fs::path& dir) {
-  std::string text;
-  for (const auto& rel : checkpoint_files(dir)) text += io::sha256_file((dir / rel).string()) + "  " + rel + "\n";
-  write_file_atomically((dir / kSums).string(), text);
 }
 
 // What is wrong with the checkpoint's files, or "" when nothing is.
@@ -114,7 +109,7 @@ std::string write_checkpoint(const std::string& run_dir, const Position& at, int
   if (control.rank() == 0) writers.rank0(tmp.string());
   control.barrier();
   if (control.rank() == 0) {
-    write_sums(tmp);
+    data::write_checksums(tmp.string(), checkpoint_files(tmp));  // the streams' format: "HASH  NAME"
     write_file_atomically((tmp / "DONE").string(), "complete\n");
     std::error_code ec;
     fs::remove_all(final_dir, ec);

@@ -189,11 +189,12 @@ class Trainer {
 
   // Rank 0 opens RUN/metrics.csv (resuming: after the checkpoint's step). Agreed.
   void open_metrics_log(std::int64_t resume_step) {
+    loss_names_ = run_->strategy->loss_names().size();
     run_agreed(control_, [&] {
       if (control_.rank() != 0) return;
-      metrics_log_ = std::make_unique<MetricsLog>(
-          (std::filesystem::path(o_.run.run_dir) / "metrics.csv").string(),
-          metrics_columns(run_->strategy->loss_names(), run_->stream->num_tasks()), resume_step);
+      metrics_log_ = std::make_unique<MetricsLog>((std::filesystem::path(o_.run.run_dir) / "metrics.csv").string(),
+                                                   metrics_columns(run_->strategy->loss_names(), run_->stream->num_tasks()),
+                                                   resume_step);
     });
     window_.restart(run_->costs.comm_seconds, run_->costs.input_wait_seconds);
   }
@@ -201,8 +202,7 @@ class Trainer {
   // A row of the metrics log (all ranks: the window's means are reduced).
   // A failed write stops the log, not the training, so the ranks stay in step.
   void write_metrics_row(std::int64_t t, std::int64_t epoch, double lr, bool anytime, double input_wait_seconds) {
-    const std::size_t names = run_->strategy->loss_names().size();
-    MetricsRow row = window_.reduce(control_, run_->costs.comm_seconds, input_wait_seconds, names);
+    MetricsRow row = window_.reduce(control_, run_->costs.comm_seconds, input_wait_seconds, loss_names_);
     if (!metrics_log_) return;
     row.step = global_step_;
     row.task = t;
@@ -293,6 +293,7 @@ class Trainer {
   std::unique_ptr<Run> run_;
   std::unique_ptr<TaskInput> input_;
   MetricsWindow window_;                    // all ranks
+  std::size_t loss_names_ = 0;              // the strategy's loss-term names (metrics columns)
   std::unique_ptr<MetricsLog> metrics_log_;  // rank 0
   eval::RunResults results_;
   SyncExtras step_extras_{"strategy '" + o_.strategy.name + "'"};
