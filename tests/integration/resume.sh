@@ -101,12 +101,12 @@ echo "ok - resumed a 2-rank checkpoint on 3 ranks, same matrix as the uninterrup
 
 # 5. Changed options.
 set +e
-run 2 "$work/killed" --resume auto --lr 0.5 >"$work/cfg.log" 2>&1
+run 2 "$work/killed" --resume auto --lr 0.05 >"$work/cfg.log" 2>&1
 rc=$?
 set -e
-[ $rc -eq 2 ] && grep -q "lr (checkpoint 0.1, now 0.5)" "$work/cfg.log" || { cat "$work/cfg.log"; fail "option change not refused ($rc)"; }
-run 2 "$work/killed" --resume auto --lr 0.5 --force >"$work/force.log" 2>&1 || { cat "$work/force.log"; fail "--force"; }
-python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['config']['lr'] == 0.5" "$work/killed/results.json" ||
+[ $rc -eq 2 ] && grep -q "lr (checkpoint 0.1, now 0.05)" "$work/cfg.log" || { cat "$work/cfg.log"; fail "option change not refused ($rc)"; }
+run 2 "$work/killed" --resume auto --lr 0.05 --force >"$work/force.log" 2>&1 || { cat "$work/force.log"; fail "--force"; }
+python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['config']['lr'] == 0.05" "$work/killed/results.json" ||
   fail "--force: results.json does not record the learning rate the run finished with"
 echo "ok - changed options refused, --force accepted (and recorded)"
 
