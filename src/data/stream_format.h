@@ -2,14 +2,16 @@
 //
 //   STREAM_DIR/stream.h5                 the manifest
 //     attrs: format="mnemo.stream", format_version, stream_id, scenario,
-//            num_tasks, num_classes, num_shards, image_shape {C,H,W}, seed,
-//            class_order, provenance (JSON text)
+//            num_tasks, num_classes, num_shards, image_shape (the sample's
+//            shape), seed, class_order, provenance (JSON text);
+//            version 2: sample_type, and with normalisation norm_mean,
+//            norm_std, norm_source
 //     /task_NNN attrs: classes, train_count, test_count,
 //                      train_shard_counts[K], test_shard_counts[K]
 //                      val_count, val_shard_counts[K]   (only with a validation split)
 //   STREAM_DIR/shard-KKKKK-of-NNNNN.h5   shard k of K
 //     attrs: format="mnemo.stream.shard", format_version, stream_id, shard_index
-//     /task_NNN/{train,test}/images  uint8 [n, C, H, W], chunked by rows
+//     /task_NNN/{train,test}/images  sample_type [n, ...image_shape], chunked by rows
 //     /task_NNN/{train,test}/labels  int64 [n]
 //     /task_NNN/val/{images,labels}  (only with a validation split)
 //   Shard k holds block k (block_range) of every task's train and test rows,
@@ -24,7 +26,10 @@ namespace mnemo::data {
 
 inline constexpr const char* kStreamFormat = "mnemo.stream";
 inline constexpr const char* kShardFormat = "mnemo.stream.shard";
-inline constexpr std::int64_t kStreamFormatVersion = 1;
+/// Version 2 added float samples of any shape and normalisation; version 1
+/// streams (uint8 [C, H, W] images) still read.
+inline constexpr std::int64_t kStreamFormatVersion = 2;
+inline constexpr std::int64_t kOldestStreamFormatVersion = 1;
 inline constexpr const char* kManifestFile = "stream.h5";
 /// SHA-256 of every file of the stream, in `sha256sum -c` format. The
 /// manifest is verified against it before libhdf5 parses it (a corrupt HDF5

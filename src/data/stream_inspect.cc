@@ -18,11 +18,11 @@ std::string describe_stream(const std::string& dir) {
     verify_checksums(dir, files);
   }
   std::ostringstream os;
-  const auto& shape = reader.image_shape();
-  os << "stream " << dir << " (format " << kStreamFormat << " v" << kStreamFormatVersion << ", id "
+  const SampleFormat& format = reader.sample_format();
+  os << "stream " << dir << " (format " << kStreamFormat << " v" << reader.format_version() << ", id "
      << reader.stream_id() << ")\n  dataset " << reader.dataset() << ", scenario " << reader.scenario() << ", "
-     << reader.num_tasks() << " tasks, " << reader.num_classes() << " classes, images " << shape[0] << "x"
-     << shape[1] << "x" << shape[2] << ", seed " << reader.seed() << "\n  class order:";
+     << reader.num_tasks() << " tasks, " << reader.num_classes() << " classes, samples " << format.describe()
+     << ", seed " << reader.seed() << "\n  class order:";
   for (auto c : reader.class_order()) os << ' ' << c;
   os << "\n";
   for (std::int64_t t = 0; t < reader.num_tasks(); ++t) {

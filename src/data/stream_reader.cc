@@ -2,6 +2,7 @@
 #include "data/stream_reader.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <numeric>
 
@@ -19,18 +20,50 @@ namespace {
 constexpr const char* kDamagedStreamHint =
     "the file may be truncated or corrupt: prepare the stream again (mnemo prepare)";
 
-void check_format(const h5::Loc& root, const char* expected_format) {
+// The file's format version (checked to be one this mnemo reads).
+std::int64_t check_format(const h5::Loc& root, const char* expected_format) {
   const std::string format = h5::read_attr_string(root, "format");
   if (format != expected_format) {
     throw InputError(with_hint(root.describe() + " has format '" + format + "', expected '" + expected_format + "'",
                                "point mnemo at a directory written by mnemo prepare"));
   }
   const std::int64_t version = h5::read_attr_int(root, "format_version");
-  if (version != kStreamFormatVersion) {
+  if (version < kOldestStreamFormatVersion || version > kStreamFormatVersion) {
     throw InputError(with_hint(root.describe() + " has format version " + std::to_string(version) +
-                                   ", this mnemo reads version " + std::to_string(kStreamFormatVersion),
+                                   ", this mnemo reads versions " + std::to_string(kOldestStreamFormatVersion) +
+                                   " to " + std::to_string(kStreamFormatVersion),
                                "prepare the stream again with this version of mnemo"));
   }
+  return version;
+}
+
+// Version 2's sample type and normalisation; version 1 streams hold uint8
+// [C, H, W] images without normalisation.
+SampleFormat read_sample_format(const h5::Loc& root, std::int64_t version) {
+  SampleFormat f;
+  f.shape = h5::read_attr_ints(root, "image_shape");
+  const bool bad_rank = version == 1 ? f.shape.size() != 3 : f.shape.empty() || f.shape.size() > 8;
+  if (bad_rank) throw InputError(root.describe() + ": image_shape has " + std::to_string(f.shape.size()) + " dimensions");
+  for (auto d : f.shape) {
+    if (d < 1 || d > (std::int64_t{1} << 31)) throw InputError(root.describe() + ": image_shape has a dimension " + std::to_string(d));
+  }
+  if (f.elements() > (std::int64_t{1} << 31)) throw InputError(root.describe() + ": image_shape is implausibly large");
+  if (version == 1) return f;
+  f.type = parse_sample_type(h5::read_attr_string(root, "sample_type"), root.describe("sample_type"));
+  if (h5::has_attr(root, "norm_mean")) {
+    f.mean = h5::read_attr_doubles(root, "norm_mean");
+    f.std = h5::read_attr_doubles(root, "norm_std");
+    f.norm_source = h5::read_attr_string(root, "norm_source");
+    const auto groups = static_cast<std::size_t>(f.norm_groups());
+    bool ok = f.mean.size() == groups && f.std.size() == groups;
+    for (std::size_t i = 0; ok && i < groups; ++i) ok = std::isfinite(f.mean[i]) && std::isfinite(f.std[i]) && f.std[i] > 0;
+    if (!ok) {
+      throw InputError(with_hint(root.describe() + ": norm_mean/norm_std must hold " + std::to_string(groups) +
+                                     " finite values (std > 0)",
+                                 "the stream is damaged; prepare it again"));
+    }
+  }
+  return f;
 }
 
 std::int64_t sum(const std::vector<std::int64_t>& v) { return std::accumulate(v.begin(), v.end(), std::int64_t{0}); }
@@ -46,7 +79,7 @@ StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
   verify_checksums(dir, {kManifestFile});  // before libhdf5 parses it
   auto manifest = h5::File::open(manifest_path, kDamagedStreamHint);
   h5::Loc root{manifest, manifest.id(), "/"};
-  check_format(root, kStreamFormat);
+  format_version_ = check_format(root, kStreamFormat);
   stream_id_ = h5::read_attr_string(root, "stream_id");
   scenario_ = h5::read_attr_string(root, "scenario");
   dataset_ = h5::read_attr_string(root, "dataset");
@@ -54,14 +87,13 @@ StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
   num_classes_ = h5::read_attr_int(root, "num_classes");
   seed_ = h5::read_attr_int(root, "seed");
   class_order_ = h5::read_attr_ints(root, "class_order");
-  image_shape_ = h5::read_attr_ints(root, "image_shape");
+  format_ = read_sample_format(root, format_version_);
+  sample_size_ = format_.bytes();
   const std::int64_t num_tasks = h5::read_attr_int(root, "num_tasks");
   const std::int64_t num_shards = h5::read_attr_int(root, "num_shards");
-  if (num_tasks < 1 || num_shards < 1 || num_classes_ < 1 || image_shape_.size() != 3) {
-    throw InputError(root.describe() + ": num_tasks, num_shards, num_classes or image_shape is invalid");
+  if (num_tasks < 1 || num_shards < 1 || num_classes_ < 1) {
+    throw InputError(root.describe() + ": num_tasks, num_shards or num_classes is invalid");
   }
-  sample_size_ = image_shape_[0] * image_shape_[1] * image_shape_[2];
-  if (sample_size_ < 1) throw InputError(root.describe() + ": image_shape has a zero dimension");
 
   std::vector<int> owner(static_cast<std::size_t>(num_classes_), -1);
   for (std::int64_t t = 0; t < num_tasks; ++t) {
@@ -113,7 +145,10 @@ StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
     }
     auto file = h5::File::open(path, kDamagedStreamHint);
     h5::Loc sroot{file, file.id(), "/"};
-    check_format(sroot, kShardFormat);
+    if (check_format(sroot, kShardFormat) != format_version_) {
+      throw InputError(with_hint(path + " has another format version than " + manifest_path,
+                                 "do not mix files of two prepared streams; prepare the stream again"));
+    }
     if (h5::read_attr_string(sroot, "stream_id") != stream_id_) {
       throw InputError(with_hint(path + " belongs to a different stream than " + manifest_path,
                                  "do not mix files of two prepared streams; prepare the stream again"));
@@ -129,12 +164,17 @@ StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
         const auto lshape = h5::dataset_shape(sl, base + "/labels");
         const std::int64_t expect = tasks_[t].shard_counts(s)[k];
         std::vector<std::int64_t> want = {expect};
-        want.insert(want.end(), image_shape_.begin(), image_shape_.end());
+        want.insert(want.end(), format_.shape.begin(), format_.shape.end());
         if (ishape != want || lshape != std::vector<std::int64_t>{expect}) {
           throw InputError(with_hint(sl.describe(base) + ": images/labels shapes do not match the manifest (" +
-                                         std::to_string(expect) + " samples of " + std::to_string(image_shape_[0]) +
-                                         "x" + std::to_string(image_shape_[1]) + "x" +
-                                         std::to_string(image_shape_[2]) + ")",
+                                         std::to_string(expect) + " samples of " + format_.describe() + ")",
+                                     "the stream is damaged; prepare it again"));
+        }
+        const h5::ElementType stored = h5::dataset_element_type(sl, base + "/images");
+        if (stored.is_float != (format_.type != SampleType::kUInt8) ||
+            static_cast<std::int64_t>(stored.bytes) != element_bytes(format_.type)) {
+          throw InputError(with_hint(sl.describe(base + "/images") + " holds " + stored.name() +
+                                         ", the manifest says " + sample_type_name(format_.type),
                                      "the stream is damaged; prepare it again"));
         }
       }
@@ -164,7 +204,8 @@ void StreamReader::read_into(std::int64_t task, Split split, Range rows, std::ui
     if (a < b) {
       h5::Loc loc{shards_[k], shards_[k].id(), "/"};
       const std::int64_t at = a - rows.begin;
-      h5::read_rows(loc, base + "/images", a - shard_begin, b - shard_begin, images + at * sample_size_);
+      h5::read_rows_typed(loc, base + "/images", a - shard_begin, b - shard_begin, images + at * sample_size_,
+                          h5_type(format_.type));
       h5::read_rows(loc, base + "/labels", a - shard_begin, b - shard_begin, labels + at);
       for (std::int64_t i = a; i < b; ++i) {
         const std::int64_t label = labels[i - rows.begin];

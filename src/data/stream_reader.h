@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "data/io/h5.h"
+#include "data/sample_format.h"
 #include "data/sharding.h"
 #include "data/stream_format.h"
 
@@ -33,7 +34,8 @@ struct TaskInfo {
   }
 };
 
-/// A block of samples: images NCHW uint8 and int64 labels.
+/// A block of samples: the samples' bytes (count() rows of the stream's
+/// SampleFormat, row-major) and int64 labels.
 struct SampleBlock {
   std::vector<std::uint8_t> images;
   std::vector<std::int64_t> labels;
@@ -49,8 +51,13 @@ class StreamReader {
   const std::string& dir() const { return dir_; }
   std::int64_t num_tasks() const { return static_cast<std::int64_t>(tasks_.size()); }
   std::int64_t num_classes() const { return num_classes_; }
-  const std::vector<std::int64_t>& image_shape() const { return image_shape_; }
+  /// The sample's type, shape and normalisation.
+  const SampleFormat& sample_format() const { return format_; }
+  /// The shape of one sample ({C, H, W} for images).
+  const std::vector<std::int64_t>& image_shape() const { return format_.shape; }
+  /// Bytes per sample.
   std::int64_t sample_size() const { return sample_size_; }
+  std::int64_t format_version() const { return format_version_; }
   const TaskInfo& task(std::int64_t t) const { return tasks_.at(static_cast<std::size_t>(t)); }
   const std::string& stream_id() const { return stream_id_; }
   const std::string& scenario() const { return scenario_; }
@@ -68,8 +75,9 @@ class StreamReader {
  private:
   std::string dir_;
   std::string stream_id_, scenario_, dataset_, provenance_;
-  std::int64_t num_classes_ = 0, sample_size_ = 0, seed_ = 0;
-  std::vector<std::int64_t> image_shape_, class_order_;
+  std::int64_t num_classes_ = 0, sample_size_ = 0, seed_ = 0, format_version_ = 0;
+  SampleFormat format_;
+  std::vector<std::int64_t> class_order_;
   std::vector<TaskInfo> tasks_;
   std::vector<io::h5::File> shards_;
 };

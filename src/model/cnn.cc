@@ -22,7 +22,9 @@ torch::Tensor SmallCnnImpl::forward(torch::Tensor x) { return head_->forward(fea
 
 Model make_small_cnn(const ModelOptions& o) {
   if (o.input_shape.size() != 3 || o.input_shape[1] < 4 || o.input_shape[2] < 4) {
-    throw UsageError("--model cnn needs images of at least 4x4 pixels");
+    throw UsageError(with_hint("--model cnn needs [C, H, W] images of at least 4x4 pixels; this stream's samples have " +
+                                   std::to_string(o.input_shape.size()) + " dimension(s)",
+                               "use --model mlp for feature vectors"));
   }
   return std::make_shared<SmallCnnImpl>(o.input_shape, o.num_classes);
 }

@@ -1,6 +1,8 @@
 // Implements: BasicBlockImpl and ReducedResNet18Impl.
 #include "model/resnet.h"
 
+#include "core/error.h"
+
 namespace mnemo::model {
 namespace {
 
@@ -55,6 +57,11 @@ torch::Tensor ReducedResNet18Impl::features(torch::Tensor x) {
 torch::Tensor ReducedResNet18Impl::forward(torch::Tensor x) { return head_->forward(features(x)); }
 
 Model make_reduced_resnet18(const ModelOptions& o) {
+  if (o.input_shape.size() != 3) {
+    throw UsageError(with_hint("--model resnet18 needs [C, H, W] images; this stream's samples have " +
+                                   std::to_string(o.input_shape.size()) + " dimension(s)",
+                               "use --model mlp for feature vectors"));
+  }
   return std::make_shared<ReducedResNet18Impl>(o.input_shape.at(0), o.num_classes);
 }
 

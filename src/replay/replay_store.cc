@@ -35,8 +35,8 @@ struct ShardArrays {
 };
 
 // The shard's fields other than its samples.
-ReplayShard shard_meta(const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape, int rank,
-                       int world_size, std::int64_t global_capacity) {
+ReplayShard shard_meta(const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape,
+                       data::SampleType sample_type, int rank, int world_size, std::int64_t global_capacity) {
   ReplayShard s;
   s.state = buffer.state();
   s.capacity = buffer.local_capacity();
@@ -45,6 +45,7 @@ ReplayShard shard_meta(const ReplayBuffer& buffer, const std::vector<std::int64_
   s.world_size = world_size;
   s.policy = buffer.policy();
   s.image_shape = image_shape;
+  s.sample_type = sample_type;
   s.logit_size = buffer.logit_size();
   return s;
 }
@@ -76,11 +77,12 @@ void write_shard(const std::string& dir, const ReplayShard& meta, const ShardArr
     h5::write_attr(root, "rng_state", static_cast<std::int64_t>(meta.state.rng_state));
     if (!meta.state.ring_next.empty()) h5::write_attr(root, "ring_next", meta.state.ring_next);
     h5::write_attr(root, "image_shape", meta.image_shape);
+    h5::write_attr(root, "sample_type", data::sample_type_name(meta.sample_type));
     h5::write_attr(root, "logit_size", meta.logit_size);
     std::vector<std::int64_t> shape = {n};
     shape.insert(shape.end(), meta.image_shape.begin(), meta.image_shape.end());
     const std::int64_t chunk = std::max<std::int64_t>(1, std::min<std::int64_t>(n, 256));
-    h5::write_dataset(root, "images", shape, d.images, chunk, 0);  // uncompressed, as streams: inflating costs more than it saves
+    h5::write_dataset_typed(root, "images", shape, d.images, data::h5_type(meta.sample_type), chunk, 0);  // uncompressed, as streams: inflating costs more than it saves
     h5::write_dataset(root, "slots", {n}, d.slots, chunk, 0);
     h5::write_dataset(root, "labels", {n}, d.labels, chunk, 0);
     h5::write_dataset(root, "tasks", {n}, d.tasks, chunk, 0);
@@ -93,8 +95,8 @@ void write_shard(const std::string& dir, const ReplayShard& meta, const ShardArr
 }  // namespace
 
 void save_replay_buffer(const std::string& dir, const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape,
-                        int rank, int world_size, std::int64_t global_capacity) {
-  const ReplayShard meta = shard_meta(buffer, image_shape, rank, world_size, global_capacity);
+                        data::SampleType sample_type, int rank, int world_size, std::int64_t global_capacity) {
+  const ReplayShard meta = shard_meta(buffer, image_shape, sample_type, rank, world_size, global_capacity);
   std::vector<std::int64_t> slots, labels, tasks;
   for (auto slot : buffer.filled_slots()) {
     if (!buffer.owns(slot)) continue;
@@ -151,7 +153,10 @@ ReplayShard load_replay_shard(const std::string& path) {
   if (h5::has_attr(root, "ring_next")) s.state.ring_next = h5::read_attr_ints(root, "ring_next");
   s.image_shape = h5::read_attr_ints(root, "image_shape");
   s.logit_size = h5::read_attr_int(root, "logit_size");
-  if (s.image_shape.size() != 3 || s.rank < 0 || s.rank >= s.world_size || s.logit_size < 0 || s.capacity < 0) {
+  if (h5::has_attr(root, "sample_type")) {
+    s.sample_type = data::parse_sample_type(h5::read_attr_string(root, "sample_type"), path);
+  }
+  if (s.image_shape.empty() || s.rank < 0 || s.rank >= s.world_size || s.logit_size < 0 || s.capacity < 0) {
     throw InputError(path + ": inconsistent replay shard attributes");
   }
   const auto lshape = h5::dataset_shape(root, "labels");
@@ -166,12 +171,19 @@ ReplayShard load_replay_shard(const std::string& path) {
                                "the shard is damaged"));
   }
   if (n > s.capacity) throw InputError(path + ": holds " + std::to_string(n) + " samples, more than its capacity");
-  const std::int64_t ss = s.image_shape[0] * s.image_shape[1] * s.image_shape[2];
+  std::int64_t ss = data::element_bytes(s.sample_type);
+  for (auto d : s.image_shape) {
+    if (d < 1 || d > (std::int64_t{1} << 31)) throw InputError(path + ": image_shape has a dimension " + std::to_string(d));
+    ss *= d;
+  }
+  if (ss > (std::int64_t{1} << 32) || n > (std::int64_t{1} << 40) / ss) {
+    throw InputError(with_hint(path + ": implausibly large samples", "the shard is damaged"));
+  }
   std::vector<std::uint8_t> images(static_cast<std::size_t>(n * ss));
   std::vector<std::int64_t> labels(static_cast<std::size_t>(n)), tasks(static_cast<std::size_t>(n)),
       slots(static_cast<std::size_t>(n));
   std::vector<float> logits(static_cast<std::size_t>(n * s.logit_size));
-  h5::read_rows(root, "images", 0, n, images.data());
+  h5::read_rows_typed(root, "images", 0, n, images.data(), data::h5_type(s.sample_type));
   h5::read_rows(root, "slots", 0, n, slots.data());
   h5::read_rows(root, "labels", 0, n, labels.data());
   h5::read_rows(root, "tasks", 0, n, tasks.data());
@@ -248,8 +260,8 @@ std::string describe_replay(const std::string& path) {
   std::ostringstream os;
   os << "replay memory " << path << ": " << shards.size() << " shard(s) of a " << shards[0].world_size
      << "-rank set, policy " << policy_name(shards[0].policy) << "\n  " << total << " samples in " << capacity
-     << " slots (global capacity " << shards[0].global_capacity << "), " << seen << " offered; image "
-     << shards[0].image_shape[0] << "x" << shards[0].image_shape[1] << "x" << shards[0].image_shape[2]
+     << " slots (global capacity " << shards[0].global_capacity << "), " << seen << " offered; samples "
+     << data::SampleFormat{shards[0].sample_type, shards[0].image_shape, {}, {}, {}}.describe()
      << (shards[0].logit_size > 0 ? ", with " + std::to_string(shards[0].logit_size) + " logits each" : "") << "\n";
   os << "  per shard:";
   for (const auto& s : shards) os << " r" << s.rank << "=" << s.samples.size();

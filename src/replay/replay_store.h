@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "data/sample_format.h"
 #include "replay/replay_buffer.h"
 
 namespace mnemo::replay {
@@ -32,7 +33,8 @@ struct ReplayShard {
   std::int64_t capacity = 0, global_capacity = 0;
   int rank = 0, world_size = 1;
   Policy policy = Policy::kReservoir;
-  std::vector<std::int64_t> image_shape;  ///< {C, H, W}
+  std::vector<std::int64_t> image_shape;  ///< of one sample: {C, H, W} for images
+  data::SampleType sample_type = data::SampleType::kUInt8;  ///< shards before it was stored: uint8
   std::int64_t logit_size = 0;
 };
 
@@ -44,7 +46,7 @@ std::string replay_shard_name(int rank, int world_size);
 /// copies (a buffer of C samples would otherwise briefly take about 3x its
 /// bytes again). StorageError naming the file if it cannot be written.
 void save_replay_buffer(const std::string& dir, const ReplayBuffer& buffer, const std::vector<std::int64_t>& image_shape,
-                        int rank, int world_size, std::int64_t global_capacity);
+                        data::SampleType sample_type, int rank, int world_size, std::int64_t global_capacity);
 /// Reads and validates one shard; InputError naming the file otherwise.
 ReplayShard load_replay_shard(const std::string& path);
 /// Reads every shard of the set in `dir` (a complete rank set); InputError otherwise.

@@ -39,7 +39,7 @@ void Ewc::after_task(const TaskSamples& samples) {
   for (std::int64_t a = 0; a < n; a += kChunk) {
     const auto [images, labels] = samples.read(a, std::min(n, a + kChunk));
     for (std::int64_t i = 0; i < images.size(0); ++i) {  // per-sample gradients
-      const torch::Tensor x = model::to_input(images.narrow(0, i, 1), context_.device);
+      const torch::Tensor x = model::to_input(images.narrow(0, i, 1), context_.device, context_.input_norm);
       const torch::Tensor y = labels.narrow(0, i, 1).to(context_.device);
       torch::Tensor logits = model.forward(x);
       if (context_.head_mask.defined()) logits = logits + context_.head_mask.index_select(0, y);

@@ -91,19 +91,31 @@ std::vector<std::int64_t> Icarl::herd(const torch::Tensor& features, std::int64_
   return out;
 }
 
-torch::Tensor Icarl::normalized_features(const torch::Tensor& images_u8) const {
+torch::Tensor Icarl::normalized_features(const torch::Tensor& samples) const {
   std::vector<torch::Tensor> parts;
-  for (std::int64_t a = 0; a < images_u8.size(0); a += 512) {
-    const torch::Tensor x = model::to_input(images_u8.narrow(0, a, std::min<std::int64_t>(512, images_u8.size(0) - a)),
-                                     context_.device);
+  for (std::int64_t a = 0; a < samples.size(0); a += 512) {
+    const torch::Tensor x = model::to_input(samples.narrow(0, a, std::min<std::int64_t>(512, samples.size(0) - a)),
+                                            context_.device, context_.input_norm);
     parts.push_back(torch::nn::functional::normalize(context_.model->features(x),
                                                      torch::nn::functional::NormalizeFuncOptions().dim(1)));
   }
   return torch::cat(parts);
 }
 
-// Rows `ids` of this rank, with their images (float32 [n, ss], exact for
-// 0..255), gathered from every rank: a map id -> image. (collective)
+namespace {
+
+// The bytes of one sample (any element type) as float32 values 0..255
+// (exact): the form gather_images moves between ranks.
+torch::Tensor bytes_as_float(const torch::Tensor& sample) {
+  const torch::Tensor c = sample.contiguous();
+  const std::int64_t n = c.numel() * static_cast<std::int64_t>(c.element_size());
+  return torch::from_blob(c.data_ptr(), {n}, torch::kUInt8).to(torch::kFloat32);
+}
+
+}  // namespace
+
+// Rows `ids` of this rank, with their samples' bytes (float32 [n, ss],
+// exact for 0..255), gathered from every rank: a map id -> bytes. (collective)
 std::map<std::int64_t, std::vector<std::uint8_t>> Icarl::gather_images(const std::vector<std::int64_t>& ids,
                                                                        const torch::Tensor& images) const {
   const torch::Tensor all_images =
@@ -190,7 +202,7 @@ void Icarl::after_task(const TaskSamples& samples) {
     if (local < 0 || local >= samples.count) continue;
     const auto [image, label] = samples.read(local, local + 1);
     mine_k.push_back(static_cast<std::int64_t>(k));
-    mine_images.push_back(image.flatten().to(torch::kFloat32).to(context_.device));
+    mine_images.push_back(bytes_as_float(image).to(context_.device));
   }
   auto chosen = gather_images(mine_k, mine_images.empty() ? torch::empty({0, ss}, fopts)
                                                           : torch::stack(mine_images));  // (collective)
@@ -206,13 +218,13 @@ void Icarl::after_task(const TaskSamples& samples) {
   means_ = torch::zeros({context_.num_classes, dim}, fopts);
   torch::Tensor count = torch::zeros({context_.num_classes}, fopts);
   if (!kept.empty()) {
-    torch::Tensor images = torch::empty({static_cast<std::int64_t>(kept.size()), context_.image_shape[0],
-                                         context_.image_shape[1], context_.image_shape[2]},
-                                        torch::kUInt8);
+    std::vector<std::int64_t> shape = {static_cast<std::int64_t>(kept.size())};
+    shape.insert(shape.end(), context_.image_shape.begin(), context_.image_shape.end());
+    torch::Tensor images = torch::empty(shape, torch_type(context_.sample_type));
     std::vector<std::int64_t> ys;
     for (std::size_t k = 0; k < kept.size(); ++k) {
       std::copy(kept[k].image.begin(), kept[k].image.end(),
-                images.data_ptr<std::uint8_t>() + static_cast<std::int64_t>(k) * ss);
+                static_cast<std::uint8_t*>(images.data_ptr()) + static_cast<std::int64_t>(k) * ss);
       ys.push_back(kept[k].label);
     }
     const torch::Tensor y = torch::tensor(ys, torch::kInt64).to(context_.device);

@@ -57,7 +57,7 @@ class Icarl : public Strategy {
   std::vector<replay::Sample> all_exemplars() const;  // (collective)
   std::map<std::int64_t, std::vector<std::uint8_t>> gather_images(const std::vector<std::int64_t>& ids,
                                                                   const torch::Tensor& images) const;  // (collective)
-  torch::Tensor normalized_features(const torch::Tensor& images_u8) const;
+  torch::Tensor normalized_features(const torch::Tensor& samples) const;
 
   StrategyOptions options_;
   StrategyContext context_;

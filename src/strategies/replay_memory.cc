@@ -14,7 +14,9 @@ namespace {
 // The buffer's geometry; UsageError when it would not fit in this node's
 // memory (before allocating: a huge --replay-capacity would end in bad_alloc).
 replay::BufferGeometry checked_geometry(const StrategyOptions& o, const StrategyContext& c, bool with_logits) {
-  const replay::BufferGeometry g{o.replay_capacity, c.image_shape.at(0) * c.image_shape.at(1) * c.image_shape.at(2),
+  std::int64_t sample_bytes = data::element_bytes(c.sample_type);
+  for (auto d : c.image_shape) sample_bytes *= d;
+  const replay::BufferGeometry g{o.replay_capacity, sample_bytes,
                                  with_logits ? c.num_classes : 0, std::max<std::int64_t>(1, c.num_tasks), c.world_size,
                                  c.rank};
   const double need = replay::ReplayBuffer::bytes_for(g);
@@ -60,9 +62,9 @@ ReplayBatch ReplayMemory::batch_of(const std::vector<std::int64_t>& drawn) const
   if (m == 0) return out;
   std::vector<std::int64_t> shape = {m};
   shape.insert(shape.end(), context_.image_shape.begin(), context_.image_shape.end());
-  out.images = torch::empty(shape, torch::kUInt8);
+  out.images = torch::empty(shape, torch_type(context_.sample_type));
   torch::Tensor labels = torch::empty({m}, torch::kInt64);
-  auto* dst = out.images.data_ptr<std::uint8_t>();
+  auto* dst = static_cast<std::uint8_t*>(out.images.data_ptr());
   auto* lab = labels.data_ptr<std::int64_t>();
   const std::int64_t ss = buffer_.sample_size(), ls = buffer_.logit_size();
   torch::Tensor logits = ls > 0 ? torch::empty({m, ls}, torch::kFloat32) : torch::Tensor();
@@ -71,7 +73,7 @@ ReplayBatch ReplayMemory::batch_of(const std::vector<std::int64_t>& drawn) const
     lab[i] = buffer_.label(slots[i]);
     if (ls > 0) std::copy_n(buffer_.logits(slots[i]), ls, logits.data_ptr<float>() + i * ls);
   }
-  out.x = model::to_input(out.images, context_.device);
+  out.x = model::to_input(out.images, context_.device, context_.input_norm);
   out.y = labels.to(context_.device);
   if (ls > 0) out.logits = logits.to(context_.device);
   return out;
@@ -85,7 +87,7 @@ void ReplayMemory::add(const Batch& batch, const torch::Tensor& logits) {
   const std::int64_t offset = global ? batch.offset : 0, mine = batch.size();
   const std::int64_t n = labels.defined() ? labels.size(0) : 0;
   if (n == 0) return;
-  const auto* img = images.data_ptr<std::uint8_t>();
+  const auto* img = static_cast<const std::uint8_t*>(images.data_ptr());
   const auto* lab = labels.data_ptr<std::int64_t>();
   const std::int64_t ss = buffer_.sample_size(), ls = buffer_.logit_size();
   // Decide for every row (all ranks alike); remember the ones stored here.
@@ -103,7 +105,7 @@ void ReplayMemory::add(const Batch& batch, const torch::Tensor& logits) {
     torch::NoGradGuard no_grad;
     const torch::Tensor rows = torch::tensor(foreign, torch::kInt64);
     foreign_logits =
-        context_.model->forward(model::to_input(images.index_select(0, rows), context_.device)).to(torch::kCPU).contiguous();
+        context_.model->forward(model::to_input(images.index_select(0, rows), context_.device, context_.input_norm)).to(torch::kCPU).contiguous();
   }
   std::size_t next_foreign = 0;
   for (const auto& [slot, i] : stored) {
@@ -122,13 +124,15 @@ void ReplayMemory::assign(std::vector<replay::Sample> samples) {
 }
 
 void ReplayMemory::save(const std::string& dir) const {
-  replay::save_replay_buffer(dir, buffer_, context_.image_shape, context_.rank, context_.world_size, global_capacity_);
+  replay::save_replay_buffer(dir, buffer_, context_.image_shape, context_.sample_type, context_.rank,
+                             context_.world_size, global_capacity_);
 }
 
 void ReplayMemory::load(const std::string& dir) {
   const auto shards = replay::load_replay_set(dir);
   const auto& first = shards.front();
   if (first.logit_size != buffer_.logit_size() || first.image_shape != context_.image_shape ||
+      first.sample_type != context_.sample_type ||
       first.global_capacity != global_capacity_ || first.policy != buffer_.policy()) {
     throw InputError(with_hint("replay set " + dir + " was written for another model, stream, capacity or policy",
                                "resume with the same stream, strategy and replay options"));

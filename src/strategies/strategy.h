@@ -34,6 +34,7 @@
 
 #include "core/options.h"
 #include "model/input.h"
+#include "strategies/torch_sample_type.h"
 #include "model/model.h"
 #include "replay/replay_buffer.h"
 
@@ -108,7 +109,9 @@ struct StrategyContext {
   int rank = 0;
   int world_size = 1;
   std::int64_t num_classes = 0;
-  std::vector<std::int64_t> image_shape;  ///< {C, H, W}
+  std::vector<std::int64_t> image_shape;  ///< of one sample: {C, H, W} for images
+  data::SampleType sample_type = data::SampleType::kUInt8;  ///< how samples are stored (torch_type)
+  model::InputNorm input_norm;            ///< pass to model::to_input
   std::uint64_t seed = 0;
   /// Per-task heads (task-incremental): [C, C] additive mask, row c = 0 on
   /// the classes of c's task and -inf elsewhere, so a sample's loss sees only

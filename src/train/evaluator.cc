@@ -21,7 +21,11 @@ void EvalOptions::declare(OptionTable& t) {
 }
 
 Evaluator::Evaluator(const data::StreamReader& stream, int world_size, int rank, torch::Device device, EvalOptions options)
-    : stream_(stream), options_(options), num_classes_(stream.num_classes()), device_(device) {
+    : stream_(stream),
+      norm_(stream_input_norm(stream.sample_format(), device)),
+      options_(options),
+      num_classes_(stream.num_classes()),
+      device_(device) {
   options_.batch_size = std::max<std::int64_t>(1, options_.batch_size);
   std::int64_t cached_bytes = 0;
   for (std::int64_t t = 0; t < stream.num_tasks(); ++t) {
@@ -38,7 +42,7 @@ Evaluator::Evaluator(const data::StreamReader& stream, int world_size, int rank,
     if (cached_bytes + bytes <= static_cast<std::int64_t>(options_.cache_mb * (1 << 20))) {
       cached_bytes += bytes;
       std::tie(slice.images, slice.labels) =
-          block_tensors(stream.read(t, options_.split, slice.rows), stream.image_shape());
+          block_tensors(stream.read(t, options_.split, slice.rows), stream.sample_format());
     }
     tasks_.push_back(std::move(slice));
   }
@@ -47,7 +51,7 @@ Evaluator::Evaluator(const data::StreamReader& stream, int world_size, int rank,
 void Evaluator::count(model::ModelImpl& model, const Predict& predict, const TaskSlice& task,
                       const torch::Tensor& images, const torch::Tensor& labels, std::int64_t& hits_c,
                       std::int64_t& hits_t, torch::Tensor& confusion, torch::Tensor& confusion_task_il) const {
-  const torch::Tensor x = model::to_input(images, device_);
+  const torch::Tensor x = model::to_input(images, device_, norm_);
   const torch::Tensor logits = predict ? predict(model, x) : model.forward(x);
   const torch::Tensor y = labels.to(device_);
   const torch::Tensor predicted = logits.argmax(1);
@@ -84,7 +88,7 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model, const Predict& pre
       data::BatchLoader loader(stream_, options_.split, {{static_cast<std::int64_t>(t), task.rows}},
                                std::move(batches), lo);
       while (auto block = loader.next()) {
-        const auto [images, labels] = block_tensors(std::move(*block), stream_.image_shape());
+        const auto [images, labels] = block_tensors(std::move(*block), stream_.sample_format());
         count(model, predict, task, images, labels, hits_c, hits_t, confusion, confusion_task_il);
       }
     }

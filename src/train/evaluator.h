@@ -14,6 +14,7 @@
 #include "core/options.h"
 #include "data/stream_reader.h"
 #include "eval/eval_counts.h"
+#include "model/input.h"
 #include "model/model.h"
 
 namespace mnemo::train {
@@ -47,6 +48,7 @@ class Evaluator {
              torch::Tensor& confusion_task_il) const;
 
   const data::StreamReader& stream_;
+  model::InputNorm norm_;
   EvalOptions options_;
   std::vector<TaskSlice> tasks_;
   std::int64_t num_classes_;

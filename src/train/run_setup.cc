@@ -1,5 +1,6 @@
 // Implements: set_up_run (see run_setup.h).
 #include "train/run_setup.h"
+#include "train/sample_tensors.h"
 
 #include <spdlog/spdlog.h>
 
@@ -53,6 +54,8 @@ strategies::StrategyContext strategy_context(Run& run, const model::ModelOptions
   ctx.world_size = run.control.world_size();
   ctx.num_classes = stream.num_classes();
   ctx.image_shape = stream.image_shape();
+  ctx.sample_type = stream.sample_format().type;
+  ctx.input_norm = run.input_norm;
   ctx.seed = run.options.run.seed;
   ctx.num_tasks = stream.num_tasks();
   for (std::int64_t t = 0; t < stream.num_tasks(); ++t) ctx.task_classes.push_back(stream.task(t).classes);
@@ -114,6 +117,7 @@ std::unique_ptr<Run> set_up_run(const TrainOptions& o, Communicator& control) {
     run->device = torch::kCPU;  // an explicit host backend keeps the model on the CPU
   }
   run->stream = std::make_unique<data::StreamReader>(o.run.stream);
+  run->input_norm = stream_input_norm(run->stream->sample_format(), run->device);
   for (std::int64_t t = 0; t < run->stream->num_tasks(); ++t) {
     data::check_data_parallel(run->stream->task(t).train_count, o.run.batch_size, control.world_size());
   }

@@ -51,6 +51,7 @@ struct Run {
   torch::Device device = torch::kCPU;
   std::unique_ptr<Communicator> grad_comm;
   std::unique_ptr<data::StreamReader> stream;
+  model::InputNorm input_norm;  ///< the stream's normalisation, on `device`
   model::ModelOptions model_options;  ///< --model's options with the stream's input shape and classes
   model::Model model;
   std::unique_ptr<FlatParameters> flat;

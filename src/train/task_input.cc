@@ -22,16 +22,17 @@ TaskPlan plan_task(const data::StreamReader& stream, const strategies::Strategy&
   return plan;
 }
 
-strategies::Batch rank_slice(std::int64_t t, data::SampleBlock&& global, const std::vector<std::int64_t>& image_shape,
+strategies::Batch rank_slice(std::int64_t t, data::SampleBlock&& global, const data::SampleFormat& format,
+                             const model::InputNorm& norm,
                              int world_size, int rank, const torch::Device& device) {
   strategies::Batch batch;
   batch.task = t;
-  std::tie(batch.global_images, batch.global_labels) = block_tensors(std::move(global), image_shape);
+  std::tie(batch.global_images, batch.global_labels) = block_tensors(std::move(global), format);
   const data::Range mine = data::block_range(batch.global_labels.size(0), world_size, rank);
   batch.offset = mine.begin;
   batch.images = batch.global_images.narrow(0, mine.begin, mine.size());
   batch.y = batch.global_labels.narrow(0, mine.begin, mine.size()).to(device);
-  batch.x = model::to_input(batch.images, device);
+  batch.x = model::to_input(batch.images, device, norm);
   return batch;
 }
 
@@ -45,7 +46,7 @@ strategies::TaskSamples rank_block(const data::StreamReader& stream, std::int64_
   samples.read = [&stream, t, block](std::int64_t begin, std::int64_t end) {
     MNEMO_ASSERT(0 <= begin && begin <= end && end <= block.size(), "TaskSamples::read beyond the block");
     return block_tensors(stream.read(t, data::Split::kTrain, {block.begin + begin, block.begin + end}),
-                         stream.image_shape());
+                         stream.sample_format());
   };
   return samples;
 }

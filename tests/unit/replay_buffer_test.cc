@@ -198,7 +198,7 @@ TEST(DistributedBuffer, ShardsOfAnyWorldSizeHoldExactlyTheSingleRankBuffer) {
 // per rank, as every rank of a run does.
 void save_all(const std::string& dir, const std::vector<ReplayBuffer>& ranks) {
   const int world = static_cast<int>(ranks.size());
-  for (int r = 0; r < world; ++r) save_replay_buffer(dir, ranks[r], {1, 2, 2}, r, world, 30);
+  for (int r = 0; r < world; ++r) save_replay_buffer(dir, ranks[r], {1, 2, 2}, data::SampleType::kUInt8, r, world, 30);
 }
 
 // The set in `dir` restored onto `world` ranks as a resumed run does
@@ -299,7 +299,7 @@ TEST(ReplayStore, IncompleteSetIsRejected) {
   testing::TempDir dir;
   auto two = buffers(2);
   feed(two[0], 0, 10);
-  save_replay_buffer(dir.file("set"), two[0], {1, 2, 2}, 0, 2, 30);
+  save_replay_buffer(dir.file("set"), two[0], {1, 2, 2}, data::SampleType::kUInt8, 0, 2, 30);
   try {
     load_replay_set(dir.file("set"));
     FAIL();
@@ -317,7 +317,7 @@ TEST(ReplayStore, UnwritableDirectoryIsAStorageErrorNamingIt) {
   feed(one[0], 0, 10);
   const std::string below_a_file = dir.file("a-file") + "/replay";
   try {
-    save_replay_buffer(below_a_file, one[0], {1, 2, 2}, 0, 1, 30);
+    save_replay_buffer(below_a_file, one[0], {1, 2, 2}, data::SampleType::kUInt8, 0, 1, 30);
     FAIL() << "saved below a regular file";
   } catch (const StorageError& e) {
     EXPECT_EQ(e.exit_code(), 5);

@@ -171,6 +171,15 @@ void write_attr(const Loc& loc, const std::string& name, const std::vector<std::
   if (n > 0) check_write(H5Awrite(attr.id(), H5T_NATIVE_INT64, value.data()), what);
 }
 
+void write_attr(const Loc& loc, const std::string& name, const std::vector<double>& value) {
+  const std::string what = "cannot write attribute " + loc.describe(name);
+  hsize_t n = value.size();
+  Handle space(check_write(n == 0 ? H5Screate(H5S_NULL) : H5Screate_simple(1, &n, nullptr), what));
+  Handle attr(
+      check_write(H5Acreate2(loc.id, name.c_str(), H5T_IEEE_F64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT), what));
+  if (n > 0) check_write(H5Awrite(attr.id(), H5T_NATIVE_DOUBLE, value.data()), what);
+}
+
 std::string read_attr_string(const Loc& loc, const std::string& name) {
   const std::string what = "cannot read attribute " + loc.describe(name);
   Handle attr = open_attr(loc, name);
@@ -207,9 +216,8 @@ std::vector<std::int64_t> read_attr_ints(const Loc& loc, const std::string& name
   return out;
 }
 
-template <class T>
-void write_dataset(const Loc& loc, const std::string& name, const std::vector<std::int64_t>& shape,
-                   const T* data, std::int64_t chunk_rows, int deflate) {
+void write_dataset_typed(const Loc& loc, const std::string& name, const std::vector<std::int64_t>& shape,
+                         const void* data, hid_t mem_type, std::int64_t chunk_rows, int deflate) {
   const std::string what = "cannot write dataset " + loc.describe(name);
   std::vector<hsize_t> dims(shape.begin(), shape.end());
   Handle space(check_write(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), what));
@@ -223,10 +231,60 @@ void write_dataset(const Loc& loc, const std::string& name, const std::vector<st
       check_write(H5Pset_deflate(props.id(), static_cast<unsigned>(deflate)), what);
     }
   }
-  Handle ds(check_write(
-      H5Dcreate2(loc.id, name.c_str(), native_type<T>(), space.id(), H5P_DEFAULT, props.id(), H5P_DEFAULT), what));
+  Handle ds(check_write(H5Dcreate2(loc.id, name.c_str(), mem_type, space.id(), H5P_DEFAULT, props.id(), H5P_DEFAULT),
+                        what));
   const bool empty = std::any_of(shape.begin(), shape.end(), [](std::int64_t d) { return d == 0; });
-  if (!empty) check_write(H5Dwrite(ds.id(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), what);
+  if (!empty) check_write(H5Dwrite(ds.id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), what);
+}
+
+std::vector<double> read_attr_doubles(const Loc& loc, const std::string& name) {
+  const std::string what = "cannot read attribute " + loc.describe(name);
+  Handle attr = open_attr(loc, name);
+  Handle type(check_read(loc.file, H5Aget_type(attr.id()), what));
+  if (H5Tget_class(type.id()) != H5T_FLOAT) {
+    bad_input(loc.file, loc.describe() + ": attribute '" + name + "' is not floating point");
+  }
+  Handle space(check_read(loc.file, H5Aget_space(attr.id()), what));
+  const hssize_t n = H5Sget_simple_extent_npoints(space.id());
+  std::vector<double> out(static_cast<std::size_t>(std::max<hssize_t>(0, n)));
+  if (!out.empty()) check_read(loc.file, H5Aread(attr.id(), H5T_NATIVE_DOUBLE, out.data()), what);
+  return out;
+}
+
+template <class T>
+void write_dataset(const Loc& loc, const std::string& name, const std::vector<std::int64_t>& shape,
+                   const T* data, std::int64_t chunk_rows, int deflate) {
+  write_dataset_typed(loc, name, shape, data, native_type<T>(), chunk_rows, deflate);
+}
+
+hid_t ieee_half_type() {
+  static const hid_t type = [] {
+    const hid_t t = H5Tcopy(H5T_IEEE_F32LE);
+    H5Tset_fields(t, 15, 10, 5, 0, 10);
+    H5Tset_size(t, 2);
+    H5Tset_precision(t, 16);
+    H5Tset_ebias(t, 15);
+    return t;
+  }();
+  return type;
+}
+
+std::string ElementType::name() const {
+  return std::string(is_float ? "float" : is_signed ? "int" : "uint") + std::to_string(8 * bytes);
+}
+
+ElementType dataset_element_type(const Loc& loc, const std::string& name) {
+  Handle ds = open_dataset(loc, name);
+  Handle type(check_read(loc.file, H5Dget_type(ds.id()), "cannot read the type of dataset " + loc.describe(name)));
+  const H5T_class_t cls = H5Tget_class(type.id());
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
+    bad_input(loc.file, loc.describe(name) + " holds neither integers nor floating-point numbers");
+  }
+  ElementType out;
+  out.is_float = cls == H5T_FLOAT;
+  out.is_signed = out.is_float || H5Tget_sign(type.id()) == H5T_SGN_2;
+  out.bytes = H5Tget_size(type.id());
+  return out;
 }
 
 bool is_float_dataset(const Loc& loc, const std::string& name) {
@@ -244,12 +302,12 @@ std::vector<std::int64_t> dataset_shape(const Loc& loc, const std::string& name)
   return {dims.begin(), dims.end()};
 }
 
-template <class T>
-void read_rows(const Loc& loc, const std::string& name, std::int64_t begin, std::int64_t end, T* out) {
+void read_rows_typed(const Loc& loc, const std::string& name, std::int64_t begin, std::int64_t end, void* out,
+                     hid_t mem_type) {
   const std::string what = "cannot read dataset " + loc.describe(name);
   Handle ds = open_dataset(loc, name);
   Handle type(check_read(loc.file, H5Dget_type(ds.id()), what));
-  if (H5Tget_class(type.id()) != H5Tget_class(native_type<T>())) {
+  if (H5Tget_class(type.id()) != H5Tget_class(mem_type)) {
     bad_input(loc.file, loc.describe(name) + " has the wrong element type");
   }
   Handle space(check_read(loc.file, H5Dget_space(ds.id()), what));
@@ -265,8 +323,13 @@ void read_rows(const Loc& loc, const std::string& name, std::int64_t begin, std:
   check_read(loc.file,
              H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr), what);
   Handle mem(check_read(loc.file, H5Screate_simple(rank, count.data(), nullptr), what));
-  check_read(loc.file, H5Dread(ds.id(), native_type<T>(), mem.id(), space.id(), H5P_DEFAULT, out),
+  check_read(loc.file, H5Dread(ds.id(), mem_type, mem.id(), space.id(), H5P_DEFAULT, out),
              "cannot read rows " + std::to_string(begin) + ".." + std::to_string(end) + " of " + loc.describe(name));
+}
+
+template <class T>
+void read_rows(const Loc& loc, const std::string& name, std::int64_t begin, std::int64_t end, T* out) {
+  read_rows_typed(loc, name, begin, end, out, native_type<T>());
 }
 
 template void write_dataset<std::uint8_t>(const Loc&, const std::string&, const std::vector<std::int64_t>&,
@@ -279,6 +342,7 @@ template void write_dataset<double>(const Loc&, const std::string&, const std::v
                                     const double*, std::int64_t, int);
 template void read_rows<std::uint8_t>(const Loc&, const std::string&, std::int64_t, std::int64_t, std::uint8_t*);
 template void read_rows<std::int64_t>(const Loc&, const std::string&, std::int64_t, std::int64_t, std::int64_t*);
+template void read_rows<double>(const Loc&, const std::string&, std::int64_t, std::int64_t, double*);
 template void read_rows<float>(const Loc&, const std::string&, std::int64_t, std::int64_t, float*);
 
 }  // namespace mnemo::io::h5

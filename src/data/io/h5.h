@@ -93,17 +93,37 @@ bool has_attr(const Loc& loc, const std::string& name);
 void write_attr(const Loc& loc, const std::string& name, const std::string& value);
 void write_attr(const Loc& loc, const std::string& name, std::int64_t value);
 void write_attr(const Loc& loc, const std::string& name, const std::vector<std::int64_t>& value);
+void write_attr(const Loc& loc, const std::string& name, const std::vector<double>& value);
 std::string read_attr_string(const Loc& loc, const std::string& name);
 std::int64_t read_attr_int(const Loc& loc, const std::string& name);
 std::vector<std::int64_t> read_attr_ints(const Loc& loc, const std::string& name);
+std::vector<double> read_attr_doubles(const Loc& loc, const std::string& name);
+
+/// IEEE binary16 (libhdf5 1.10 has no native half type); the layout h5py
+/// and NumPy's float16 use. Owned by the library: do not close it.
+hid_t ieee_half_type();
 
 /// Writes an N-d dataset, chunked by `chunk_rows` along dim 0, deflate level `deflate` (0: none).
 template <class T>
 void write_dataset(const Loc& loc, const std::string& name, const std::vector<std::int64_t>& shape,
                    const T* data, std::int64_t chunk_rows, int deflate);
 
+/// write_dataset for elements of HDF5 type `mem_type` (stored as that type).
+void write_dataset_typed(const Loc& loc, const std::string& name, const std::vector<std::int64_t>& shape,
+                         const void* data, hid_t mem_type, std::int64_t chunk_rows, int deflate);
+
 /// True when the dataset's elements are floating point.
 bool is_float_dataset(const Loc& loc, const std::string& name);
+
+/// A dataset's element type: its class (integer or float), size and sign.
+struct ElementType {
+  bool is_float = false;
+  bool is_signed = false;
+  std::size_t bytes = 0;
+  /// "uint8", "int64", "float32", ... (numpy's names).
+  std::string name() const;
+};
+ElementType dataset_element_type(const Loc& loc, const std::string& name);
 
 /// Shape of a dataset.
 std::vector<std::int64_t> dataset_shape(const Loc& loc, const std::string& name);
@@ -112,6 +132,11 @@ std::vector<std::int64_t> dataset_shape(const Loc& loc, const std::string& name)
 /// (which must hold (end-begin) * row_size elements). Checks the stored type class.
 template <class T>
 void read_rows(const Loc& loc, const std::string& name, std::int64_t begin, std::int64_t end, T* out);
+
+/// read_rows into elements of HDF5 type `mem_type`; HDF5 converts between
+/// numeric types (the caller checks the stored type first when it matters).
+void read_rows_typed(const Loc& loc, const std::string& name, std::int64_t begin, std::int64_t end, void* out,
+                     hid_t mem_type);
 
 /// Whether libhdf5 was built thread-safe (then a reader thread may prefetch
 /// while the main thread uses other files).

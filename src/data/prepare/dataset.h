@@ -8,14 +8,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/sample_format.h"
+
 namespace mnemo::data {
 
 struct LabeledImages {
-  std::vector<std::int64_t> image_shape;  ///< {C, H, W}
-  std::vector<std::uint8_t> images;       ///< count() * sample_size() bytes, NCHW
+  SampleType type = SampleType::kUInt8;
+  std::vector<std::int64_t> image_shape;  ///< of one sample: {C, H, W} for images, any for features
+  std::vector<std::uint8_t> images;       ///< count() * sample_size() bytes, row-major (NCHW)
   std::vector<std::int64_t> labels;
   std::int64_t count() const { return static_cast<std::int64_t>(labels.size()); }
-  std::int64_t sample_size() const;
+  std::int64_t sample_size() const;  ///< bytes
 };
 
 struct SourceDataset {

@@ -23,6 +23,7 @@ LabeledImages subsample(const LabeledImages& in, std::int64_t n, Rng rng) {
   std::iota(rows.begin(), rows.end(), 0);
   rng.shuffle(rows);
   LabeledImages out;
+  out.type = in.type;
   out.image_shape = in.image_shape;
   const std::int64_t ss = in.sample_size();
   for (std::int64_t i = 0; i < n; ++i) {
@@ -95,7 +96,8 @@ std::string prepare_stream(const PrepareOptions& o) {
   h.scenario = scenario_name(o.scenario);
   h.num_tasks = o.tasks;
   h.num_classes = source.num_classes;
-  h.image_shape = source.train.image_shape;
+  h.sample.type = source.train.type;
+  h.sample.shape = source.train.image_shape;
   h.class_order = order;
   h.seed = o.seed;
   h.provenance = source.provenance;
@@ -116,7 +118,7 @@ std::string prepare_stream(const PrepareOptions& o) {
   }
   std::vector<std::int64_t> all(static_cast<std::size_t>(source.num_classes));
   std::iota(all.begin(), all.end(), 0);
-  const std::int64_t hw = source.train.image_shape[1] * source.train.image_shape[2];
+  const std::int64_t hw = permuted_positions(source.train);
   write_stream(o.output, h,
                [&](std::int64_t t) {
                  const auto tt = static_cast<std::uint64_t>(t);

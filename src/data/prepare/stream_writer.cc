@@ -54,7 +54,8 @@ void write_rows(const h5::Loc& loc, const LabeledImages& split, const std::vecto
   }
   std::vector<std::int64_t> shape = {r.size()};
   shape.insert(shape.end(), split.image_shape.begin(), split.image_shape.end());
-  h5::write_dataset(loc, "images", shape, images.data(), layout.chunk_rows, layout.deflate);
+  h5::write_dataset_typed(loc, "images", shape, images.data(), h5_type(split.type), layout.chunk_rows,
+                          layout.deflate);
   h5::write_dataset(loc, "labels", {r.size()}, labels.data(), layout.chunk_rows * 16, layout.deflate);
 }
 
@@ -135,6 +136,7 @@ struct TmpDirGuard {
 LabeledImages select_classes(const LabeledImages& split, const std::vector<std::int64_t>& classes) {
   const std::set<std::int64_t> wanted(classes.begin(), classes.end());
   LabeledImages out;
+  out.type = split.type;
   out.image_shape = split.image_shape;
   const std::int64_t ss = split.sample_size();
   for (std::int64_t i = 0; i < split.count(); ++i) {
@@ -219,7 +221,13 @@ void write_stream(const std::string& dir_name, const StreamHeader& header,
   h5::write_attr(mroot, "num_tasks", header.num_tasks);
   h5::write_attr(mroot, "num_classes", header.num_classes);
   h5::write_attr(mroot, "num_shards", static_cast<std::int64_t>(layout.shards));
-  h5::write_attr(mroot, "image_shape", header.image_shape);
+  h5::write_attr(mroot, "image_shape", header.sample.shape);
+  h5::write_attr(mroot, "sample_type", sample_type_name(header.sample.type));
+  if (header.sample.normalised()) {
+    h5::write_attr(mroot, "norm_mean", header.sample.mean);
+    h5::write_attr(mroot, "norm_std", header.sample.std);
+    h5::write_attr(mroot, "norm_source", header.sample.norm_source);
+  }
   h5::write_attr(mroot, "seed", static_cast<std::int64_t>(header.seed));
   h5::write_attr(mroot, "class_order", header.class_order);
   nlohmann::json provenance = header.provenance;
@@ -242,7 +250,8 @@ void write_class_incremental_stream(const std::string& dir, const SourceDataset&
   h.scenario = "class-incremental";
   h.num_tasks = static_cast<std::int64_t>(tasks.size());
   h.num_classes = source.num_classes;
-  h.image_shape = source.train.image_shape;
+  h.sample.type = source.train.type;
+  h.sample.shape = source.train.image_shape;
   h.class_order = class_order;
   h.seed = seed;
   h.provenance = source.provenance;

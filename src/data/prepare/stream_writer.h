@@ -34,7 +34,7 @@ struct StreamHeader {
   std::string scenario;                   ///< class-incremental | task-incremental | permuted | rotated
   std::int64_t num_tasks = 0;
   std::int64_t num_classes = 0;
-  std::vector<std::int64_t> image_shape;  ///< {C, H, W}
+  SampleFormat sample;                    ///< type, shape and normalisation of the samples
   std::vector<std::int64_t> class_order;
   std::uint64_t seed = 0;
   nlohmann::json provenance;

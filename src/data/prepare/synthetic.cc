@@ -22,7 +22,7 @@ void SyntheticOptions::declare(OptionTable& t) {
 std::int64_t LabeledImages::sample_size() const {
   std::int64_t s = 1;
   for (auto d : image_shape) s *= d;
-  return s;
+  return s * element_bytes(type);
 }
 
 namespace {

@@ -1,27 +1,40 @@
 // Implements: permute_pixels and rotate.
 #include "data/prepare/transforms.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
 
 namespace mnemo::data {
 
+std::int64_t permuted_positions(const LabeledImages& in) {
+  std::int64_t n = 1;
+  for (std::size_t d = in.image_shape.size() == 3 ? 1 : 0; d < in.image_shape.size(); ++d) n *= in.image_shape[d];
+  return n;
+}
+
 LabeledImages permute_pixels(const LabeledImages& in, const std::vector<std::int64_t>& perm) {
-  const std::int64_t c = in.image_shape[0], hw = in.image_shape[1] * in.image_shape[2];
+  const std::int64_t hw = permuted_positions(in), es = element_bytes(in.type);
+  const std::int64_t c = in.sample_size() / (hw * es);
   MNEMO_ASSERT(static_cast<std::int64_t>(perm.size()) == hw, "permutation size differs from H*W");
   LabeledImages out = in;
   for (std::int64_t i = 0; i < in.count(); ++i) {
     for (std::int64_t ch = 0; ch < c; ++ch) {
-      const std::uint8_t* src = in.images.data() + (i * c + ch) * hw;
-      std::uint8_t* dst = out.images.data() + (i * c + ch) * hw;
-      for (std::int64_t p = 0; p < hw; ++p) dst[p] = src[perm[p]];
+      const std::uint8_t* src = in.images.data() + (i * c + ch) * hw * es;
+      std::uint8_t* dst = out.images.data() + (i * c + ch) * hw * es;
+      for (std::int64_t p = 0; p < hw; ++p) std::copy_n(src + perm[p] * es, es, dst + p * es);
     }
   }
   return out;
 }
 
 LabeledImages rotate(const LabeledImages& in, double degrees) {
+  if (in.type != SampleType::kUInt8 || in.image_shape.size() != 3) {
+    throw UsageError(with_hint("--scenario rotated needs 8-bit images [C, H, W]; this source holds " +
+                                   SampleFormat{in.type, in.image_shape, {}, {}, {}}.describe() + " samples",
+                               "use --scenario permuted or time-ordered for feature streams"));
+  }
   const std::int64_t c = in.image_shape[0], h = in.image_shape[1], w = in.image_shape[2];
   const double a = degrees * M_PI / 180.0, cs = std::cos(a), sn = std::sin(a);
   const double cy = (h - 1) / 2.0, cx = (w - 1) / 2.0;

@@ -11,7 +11,12 @@
 
 namespace mnemo::data {
 
-/// out[c][p] = in[c][perm[p]] for every image; perm is a permutation of H*W.
+/// The positions a permutation shuffles: H*W of a [C, H, W] sample (each
+/// channel alike), every element of any other shape.
+std::int64_t permuted_positions(const LabeledImages& in);
+
+/// out[c][p] = in[c][perm[p]] for every sample; perm is a permutation of
+/// permuted_positions(in).
 LabeledImages permute_pixels(const LabeledImages& in, const std::vector<std::int64_t>& perm);
 
 /// Each image rotated counter-clockwise by `degrees`.
