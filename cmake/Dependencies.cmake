@@ -1,6 +1,7 @@
 # Implements: discovery of every external dependency as an imported target.
 #   Required: LibTorch, MPI, HDF5 (C), zlib, OpenSSL (SHA-256), spdlog,
-#             nlohmann_json, yaml-cpp, CLI11 (header-only), GoogleTest.
+#             nlohmann_json, yaml-cpp, CLI11 (header-only), libzip (.npz),
+#             libcsv (CSV sources), GoogleTest.
 #   Optional: CUDA runtime + NCCL (MNEMO_WITH_NCCL), found under CUDAToolkit_ROOT
 #             or /usr/local/cuda; a missing one names the variable to set.
 find_package(Torch REQUIRED)
@@ -34,6 +35,20 @@ find_package(spdlog REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
+# libcsv ships no CMake config, and Debian's libzip config names tools of
+# another package (zipcmp): both are found as plain C libraries and linked
+# by name, so that exported targets hold no path of the build machine.
+foreach(_lib csv zip)
+  string(TOUPPER ${_lib} _up)
+  find_path(MNEMO_${_up}_INCLUDE_DIR ${_lib}.h)
+  find_library(MNEMO_${_up}_LIBRARY ${_lib})
+  if(NOT MNEMO_${_up}_INCLUDE_DIR OR NOT MNEMO_${_up}_LIBRARY)
+    message(FATAL_ERROR "mnemo: lib${_lib} was not found (${_lib}.h, lib${_lib}.so): apt-get install lib${_lib}-dev")
+  endif()
+  add_library(mnemo_lib${_lib} INTERFACE)
+  target_include_directories(mnemo_lib${_lib} INTERFACE $<BUILD_INTERFACE:${MNEMO_${_up}_INCLUDE_DIR}>)
+  target_link_libraries(mnemo_lib${_lib} INTERFACE ${_lib})
+endforeach()
 if(MNEMO_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

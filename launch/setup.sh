@@ -14,6 +14,7 @@ packages=(
   libtorch-dev libopenblas0-openmp            # LibTorch; OpenBLAS is ~18x faster than reference BLAS
   libopenmpi-dev openmpi-bin                  # MPI
   libhdf5-dev zlib1g-dev libssl-dev           # HDF5 shards, gzip'd IDX, SHA-256 provenance
+  libzip-dev libcsv-dev                       # NumPy .npz and CSV sources
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev
   dataset-fashion-mnist                       # the embedded default dataset

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "model/input.h"
 #include "model/model.h"
 
 namespace mnemo::model {
@@ -63,6 +64,40 @@ TEST(Models, UnknownModelListsTheKnownOnes) {
     FAIL();
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("resnet18"), std::string::npos);
+  }
+}
+
+TEST(ModelInput, Uint8IsDividedBy255ThenNormalisedPerChannel) {
+  const torch::Tensor u8 = torch::tensor({0, 51, 255, 102}, torch::kUInt8).reshape({1, 2, 1, 2});
+  const InputNorm norm = make_input_norm({2, 1, 2}, {0.1, 0.5}, {0.5, 0.25});
+  const torch::Tensor x = to_input(u8, torch::kCPU, norm);
+  // Channel 0: (0 - 0.1) / 0.5, (0.2 - 0.1) / 0.5; channel 1: (1 - 0.5) / 0.25, (0.4 - 0.5) / 0.25.
+  const std::vector<float> want = {-0.2f, 0.2f, 2.0f, -0.4f};
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(x.flatten()[i].item<float>(), want[i], 1e-6) << i;
+}
+
+TEST(ModelInput, FloatFeaturesAreTakenAsStoredThenNormalisedPerFeature) {
+  const torch::Tensor f = torch::tensor({-3.5f, 1e6f, 0.6048f, 2.0f}).reshape({2, 2});
+  EXPECT_TRUE(to_input(f, torch::kCPU).equal(f));  // no normalisation: unchanged, not /255
+  const InputNorm norm = make_input_norm({2}, {1.0, -2.0}, {2.0, 4.0});
+  const torch::Tensor x = to_input(f, torch::kCPU, norm);
+  EXPECT_FLOAT_EQ(x[0][0].item<float>(), (-3.5f - 1.0f) / 2.0f);
+  EXPECT_FLOAT_EQ(x[1][1].item<float>(), (2.0f + 2.0f) / 4.0f);
+  const torch::Tensor h = f.to(torch::kFloat16);
+  EXPECT_EQ(to_input(h, torch::kCPU).scalar_type(), torch::kFloat32);
+  EXPECT_TRUE(to_input(h, torch::kCPU).equal(h.to(torch::kFloat32)));
+}
+
+TEST(ModelInput, ConvolutionalModelsRefuseFeatureVectorsNamingTheFix) {
+  ModelOptions o;
+  o.name = "cnn";
+  o.input_shape = {16};
+  o.num_classes = 3;
+  try {
+    make_model(o);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--model mlp"), std::string::npos) << e.what();
   }
 }
 

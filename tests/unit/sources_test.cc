@@ -6,6 +6,7 @@
 #include <hdf5.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
 #include "core/error.h"
@@ -122,13 +123,45 @@ std::string write_user_hdf5(const testing::TempDir& dir, bool poison) {
   return path;
 }
 
-TEST(UserHdf5, FloatNhwcBecomesUint8Nchw) {
+TEST(UserHdf5, FloatNhwcStaysFloat32Nchw) {
   testing::TempDir dir;
   const auto ds = load_hdf5_dataset(write_user_hdf5(dir, false), "mine", "nhwc");
   EXPECT_EQ(ds.train.image_shape, (std::vector<std::int64_t>{3, 2, 2}));
+  EXPECT_EQ(ds.train.type, SampleType::kFloat32);
   EXPECT_EQ(ds.num_classes, 2);
-  // NHWC element (n=0, y=0, x=1, c=2) = index 5 -> value 5/23; in NCHW it sits at (c=2, y=0, x=1) = 2*4 + 1.
-  EXPECT_EQ(ds.train.images[9], static_cast<std::uint8_t>(std::lround(5.0 / 23.0 * 255)));
+  // NHWC element (n=0, y=0, x=1, c=2) = index 5 -> value 5/23; in NCHW it sits at (c=2, y=0, x=1) = 2*4 + 1,
+  // stored exactly (not rounded to 8 bits).
+  float v = 0;
+  std::memcpy(&v, ds.train.images.data() + 9 * sizeof(float), sizeof(float));
+  EXPECT_EQ(v, 5.0f / 23.0f);
+}
+
+TEST(UserHdf5, FeatureMatrixIsAFloatVectorPerRowAndMayBeUnscaled) {
+  testing::TempDir dir;
+  const std::string path = dir.file("features.h5");
+  hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const double x[6] = {-3.5, 1e6, 0.6048, 2.0, -7.25, 42.0};  // [3, 2], far outside [0, 1]
+  const std::int64_t y[3] = {0, 2, 1};
+  for (const char* split : {"train", "test"}) {
+    hid_t g = H5Gcreate2(f, split, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const hsize_t xd[2] = {3, 2}, yd[1] = {3};
+    hid_t xs = H5Screate_simple(2, xd, nullptr), ys = H5Screate_simple(1, yd, nullptr);
+    hid_t xds = H5Dcreate2(g, "images", H5T_NATIVE_DOUBLE, xs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(xds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x);
+    hid_t yds = H5Dcreate2(g, "labels", H5T_NATIVE_INT64, ys, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(yds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, y);
+    H5Dclose(xds), H5Dclose(yds), H5Sclose(xs), H5Sclose(ys), H5Gclose(g);
+  }
+  H5Fclose(f);
+  const auto ds = load_hdf5_dataset(path, "features", "nhwc");
+  EXPECT_EQ(ds.train.image_shape, (std::vector<std::int64_t>{2}));
+  EXPECT_EQ(ds.num_classes, 3);
+  ASSERT_EQ(ds.train.images.size(), 6 * sizeof(float));
+  for (int i = 0; i < 6; ++i) {
+    float v = 0;
+    std::memcpy(&v, ds.train.images.data() + i * sizeof(float), sizeof(float));
+    EXPECT_EQ(v, static_cast<float>(x[i])) << i;  // 0.6048 stays 0.6048, not 122/255
+  }
 }
 
 TEST(UserHdf5, NanIsNamedWithItsIndex) {
@@ -137,7 +170,7 @@ TEST(UserHdf5, NanIsNamedWithItsIndex) {
     load_hdf5_dataset(write_user_hdf5(dir, true), "mine", "nhwc");
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("train/images[1] contains NaN"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("train/images row 1 (element 0) is NaN"), std::string::npos) << e.what();
   }
 }
 

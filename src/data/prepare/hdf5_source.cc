@@ -1,12 +1,14 @@
 // Implements: the user-HDF5 loader.
 #include "data/prepare/hdf5_source.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
 #include "core/error.h"
 #include "data/io/checksum.h"
 #include "data/io/h5.h"
+#include "data/prepare/sample_convert.h"
 
 namespace mnemo::data {
 
@@ -18,48 +20,28 @@ LabeledImages load_split(const h5::Loc& root, const std::string& split, const st
   const std::string ikey = split + "/images", lkey = split + "/labels";
   const auto shape = h5::dataset_shape(root, ikey);
   const auto lshape = h5::dataset_shape(root, lkey);
-  if (shape.size() != 3 && shape.size() != 4) {
+  if (shape.size() < 2) {
     throw InputError(with_hint(root.describe(ikey) + " has " + std::to_string(shape.size()) +
-                                   " dimensions; expected [N, H, W] or [N, H, W, C] / [N, C, H, W]",
-                               "reshape the images, or pass --hdf5-layout"));
+                                   " dimension(s); expected one sample per row: [N, D] features, [N, H, W] or "
+                                   "[N, H, W, C] / [N, C, H, W] images",
+                               "reshape it to [N, ...]"));
   }
   if (lshape.size() != 1 || lshape[0] != shape[0]) {
-    throw InputError(with_hint(root.describe(lkey) + " must be 1-dimensional with one label per image (" +
-                                   std::to_string(shape[0]) + " images)",
-                               "image and label counts differ"));
+    throw InputError(with_hint(root.describe(lkey) + " must be 1-dimensional with one label per sample (" +
+                                   std::to_string(shape[0]) + " samples)",
+                               "sample and label counts differ"));
   }
   const std::int64_t n = shape[0];
-  std::int64_t c = 1, h = shape[1], w = shape[2];
   const bool nchw = layout == "nchw";
-  if (shape.size() == 4) {
-    if (nchw) {
-      c = shape[1], h = shape[2], w = shape[3];
-    } else {
-      h = shape[1], w = shape[2], c = shape[3];
-    }
-  }
-  const std::int64_t ss = c * h * w;
-  std::vector<std::uint8_t> raw(static_cast<std::size_t>(n * ss));
-  if (h5::is_float_dataset(root, ikey)) {
-    std::vector<float> f(raw.size());
-    h5::read_rows(root, ikey, 0, n, f.data());
-    for (std::size_t i = 0; i < f.size(); ++i) {
-      if (!std::isfinite(f[i])) {
-        throw InputError(root.describe(ikey) + "[" + std::to_string(static_cast<std::int64_t>(i) / ss) + "] contains " +
-                         (std::isnan(f[i]) ? "NaN" : "Inf"));
-      }
-      if (f[i] < 0.0f || f[i] > 1.0f) {
-        throw InputError(with_hint(root.describe(ikey) + "[" + std::to_string(static_cast<std::int64_t>(i) / ss) +
-                                       "] has value " + std::to_string(f[i]) + " outside [0, 1]",
-                                   "float images must be scaled to [0, 1] (or stored as uint8 0-255)"));
-      }
-      raw[i] = static_cast<std::uint8_t>(std::lround(f[i] * 255.0f));
-    }
-  } else {
-    h5::read_rows(root, ikey, 0, n, raw.data());
-  }
   LabeledImages out;
-  out.image_shape = {c, h, w};
+  out.image_shape = sample_shape_of(shape, nchw);
+  const h5::ElementType stored = h5::dataset_element_type(root, ikey);
+  const bool bytes = !stored.is_float && !stored.is_signed && stored.bytes == 1;
+  out.type = bytes ? SampleType::kUInt8 : SampleType::kFloat32;  // other integers and floats: float32
+  const std::int64_t ss = out.sample_size(), per_row = ss / element_bytes(out.type);
+  std::vector<std::uint8_t> raw(static_cast<std::size_t>(n * ss));
+  h5::read_rows_typed(root, ikey, 0, n, raw.data(), bytes ? H5T_NATIVE_UINT8 : H5T_NATIVE_FLOAT);
+  if (!bytes) check_finite(reinterpret_cast<const float*>(raw.data()), n * per_row, per_row, root.describe(ikey));
   out.labels.resize(static_cast<std::size_t>(n));
   h5::read_rows(root, lkey, 0, n, out.labels.data());
   for (std::int64_t i = 0; i < n; ++i) {
@@ -68,20 +50,12 @@ LabeledImages load_split(const h5::Loc& root, const std::string& split, const st
                        std::to_string(out.labels[i]) + ")");
     }
   }
-  if (nchw || c == 1) {
-    out.images = std::move(raw);
-  } else {  // NHWC -> NCHW
-    out.images.resize(raw.size());
-    for (std::int64_t i = 0; i < n; ++i) {
-      for (std::int64_t y = 0; y < h; ++y) {
-        for (std::int64_t x = 0; x < w; ++x) {
-          for (std::int64_t ch = 0; ch < c; ++ch) {
-            out.images[((i * c + ch) * h + y) * w + x] = raw[((i * h + y) * w + x) * c + ch];
-          }
-        }
-      }
-    }
-  }
+  const bool transpose = shape.size() == 4 && !nchw && out.image_shape[0] > 1;
+  out.images = transpose ? nhwc_to_nchw(raw, n, out.image_shape[0], out.image_shape[1], out.image_shape[2],
+                                        element_bytes(out.type))
+                         : std::move(raw);
+  // A float16 dataset stays float16 (its values are exact in it).
+  if (stored.is_float && stored.bytes == 2) out = convert_samples(out, SampleType::kFloat16, root.describe(ikey));
   return out;
 }
 
@@ -95,7 +69,12 @@ SourceDataset load_hdf5_dataset(const std::string& path, const std::string& name
   ds.name = name;
   ds.train = load_split(root, "train", layout);
   ds.test = load_split(root, "test", layout);
-  if (ds.train.image_shape != ds.test.image_shape) throw InputError(path + ": train and test images differ in shape");
+  if (ds.train.image_shape != ds.test.image_shape || ds.train.type != ds.test.type) {
+    throw InputError(with_hint(path + ": train and test samples differ: " +
+                                   SampleFormat{ds.train.type, ds.train.image_shape, {}, {}, {}}.describe() + " vs " +
+                                   SampleFormat{ds.test.type, ds.test.image_shape, {}, {}, {}}.describe(),
+                               "store both splits with the same feature width and type"));
+  }
   std::int64_t max_label = 0;
   for (auto l : ds.train.labels) max_label = std::max(max_label, l);
   for (auto l : ds.test.labels) max_label = std::max(max_label, l);

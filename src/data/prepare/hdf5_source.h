@@ -1,8 +1,12 @@
 // Implements: loading a user's own HDF5 dataset file. It holds
-//   train/images, train/labels, test/images, test/labels; images are uint8
-//   (0-255) or float32 (0-1), shaped [N, H, W], [N, H, W, C] (layout nhwc,
-//   the default) or [N, C, H, W] (layout nchw); labels are integers >= 0.
-//   Float images are checked for NaN/Inf and range, then stored as uint8.
+//   train/images, train/labels, test/images, test/labels (the "images" may
+//   be any samples); labels are integers >= 0. Samples are
+//   - uint8 images (0-255): [N, H, W], [N, H, W, C] (layout nhwc, the
+//     default) or [N, C, H, W] (layout nchw), kept as uint8;
+//   - float16: kept as float16; float32/float64 or integers other than
+//     uint8: float32 (no range is required; NaN and Inf are refused, naming
+//     the row), of any shape: [N, D] feature vectors, images as above, or
+//     [N, ...] as stored.
 #pragma once
 
 #include <string>

@@ -9,6 +9,8 @@
 #include "data/prepare/cifar_source.h"
 #include "data/prepare/hdf5_source.h"
 #include "data/prepare/idx_source.h"
+#include "data/prepare/numpy_source.h"
+#include "data/prepare/sample_convert.h"
 #include "data/prepare/transforms.h"
 #include "core/rng.h"
 
@@ -41,6 +43,7 @@ const char* scenario_name(Scenario scenario) {
     case Scenario::kTaskIncremental: return "task-incremental";
     case Scenario::kPermuted: return "permuted";
     case Scenario::kRotated: return "rotated";
+    case Scenario::kTimeOrdered: return "time-ordered";
   }
   return "?";
 }
@@ -48,16 +51,37 @@ const char* scenario_name(Scenario scenario) {
 void PrepareOptions::declare(OptionTable& t) {
   t.add_choice("source", source,
                {{"idx", Source::kIdx}, {"cifar10", Source::kCifar10}, {"cifar100", Source::kCifar100},
-                {"hdf5", Source::kHdf5}, {"synthetic", Source::kSynthetic}},
+                {"hdf5", Source::kHdf5}, {"numpy", Source::kNumpy}, {"csv", Source::kCsv},
+                {"synthetic", Source::kSynthetic}},
                "Dataset source");
-  t.add("input", input, "IDX or CIFAR-binary directory, or the HDF5 file (train/ and test/ images, labels)");
+  t.add("input", input, "IDX or CIFAR-binary directory; the HDF5 file (train/ and test/ images, labels); the .npz "
+                        "file or .npy directory (x_train, y_train, x_test, y_test); or the CSV file");
   t.add_choice("scenario", scenario,
                {{scenario_name(Scenario::kClassIncremental), Scenario::kClassIncremental},
                 {scenario_name(Scenario::kTaskIncremental), Scenario::kTaskIncremental},
                 {scenario_name(Scenario::kPermuted), Scenario::kPermuted},
-                {scenario_name(Scenario::kRotated), Scenario::kRotated}},
+                {scenario_name(Scenario::kRotated), Scenario::kRotated},
+                {scenario_name(Scenario::kTimeOrdered), Scenario::kTimeOrdered}},
                "class-/task-incremental split the classes into tasks; permuted and rotated are "
-               "domain-incremental (every class in every task)");
+               "domain-incremental (every class in every task); time-ordered cuts the source by time "
+               "(--split-by) into tasks that keep whatever classes their rows have (drift)");
+  t.add_choice("split-by", split_by,
+               {{"auto", TimeSplit::kAuto}, {"task", TimeSplit::kTask}, {"time", TimeSplit::kTime},
+                {"rows", TimeSplit::kRows}},
+               "time-ordered: one task per value of --csv-task (task), --tasks equal windows of --csv-time "
+               "(time) or of rows in the source's order (rows); auto: the first the source has");
+  t.add_choice("dtype", dtype,
+               {{"auto", DtypeChoice::kAuto}, {"uint8", DtypeChoice::kUInt8}, {"float16", DtypeChoice::kFloat16},
+                {"float32", DtypeChoice::kFloat32}},
+               "Element type the stream stores: auto keeps the source's (uint8 images, float16, else float32); "
+               "uint8 from floats needs values in [0, 1]");
+  t.add_choice("normalize", normalize,
+               {{"auto", Normalize::kAuto}, {"none", Normalize::kNone}, {"first-task", Normalize::kFirstTask},
+                {"all-tasks", Normalize::kAllTasks}},
+               "Per-channel/per-feature mean and std stored in the stream and applied to every batch, from the "
+               "training rows of the first task (no peeking at later tasks) or of all tasks; auto: first-task "
+               "for float samples, none for 8-bit images");
+  csv.declare(t);
   t.add("samples-per-task", samples_per_task, "permuted/rotated: training samples per task (0: all)").at_least(0);
   t.add("hdf5-layout", hdf5_layout, "hdf5 source: image layout nhwc | nchw ([N, H, W] also accepted)")
       .check([this] { return hdf5_layout == "nhwc" || hdf5_layout == "nchw" ? "" : "must be nhwc or nchw"; });
@@ -82,12 +106,21 @@ std::string prepare_stream(const PrepareOptions& o) {
     case Source::kCifar10: source = load_cifar_dataset(o.input, "cifar10"); break;
     case Source::kCifar100: source = load_cifar_dataset(o.input, "cifar100"); break;
     case Source::kHdf5: source = load_hdf5_dataset(o.input, o.name, o.hdf5_layout); break;
+    case Source::kNumpy: source = load_numpy_dataset(o.input, o.name, o.hdf5_layout); break;
+    case Source::kCsv: source = load_csv_dataset(o.input, o.name, o.csv, o.seed); break;
     case Source::kSynthetic: {
       SyntheticOptions s = o.synthetic;
       s.seed = o.seed;
       source = make_synthetic(s);
       break;
     }
+  }
+  if (o.dtype != DtypeChoice::kAuto) {
+    const SampleType to = o.dtype == DtypeChoice::kUInt8     ? SampleType::kUInt8
+                          : o.dtype == DtypeChoice::kFloat16 ? SampleType::kFloat16
+                                                             : SampleType::kFloat32;
+    source.train = convert_samples(source.train, to, o.input + " (training rows)");
+    source.test = convert_samples(source.test, to, o.input + " (test rows)");
   }
   const auto order = seeded_class_order(source.num_classes, o.seed);
   source.provenance["seed"] = o.seed;
@@ -98,6 +131,11 @@ std::string prepare_stream(const PrepareOptions& o) {
   h.num_classes = source.num_classes;
   h.sample.type = source.train.type;
   h.sample.shape = source.train.image_shape;
+  const bool floats = source.train.type != SampleType::kUInt8;
+  h.sample.norm_source = o.normalize == Normalize::kFirstTask || (o.normalize == Normalize::kAuto && floats)
+                             ? "first-task"
+                         : o.normalize == Normalize::kAllTasks ? "all-tasks"
+                                                               : "";
   h.class_order = order;
   h.seed = o.seed;
   h.provenance = source.provenance;
@@ -114,6 +152,20 @@ std::string prepare_stream(const PrepareOptions& o) {
     os << "prepared a " << scenario_name(o.scenario) << " stream of " << o.tasks << " tasks x " << o.classes_per_task
        << " classes of " << source.name << " in " << o.output << "; class order";
     for (auto c : order) os << ' ' << c;
+    return os.str();
+  }
+  if (o.scenario == Scenario::kTimeOrdered) {
+    const TimeWindows windows = split_by_time(source, o.split_by, o.tasks);
+    h.num_tasks = static_cast<std::int64_t>(windows.train.size());
+    h.provenance["time_split"] = windows.describe;
+    write_stream(o.output, h,
+                 [&](std::int64_t t) {
+                   const auto k = static_cast<std::size_t>(t);
+                   return TaskContent{windows.classes[k], windows.train[k], windows.test[k], {}, 0};
+                 },
+                 o.layout, o.overwrite);
+    os << "prepared a time-ordered (drifting) stream of " << h.num_tasks << " tasks of " << source.name << " in "
+       << o.output << ", " << windows.describe;
     return os.str();
   }
   std::vector<std::int64_t> all(static_cast<std::size_t>(source.num_classes));

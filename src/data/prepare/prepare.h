@@ -6,16 +6,24 @@
 #include <string>
 
 #include "core/options.h"
+#include "data/prepare/csv_source.h"
 #include "data/prepare/idx_source.h"
 #include "data/prepare/stream_writer.h"
 #include "data/prepare/synthetic.h"
+#include "data/prepare/time_split.h"
 
 namespace mnemo::data {
 
-enum class Source { kIdx, kCifar10, kCifar100, kHdf5, kSynthetic };
+enum class Source { kIdx, kCifar10, kCifar100, kHdf5, kNumpy, kCsv, kSynthetic };
 /// class- and task-incremental split classes into tasks; permuted and rotated
-/// are domain-incremental (every class in every task).
-enum class Scenario { kClassIncremental, kTaskIncremental, kPermuted, kRotated };
+/// are domain-incremental (every class in every task); time-ordered cuts the
+/// source by time into tasks that keep whatever classes their rows have.
+enum class Scenario { kClassIncremental, kTaskIncremental, kPermuted, kRotated, kTimeOrdered };
+/// The element type the stream stores (auto: the source's own).
+enum class DtypeChoice { kAuto, kUInt8, kFloat16, kFloat32 };
+/// Which training rows the normalisation statistics come from (auto:
+/// first-task for float samples, none for 8-bit images).
+enum class Normalize { kAuto, kNone, kFirstTask, kAllTasks };
 const char* scenario_name(Scenario scenario);
 
 struct PrepareOptions {
@@ -23,6 +31,10 @@ struct PrepareOptions {
   Scenario scenario = Scenario::kClassIncremental;
   std::string hdf5_layout = "nhwc";            ///< hdf5 source: nhwc | nchw
   std::int64_t samples_per_task = 0;           ///< permuted/rotated: training samples per task (0: all)
+  TimeSplit split_by = TimeSplit::kAuto;       ///< time-ordered: task column, time windows or row windows
+  DtypeChoice dtype = DtypeChoice::kAuto;
+  Normalize normalize = Normalize::kAuto;
+  CsvOptions csv;
   std::string input = "/usr/share/datasets/fashion-mnist";    ///< IDX or CIFAR directory, or HDF5 file
   std::string name = "fashion-mnist";                         ///< dataset name recorded in the stream
   std::string output = "streams/split-fashion-mnist";

@@ -16,6 +16,7 @@
 #include "data/io/checksum.h"
 #include "core/rng.h"
 #include "data/io/h5.h"
+#include "data/prepare/sample_convert.h"
 #include "data/sharding.h"
 #include "data/stream_format.h"
 
@@ -176,6 +177,8 @@ void write_stream(const std::string& dir_name, const StreamHeader& header,
   }
   auto manifest = h5::File::create((tmp.path / kManifestFile).string());
   h5::Loc mroot{manifest, manifest.id(), "/"};
+  SampleFormat sample = header.sample;  // its statistics come from the training rows written
+  NormStats stats(sample);
 
   for (std::int64_t t = 0; t < header.num_tasks; ++t) {
     const TaskContent task = build(t);
@@ -193,6 +196,8 @@ void write_stream(const std::string& dir_name, const StreamHeader& header,
     for (const SplitRows& part : split_rows(task, header, t)) {
       const Split split = part.split;
       const LabeledImages& src = split == Split::kTest ? task.test : task.train;
+      const bool counted = sample.norm_source == "all-tasks" || (sample.norm_source == "first-task" && t == 0);
+      if (split == Split::kTrain && counted) stats.add(src, part.rows);
       const auto n = static_cast<std::int64_t>(part.rows.size());
       std::vector<std::int64_t> per_shard;
       for (int k = 0; k < layout.shards; ++k) {
@@ -221,12 +226,13 @@ void write_stream(const std::string& dir_name, const StreamHeader& header,
   h5::write_attr(mroot, "num_tasks", header.num_tasks);
   h5::write_attr(mroot, "num_classes", header.num_classes);
   h5::write_attr(mroot, "num_shards", static_cast<std::int64_t>(layout.shards));
-  h5::write_attr(mroot, "image_shape", header.sample.shape);
-  h5::write_attr(mroot, "sample_type", sample_type_name(header.sample.type));
-  if (header.sample.normalised()) {
-    h5::write_attr(mroot, "norm_mean", header.sample.mean);
-    h5::write_attr(mroot, "norm_std", header.sample.std);
-    h5::write_attr(mroot, "norm_source", header.sample.norm_source);
+  h5::write_attr(mroot, "image_shape", sample.shape);
+  h5::write_attr(mroot, "sample_type", sample_type_name(sample.type));
+  if (!sample.norm_source.empty()) {
+    stats.finish(sample.mean, sample.std);
+    h5::write_attr(mroot, "norm_mean", sample.mean);
+    h5::write_attr(mroot, "norm_std", sample.std);
+    h5::write_attr(mroot, "norm_source", sample.norm_source);
   }
   h5::write_attr(mroot, "seed", static_cast<std::int64_t>(header.seed));
   h5::write_attr(mroot, "class_order", header.class_order);

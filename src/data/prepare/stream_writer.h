@@ -34,7 +34,10 @@ struct StreamHeader {
   std::string scenario;                   ///< class-incremental | task-incremental | permuted | rotated
   std::int64_t num_tasks = 0;
   std::int64_t num_classes = 0;
-  SampleFormat sample;                    ///< type, shape and normalisation of the samples
+  /// Type and shape of the samples; norm_source "first-task" or "all-tasks"
+  /// asks for normalisation statistics from those tasks' training rows
+  /// (validation rows excluded), "" for none. The writer computes them.
+  SampleFormat sample;
   std::vector<std::int64_t> class_order;
   std::uint64_t seed = 0;
   nlohmann::json provenance;

@@ -17,6 +17,7 @@ struct SyntheticOptions {
   std::int64_t channels = 1;    ///< images are channels x side x side
   std::int64_t side = 8;
   double noise = 40.0;          ///< noise std-dev, in pixel units (0-255)
+  std::int64_t features = 0;    ///< > 0: float32 feature vectors [features] instead of images
   std::uint64_t seed = 0;          ///< not an option: prepare's --seed
   void declare(OptionTable& table);  ///< --synthetic-*
 };
