@@ -43,8 +43,12 @@ InputNorm make_input_norm(const std::vector<std::int64_t>& sample_shape, const s
 torch::Tensor to_input(const torch::Tensor& samples, const torch::Device& device, const InputNorm& norm) {
   torch::Tensor x = to_float(samples, device);
   if (!norm.defined()) return x;
-  if (norm.mean.device() != x.device()) return x.sub_(norm.mean.to(x.device())).div_(norm.std.to(x.device()));
-  return x.sub_(norm.mean).div_(norm.std);
+  const torch::Tensor mean = norm.mean.device() == x.device() ? norm.mean : norm.mean.to(x.device());
+  const torch::Tensor std = norm.std.device() == x.device() ? norm.std : norm.std.to(x.device());
+  // float32 samples on `device` come back as the same tensor: never normalise
+  // them in place (they are the stream's cached rows or the replay memory).
+  if (x.is_same(samples) || x.data_ptr() == samples.data_ptr()) return x.sub(mean).div_(std);
+  return x.sub_(mean).div_(std);
 }
 
 }  // namespace mnemo::model

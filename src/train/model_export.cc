@@ -21,7 +21,8 @@ namespace mnemo::train {
 
 namespace fs = std::filesystem;
 
-void write_model_export(model::ModelImpl& model, const model::ModelOptions& options, const std::string& dir) {
+void write_model_export(model::ModelImpl& model, const model::ModelOptions& options, const nlohmann::json& input,
+                        const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw StorageError("cannot create the export directory " + dir + ": " + ec.message());
@@ -43,7 +44,7 @@ void write_model_export(model::ModelImpl& model, const model::ModelOptions& opti
     write_file_atomically(ts, bytes.str());
   }
   model::save_state_dict_file(model::named_state(model), dir + "/state_dict.pt");
-  nlohmann::json meta = model_meta(model, options);
+  nlohmann::json meta = model_meta(model, options, input);
   meta["model"] = options.name;
   write_file_atomically(dir + "/model.json", meta.dump(1) + "\n");
 }
@@ -85,7 +86,12 @@ void export_checkpoint(const std::string& source, const std::string& output) {
   }
   model::load_named_state(*model, model::read_named(archive, "model"), dir + "/model.pt");
   model->eval();
-  write_model_export(*model, mo, output);
+  // Checkpoints before stream format 2 trained on uint8 images only.
+  const nlohmann::json input =
+      meta.at("model").contains("input")
+          ? meta.at("model").at("input")
+          : input_meta(data::SampleFormat{data::SampleType::kUInt8, mo.input_shape, {}, {}, {}});
+  write_model_export(*model, mo, input, output);
   spdlog::info("exported {} to {}/ (model.ts, state_dict.pt, model.json)", dir, output);
 }
 

@@ -60,9 +60,20 @@ std::vector<std::string> parameter_names(const torch::nn::Module& module) {
 
 }  // namespace
 
-nlohmann::json model_meta(model::ModelImpl& model, const model::ModelOptions& options) {
+nlohmann::json input_meta(const data::SampleFormat& format) {
+  nlohmann::json in = {{"sample_type", data::sample_type_name(format.type)},
+                       {"shape", format.shape},
+                       {"scale", format.type == data::SampleType::kUInt8 ? 1.0 / 255.0 : 1.0},
+                       {"mean", format.mean},
+                       {"std", format.std}};
+  if (format.normalised()) in["norm_source"] = format.norm_source;
+  return in;
+}
+
+nlohmann::json model_meta(model::ModelImpl& model, const model::ModelOptions& options, const nlohmann::json& input) {
   return {{"input_shape", options.input_shape},
           {"num_classes", options.num_classes},
+          {"input", input},
           {"signature", model::signature_json(model::signature_of(model::named_state(model)))}};
 }
 
@@ -85,7 +96,7 @@ std::string save_checkpoint(Run& run, const Position& next, const eval::RunResul
                                    {"global_step", next.global_step}}},
                                  {"world_size", run.control.world_size()},
                                  {"config", to_json(run.options)},
-                                 {"model", model_meta(*run.model, run.model_options)},
+                                 {"model", model_meta(*run.model, run.model_options, input_meta(run.stream->sample_format()))},
                                  {"results", eval::results_json(results)}};
     write_file_atomically(dir + "/meta.json", meta.dump(1) + "\n");
     torch::serialize::OutputArchive archive;

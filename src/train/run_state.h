@@ -54,8 +54,14 @@ std::optional<std::string> checkpoint_to_resume(const CheckpointOptions& checkpo
 nlohmann::json read_checkpoint_meta(const std::string& dir, const TrainOptions& now,
                                     std::vector<std::string>* differ);
 
-/// meta.json's "model": input_shape, num_classes and signature of `model`.
-nlohmann::json model_meta(model::ModelImpl& model, const model::ModelOptions& options);
+/// What a model's input is made from: the stream's sample type and shape,
+/// and x = (value * scale - mean) / std per normalisation group (scale 1/255
+/// for uint8, else 1; mean/std empty when the stream is not normalised).
+nlohmann::json input_meta(const data::SampleFormat& format);
+
+/// meta.json's "model": input_shape, num_classes, signature of `model`, and
+/// "input" (input_meta of the stream it was trained on).
+nlohmann::json model_meta(model::ModelImpl& model, const model::ModelOptions& options, const nlohmann::json& input);
 
 /// Restores `run` and `results` from checkpoint `dir`; returns where to
 /// continue. No collectives (run it inside run_agreed).

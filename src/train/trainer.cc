@@ -225,7 +225,8 @@ class Trainer {
   void export_model(const std::string& name) {
     if (!o_.run.export_model) return;
     run_agreed(control_, [&] {
-      if (control_.rank() == 0) write_model_export(*run_->model, run_->model_options, o_.run.run_dir + "/model/" + name);
+      if (control_.rank() == 0) write_model_export(*run_->model, run_->model_options, input_meta(run_->stream->sample_format()),
+                                                   o_.run.run_dir + "/model/" + name);
     });
   }
 

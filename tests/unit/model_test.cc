@@ -83,6 +83,10 @@ TEST(ModelInput, FloatFeaturesAreTakenAsStoredThenNormalisedPerFeature) {
   const torch::Tensor x = to_input(f, torch::kCPU, norm);
   EXPECT_FLOAT_EQ(x[0][0].item<float>(), (-3.5f - 1.0f) / 2.0f);
   EXPECT_FLOAT_EQ(x[1][1].item<float>(), (2.0f + 2.0f) / 4.0f);
+  // The samples themselves (cached test rows, replay slots) are left alone,
+  // so a second call gives the same input.
+  EXPECT_FLOAT_EQ(f[0][0].item<float>(), -3.5f);
+  EXPECT_TRUE(to_input(f, torch::kCPU, norm).equal(x));
   const torch::Tensor h = f.to(torch::kFloat16);
   EXPECT_EQ(to_input(h, torch::kCPU).scalar_type(), torch::kFloat32);
   EXPECT_TRUE(to_input(h, torch::kCPU).equal(h.to(torch::kFloat32)));

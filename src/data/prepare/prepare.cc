@@ -1,6 +1,7 @@
 // Implements: the prepare pipeline: load source, order classes, split, write.
 #include "data/prepare/prepare.h"
 
+#include <filesystem>
 #include <numeric>
 #include <sstream>
 
@@ -86,7 +87,7 @@ void PrepareOptions::declare(OptionTable& t) {
   t.add("hdf5-layout", hdf5_layout, "hdf5 source: image layout nhwc | nchw ([N, H, W] also accepted)")
       .check([this] { return hdf5_layout == "nhwc" || hdf5_layout == "nchw" ? "" : "must be nhwc or nchw"; });
   idx.declare(t);
-  t.add("name", name, "Dataset name recorded in the stream");
+  t.add("name", name, "Dataset name recorded in the stream (default: the --input file's or directory's name)");
   t.add("output", output, "Stream directory to write");
   t.add("tasks", tasks, "Number of tasks").at_least(1);
   t.add("classes-per-task", classes_per_task, "Classes per task (class-incremental split)").at_least(1);
@@ -99,15 +100,30 @@ void PrepareOptions::declare(OptionTable& t) {
   synthetic.declare(t);
 }
 
+namespace {
+
+// --name, or the input's file name without its extension (a directory's own
+// name: "fashion-mnist" for Debian's Fashion-MNIST).
+std::string dataset_name(const PrepareOptions& o) {
+  if (!o.name.empty()) return o.name;
+  std::filesystem::path p(o.input);
+  if (!p.has_filename()) p = p.parent_path();
+  const std::string stem = p.stem().string();
+  return stem.empty() ? "dataset" : stem;
+}
+
+}  // namespace
+
 std::string prepare_stream(const PrepareOptions& o) {
   SourceDataset source;
+  const std::string name = dataset_name(o);
   switch (o.source) {
-    case Source::kIdx: source = load_idx_dataset(o.input, o.name, o.idx); break;
+    case Source::kIdx: source = load_idx_dataset(o.input, name, o.idx); break;
     case Source::kCifar10: source = load_cifar_dataset(o.input, "cifar10"); break;
     case Source::kCifar100: source = load_cifar_dataset(o.input, "cifar100"); break;
-    case Source::kHdf5: source = load_hdf5_dataset(o.input, o.name, o.hdf5_layout); break;
-    case Source::kNumpy: source = load_numpy_dataset(o.input, o.name, o.hdf5_layout); break;
-    case Source::kCsv: source = load_csv_dataset(o.input, o.name, o.csv, o.seed); break;
+    case Source::kHdf5: source = load_hdf5_dataset(o.input, name, o.hdf5_layout); break;
+    case Source::kNumpy: source = load_numpy_dataset(o.input, name, o.hdf5_layout); break;
+    case Source::kCsv: source = load_csv_dataset(o.input, name, o.csv, o.seed); break;
     case Source::kSynthetic: {
       SyntheticOptions s = o.synthetic;
       s.seed = o.seed;

@@ -36,7 +36,7 @@ struct PrepareOptions {
   Normalize normalize = Normalize::kAuto;
   CsvOptions csv;
   std::string input = "/usr/share/datasets/fashion-mnist";    ///< IDX or CIFAR directory, or HDF5 file
-  std::string name = "fashion-mnist";                         ///< dataset name recorded in the stream
+  std::string name;                                           ///< dataset name recorded in the stream ("": the input's)
   std::string output = "streams/split-fashion-mnist";
   std::int64_t tasks = 5;
   std::int64_t classes_per_task = 2;

@@ -1,7 +1,8 @@
 """Checks a mnemo model export with PyTorch alone (no mnemo code): the
 TorchScript file and the state dict agree, and the model's class-IL
 predictions on the stream's test split reproduce the run's confusion matrix
-after that task, sample for sample.
+after that task, sample for sample. The input is made from the stream's
+values by model.json's "input" recipe alone: (value * scale - mean) / std.
 
 Usage: check_export.py EXPORT_DIR STREAM_DIR RESULTS_JSON ROW
   ROW: the row of results.json's confusion matrices (the task index; -1: last).
@@ -25,6 +26,23 @@ def test_split(stream):
     return np.concatenate(images), np.concatenate(labels)
 
 
+def model_input(images, recipe):
+    """The model's input from stream values, as model.json's "input" says."""
+    x = torch.from_numpy(images).float()
+    if recipe["sample_type"] == "uint8":
+        assert abs(recipe["scale"] - 1 / 255) < 1e-15, recipe
+        x = x / 255.0  # float32 division, as mnemo's table holds
+    else:
+        assert recipe["scale"] == 1.0, recipe
+    assert list(images.shape[1:]) == recipe["shape"], (images.shape, recipe)
+    if recipe["mean"]:
+        shape = recipe["shape"] if len(recipe["shape"]) != 3 else [recipe["shape"][0], 1, 1]
+        mean = torch.tensor(recipe["mean"], dtype=torch.float64).float().reshape(shape)
+        std = torch.tensor(recipe["std"], dtype=torch.float64).float().reshape(shape)
+        x = (x - mean) / std
+    return x
+
+
 def main():
     export, stream, results, row = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     model = torch.jit.load(f"{export}/model.ts")
@@ -36,7 +54,7 @@ def main():
     assert not model.training, "the export should be in eval mode"
     images, labels = test_split(stream)
     with torch.no_grad():
-        logits = model(torch.from_numpy(images).float() / 255.0)
+        logits = model(model_input(images, json.load(open(f"{export}/model.json"))["input"]))
     predicted = logits.argmax(1).numpy()
     expected = np.array(json.load(open(results))["confusion"][row])
     confusion = np.zeros_like(expected)
