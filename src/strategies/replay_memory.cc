@@ -74,6 +74,10 @@ ReplayBatch ReplayMemory::batch_of(const std::vector<std::int64_t>& drawn) const
     if (ls > 0) std::copy_n(buffer_.logits(slots[i]), ls, logits.data_ptr<float>() + i * ls);
   }
   out.x = model::to_input(out.images, context_.device, context_.input_norm);
+  if (context_.augment.enabled()) {
+    out.x = context_.augment.apply(out.x, model::Augmenter::kReplayRows, static_cast<std::uint64_t>(buffer_.seen()),
+                                   slots);
+  }
   out.y = labels.to(context_.device);
   if (ls > 0) out.logits = logits.to(context_.device);
   return out;
@@ -104,8 +108,10 @@ void ReplayMemory::add(const Batch& batch, const torch::Tensor& logits) {
   if (!foreign.empty()) {  // the outputs the processing rank's forward pass had
     torch::NoGradGuard no_grad;
     const torch::Tensor rows = torch::tensor(foreign, torch::kInt64);
-    foreign_logits =
-        context_.model->forward(model::to_input(images.index_select(0, rows), context_.device, context_.input_norm)).to(torch::kCPU).contiguous();
+    torch::Tensor x = model::to_input(images.index_select(0, rows), context_.device, context_.input_norm);
+    // The input the processing rank's forward pass had, augmentation included.
+    x = context_.augment.apply(x, model::Augmenter::kStreamRows, static_cast<std::uint64_t>(batch.step), foreign);
+    foreign_logits = context_.model->forward(x).to(torch::kCPU).contiguous();
   }
   std::size_t next_foreign = 0;
   for (const auto& [slot, i] : stored) {

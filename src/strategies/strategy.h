@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/options.h"
+#include "model/augment.h"
 #include "model/input.h"
 #include "strategies/torch_sample_type.h"
 #include "model/model.h"
@@ -54,6 +55,9 @@ struct Batch {
   /// undefined, the batch is taken to be the global one (one rank).
   torch::Tensor global_images, global_labels;
   std::int64_t offset = 0;
+  /// The global step (x's augmentation is named by it and each row's place
+  /// in the global batch; see model/augment.h).
+  std::int64_t step = 0;
   std::int64_t size() const { return images.defined() ? images.size(0) : 0; }
 };
 
@@ -112,6 +116,7 @@ struct StrategyContext {
   std::vector<std::int64_t> image_shape;  ///< of one sample: {C, H, W} for images
   data::SampleType sample_type = data::SampleType::kUInt8;  ///< how samples are stored (torch_type)
   model::InputNorm input_norm;            ///< pass to model::to_input
+  model::Augmenter augment;               ///< --augment: replay batches are augmented like stream batches
   std::uint64_t seed = 0;
   /// Per-task heads (task-incremental): [C, C] additive mask, row c = 0 on
   /// the classes of c's task and -inf elsewhere, so a sample's loss sees only

@@ -56,6 +56,7 @@ strategies::StrategyContext strategy_context(Run& run, const model::ModelOptions
   ctx.image_shape = stream.image_shape();
   ctx.sample_type = stream.sample_format().type;
   ctx.input_norm = run.input_norm;
+  ctx.augment = run.augment;
   ctx.seed = run.options.run.seed;
   ctx.num_tasks = stream.num_tasks();
   for (std::int64_t t = 0; t < stream.num_tasks(); ++t) ctx.task_classes.push_back(stream.task(t).classes);
@@ -118,6 +119,15 @@ std::unique_ptr<Run> set_up_run(const TrainOptions& o, Communicator& control) {
   }
   run->stream = std::make_unique<data::StreamReader>(o.run.stream);
   run->input_norm = stream_input_norm(run->stream->sample_format(), run->device);
+  if (o.run.augment == Augment::kCropFlip) {
+    const data::SampleFormat& f = run->stream->sample_format();
+    if (f.shape.size() != 3) {
+      throw UsageError(with_hint("--augment crop-flip needs images [C, H, W]; stream " + o.run.stream + " holds " +
+                                     f.describe() + " samples",
+                                 "drop --augment for feature vectors"));
+    }
+    run->augment = model::Augmenter(o.run.augment_padding, o.run.seed, run->input_norm);
+  }
   for (std::int64_t t = 0; t < run->stream->num_tasks(); ++t) {
     data::check_data_parallel(run->stream->task(t).train_count, o.run.batch_size, control.world_size());
   }

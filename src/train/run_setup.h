@@ -52,6 +52,7 @@ struct Run {
   std::unique_ptr<Communicator> grad_comm;
   std::unique_ptr<data::StreamReader> stream;
   model::InputNorm input_norm;  ///< the stream's normalisation, on `device`
+  model::Augmenter augment;     ///< --augment (off by default)
   model::ModelOptions model_options;  ///< --model's options with the stream's input shape and classes
   model::Model model;
   std::unique_ptr<FlatParameters> flat;

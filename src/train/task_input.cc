@@ -23,7 +23,7 @@ TaskPlan plan_task(const data::StreamReader& stream, const strategies::Strategy&
 }
 
 strategies::Batch rank_slice(std::int64_t t, data::SampleBlock&& global, const data::SampleFormat& format,
-                             const model::InputNorm& norm,
+                             const model::InputNorm& norm, const model::Augmenter& augment, std::int64_t step,
                              int world_size, int rank, const torch::Device& device) {
   strategies::Batch batch;
   batch.task = t;
@@ -32,7 +32,13 @@ strategies::Batch rank_slice(std::int64_t t, data::SampleBlock&& global, const d
   batch.offset = mine.begin;
   batch.images = batch.global_images.narrow(0, mine.begin, mine.size());
   batch.y = batch.global_labels.narrow(0, mine.begin, mine.size()).to(device);
+  batch.step = step;
   batch.x = model::to_input(batch.images, device, norm);
+  if (augment.enabled()) {
+    std::vector<std::int64_t> rows(static_cast<std::size_t>(mine.size()));
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = mine.begin + static_cast<std::int64_t>(i);
+    batch.x = augment.apply(batch.x, model::Augmenter::kStreamRows, static_cast<std::uint64_t>(step), rows);
+  }
   return batch;
 }
 

@@ -34,8 +34,10 @@ TaskPlan plan_task(const data::StreamReader& stream, const strategies::Strategy&
 
 /// This rank's slice of a global batch (every rank reads the whole one):
 /// block_range of its rows, as uint8 images, model input and labels.
+/// With `augment` enabled, x is augmented, row i named by (`step`, its
+/// place in the global batch).
 strategies::Batch rank_slice(std::int64_t t, data::SampleBlock&& global, const data::SampleFormat& format,
-                             const model::InputNorm& norm,
+                             const model::InputNorm& norm, const model::Augmenter& augment, std::int64_t step,
                              int world_size, int rank, const torch::Device& device);
 
 /// This rank's block of task t's training rows (block_range), read on demand.

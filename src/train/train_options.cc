@@ -19,6 +19,11 @@ void RunOptions::declare(OptionTable& t) {
                                           "seeded order); bounds input memory")
       .in_range(1, 1LL << 40);
   t.add("seed", seed, "Seed of initialisation, shuffles and replay sampling");
+  t.add_choice("augment", augment, {{"none", Augment::kNone}, {"crop-flip", Augment::kCropFlip}},
+               "Augment the images of stream and replay batches (not evaluation): crop-flip pads by "
+               "--augment-padding, crops back at a random offset and mirrors half the images, as the DER paper's "
+               "CIFAR protocol; seeded per row, so results do not depend on the number of ranks");
+  t.add("augment-padding", augment_padding, "crop-flip: zero padding on each side, pixels").in_range(1, 1024);
   t.add("deterministic", deterministic, "Deterministic kernels: same seed, world size and threads give identical "
                                         "bytes");
   t.add("threads", threads, "CPU threads per rank (0: cores / ranks on the node)").in_range(0, 4096).result_neutral();

@@ -22,6 +22,9 @@
 namespace mnemo::train {
 
 /// The training loop's own options.
+/// Image augmentation of stream and replay batches (see model/augment.h).
+enum class Augment { kNone, kCropFlip };
+
 struct RunOptions {
   std::string stream = "streams/split-fashion-mnist";  ///< directory written by mnemo prepare
   std::string run_dir = "runs/latest";                  ///< results go here
@@ -33,6 +36,8 @@ struct RunOptions {
   std::int64_t shuffle_window = 16384;                  ///< rows read (and shuffled) together; bounds input memory
   std::uint64_t seed = 0;                               ///< init, shuffles, replay sampling
   bool deterministic = false;                           ///< deterministic kernels; same seed+world: same bytes
+  Augment augment = Augment::kNone;                     ///< crop-flip: the DER paper's CIFAR augmentation
+  std::int64_t augment_padding = 4;                     ///< crop-flip's zero padding, pixels
   int threads = 0;                                      ///< CPU threads per rank; 0: cores / ranks on the node
   std::int64_t log_every = 0;                           ///< steps between progress lines; 0: 4 per task
   std::int64_t metrics_every = 0;                       ///< steps between metrics.csv rows; 0: ~200 per task

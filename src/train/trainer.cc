@@ -131,8 +131,8 @@ class Trainer {
       std::optional<data::SampleBlock> block = loader->next();
       MNEMO_ASSERT(block.has_value(), "the loader ended before the epoch");
       const strategies::Batch batch =
-          rank_slice(t, std::move(*block), run_->stream->sample_format(), run_->input_norm, control_.world_size(),
-                     control_.rank(), run_->device);
+          rank_slice(t, std::move(*block), run_->stream->sample_format(), run_->input_norm, run_->augment,
+                     global_step_, control_.world_size(), control_.rank(), run_->device);
       const double lr = scheduled_lr(o_.optimizer, epoch, step, plan.steps, o_.run.epochs);
       const StepAgreement agreed = train_step(batch, lr, progress, step);
       ++global_step_;

@@ -12,6 +12,7 @@
 #   3. time-ordered: a CSV with time and task columns is cut by time, by the
 #      task column and by rows into exactly NumPy's windows, keeping every
 #      class in each, and trains;
+#   --augment crop-flip on feature vectors is refused (exit 2);
 #   4. mnemo inspect shows the dtype, the normalisation and per-feature
 #      statistics.
 # Usage: float_streams.sh MNEMO MPIEXEC
@@ -69,6 +70,12 @@ $check replay "$work/er-3" "$work/npz"
 "$py" "$here/python/check_export.py" "$work/derpp-3/model/final" "$work/npz" "$work/derpp-3/results.json" -1 ||
   fail "the float model's export does not reproduce the run"
 grep -q '"norm_source": "first-task"' "$work/derpp-3/model/final/model.json" || fail "model.json has no input recipe"
+
+set +e
+"$mnemo" train --stream "$work/npz" --augment crop-flip --run-dir "$work/aug" >"$work/aug.log" 2>&1
+rc=$?
+set -e
+[ $rc -eq 2 ] && grep -qF "crop-flip needs images [C, H, W]" "$work/aug.log" || { cat "$work/aug.log"; fail "--augment on features: exit $rc"; }
 
 # 3. Time-ordered streams from CSV.
 for how in time day rows; do

@@ -8,6 +8,9 @@
 #   accuracies away from 0 and 1, so a difference would show.
 #   metrics.csv too: the same rows, and each loss term's global-batch mean
 #   over the first 20 rows equal to 1e-4 (relative) on 1, 2 and 3 ranks.
+#   With --augment crop-flip (stream and replay batches augmented, DER++'s
+#   stored logits from the augmented forward pass) too, and augmentation
+#   really changes the run.
 # Usage: rank_equivalence.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -24,6 +27,14 @@ for s in $strategies; do
       || { cat "$work/$s-$n.log"; fail "$s on $n ranks exited $?"; }
   done
 done
+for s in er derpp; do  # augmented: the rows' crops and flips are named by global step, row and slot
+  for n in 1 2 3; do
+    timeout 300 "$mpiexec" -n "$n" "$mnemo" train --stream "$work/stream" --run-dir "$work/$s+aug-$n" --strategy "$s" \
+      --batch-size 12 --replay-capacity 60 --replay-batch 12 --lr 0.05 --threads 1 --augment crop-flip \
+      --augment-padding 2 >"$work/$s+aug-$n.log" 2>&1 || { cat "$work/$s+aug-$n.log"; fail "$s+aug on $n ranks exited $?"; }
+  done
+done
+strategies="$strategies er+aug derpp+aug"
 python3 - "$work" $strategies <<'PY'
 import json, sys
 work, strategies = sys.argv[1], sys.argv[2:]
@@ -50,6 +61,9 @@ for s in strategies:
                     failed += 1
                     print(f"FAIL {s}: metrics.csv {k} at step {a['step']}: {x} on 1 rank, {y} on {n}")
     print(f"ok  {s}: metrics.csv losses {', '.join(losses)} equal on 1, 2 and 3 ranks")
+for s in ("er", "derpp"):
+    plain, aug = (json.load(open(f"{work}/{v}-1/results.json"))["accuracy"] for v in (s, s + "+aug"))
+    assert plain != aug, f"{s}: --augment crop-flip did not change the run"
 er_old = json.load(open(f"{work}/er-1/results.json"))["accuracy"]["class_il"][-1][:2]
 assert 0.2 < sum(er_old) / 2 < 0.95, f"er's old-task accuracy {er_old} is degenerate: the test would not see a change"
 sys.exit(1 if failed else 0)

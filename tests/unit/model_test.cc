@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "model/augment.h"
 #include "model/input.h"
 #include "model/model.h"
 
@@ -90,6 +91,64 @@ TEST(ModelInput, FloatFeaturesAreTakenAsStoredThenNormalisedPerFeature) {
   const torch::Tensor h = f.to(torch::kFloat16);
   EXPECT_EQ(to_input(h, torch::kCPU).scalar_type(), torch::kFloat32);
   EXPECT_TRUE(to_input(h, torch::kCPU).equal(h.to(torch::kFloat32)));
+}
+
+// Every crop-flip of image `x` [C, H, W] with padding p, built by hand:
+// zero-pad, take the H x W window at (dy, dx), mirror or not.
+std::vector<torch::Tensor> all_crop_flips(const torch::Tensor& x, std::int64_t p, double fill) {
+  const std::int64_t c = x.size(0), h = x.size(1), w = x.size(2);
+  torch::Tensor padded = torch::full({c, h + 2 * p, w + 2 * p}, fill);
+  padded.narrow(1, p, h).narrow(2, p, w).copy_(x);
+  std::vector<torch::Tensor> out;
+  for (std::int64_t dy = 0; dy <= 2 * p; ++dy) {
+    for (std::int64_t dx = 0; dx <= 2 * p; ++dx) {
+      const torch::Tensor crop = padded.narrow(1, dy, h).narrow(2, dx, w);
+      out.push_back(crop.clone());
+      out.push_back(crop.flip({2}).clone());
+    }
+  }
+  return out;
+}
+
+TEST(Augment, CropFlipGivesEveryPaddedWindowAndMirrorAndIsNamedByRowNotPosition) {
+  const torch::Tensor img = torch::arange(1, 2 * 3 * 4 + 1, torch::kFloat32).reshape({2, 3, 4});
+  const Augmenter aug(1, /*seed=*/7, {});
+  const std::int64_t n = 400;
+  const torch::Tensor batch = img.unsqueeze(0).expand({n, 2, 3, 4}).contiguous();
+  std::vector<std::int64_t> ids(n);
+  for (std::int64_t i = 0; i < n; ++i) ids[static_cast<std::size_t>(i)] = 1000 + i;
+  const torch::Tensor out = aug.apply(batch, Augmenter::kStreamRows, 5, ids);
+  const auto candidates = all_crop_flips(img, 1, 0.0);
+  std::vector<int> hits(candidates.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    int found = -1;
+    for (std::size_t k = 0; k < candidates.size() && found < 0; ++k) {
+      if (out[i].equal(candidates[k])) found = static_cast<int>(k);
+    }
+    ASSERT_GE(found, 0) << "row " << i << " is not a crop-flip of the image";
+    ++hits[static_cast<std::size_t>(found)];
+  }
+  for (std::size_t k = 0; k < hits.size(); ++k) EXPECT_GT(hits[k], 5) << "window/flip " << k << " (expect ~22 of 400)";
+  EXPECT_TRUE(batch[0].equal(img));  // the input is left alone
+  // Rows 10..19 alone, as another rank would hold them: the same result.
+  const std::vector<std::int64_t> part(ids.begin() + 10, ids.begin() + 20);
+  EXPECT_TRUE(aug.apply(batch.narrow(0, 10, 10), Augmenter::kStreamRows, 5, part).equal(out.narrow(0, 10, 10)));
+  // Another step draws other windows; off returns x itself.
+  EXPECT_FALSE(aug.apply(batch, Augmenter::kStreamRows, 6, ids).equal(out));
+  EXPECT_TRUE(Augmenter().apply(batch, Augmenter::kStreamRows, 5, ids).is_same(batch));
+}
+
+TEST(Augment, PaddingIsAZeroPixelAfterNormalisation) {
+  const torch::Tensor raw = torch::rand({1, 1, 4, 4}) + 0.5;  // no zero pixels
+  const InputNorm norm = make_input_norm({1, 4, 4}, {0.25}, {0.5});
+  const torch::Tensor x = (raw - 0.25) / 0.5;
+  const Augmenter aug(2, 1, norm);
+  for (std::int64_t id = 0; id < 50; ++id) {
+    const torch::Tensor out = aug.apply(x, Augmenter::kReplayRows, 0, {id})[0];
+    bool found = false;
+    for (const auto& c : all_crop_flips(raw[0], 2, 0.0)) found = found || out.allclose((c - 0.25) / 0.5);
+    EXPECT_TRUE(found) << "id " << id << ": not the normalised crop-flip of the zero-padded image";
+  }
 }
 
 TEST(ModelInput, ConvolutionalModelsRefuseFeatureVectorsNamingTheFix) {
