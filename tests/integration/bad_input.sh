@@ -3,7 +3,16 @@
 #   must refuse broken datasets, streams, options and config files, and
 #   outputs it cannot write, with a non-zero exit code (2 usage, 3 bad
 #   input data, 5 cannot write), one error message that names what is
-#   wrong, and no hang.
+#   wrong, and no hang. Case 20 covers the csv, hdf5 and numpy sources of
+#   mnemo prepare: a CSV with a ragged row, a non-numeric, empty or NaN
+#   cell, no label column, a fractional label or an unclosed quote; a
+#   time-ordered cut with an empty time window, and --split-by task without
+#   --csv-task (exit 2); an HDF5 file with a NaN feature, or train and test
+#   of different widths; NumPy arrays missing from an .npz, in Fortran
+#   order, of object or complex dtype, truncated (.npy and .npz), not a zip
+#   at all, or fractional labels. Its HDF5 and NumPy files are written with
+#   NumPy and h5py ($MNEMO_PYTHON, default /usr/bin/python3; skipped
+#   without them).
 # Usage: bash tests/integration/bad_input.sh /path/to/mnemo /path/to/mpiexec
 set -u
 
@@ -459,6 +468,155 @@ if mount -t tmpfs -o size=500k tmpfs "$FULL" 2>/dev/null; then
   umount "$FULL"
 else
   echo "skip - 19 full disk: cannot mount a tmpfs here (needs root)"
+fi
+
+# ---------------------------------------------------------------- 20. the csv, hdf5 and numpy sources
+# Each broken file is refused before anything is written: exit 3 (exit 2 for
+# an option the data cannot honour), naming the file and the row, column or
+# array. Most run as one process (the source is read on rank 0 only); one
+# case per source runs under mpiexec -n 2.
+# no_output_left NAME: the refused prepares left neither $TMP/out20 nor its temporary directory.
+no_output_left() {
+  if compgen -G "$TMP/out20" >/dev/null || compgen -G "$TMP/out20.tmp-*" >/dev/null; then
+    FAILED=$((FAILED + 1))
+    echo "FAIL - $1: a refused source left $(ls -d "$TMP"/out20 "$TMP"/out20.tmp-* 2>/dev/null | tr '\n' ' ')"
+  else
+    pass "$1: the refused sources wrote nothing"
+  fi
+}
+CSV=$TMP/csv
+mkdir -p "$CSV"
+printf 'a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,10,0\n' >"$CSV/ok.csv"
+printf 'a,b,label\n1,2,0\n3,4\n5,6,0\n' >"$CSV/ragged.csv"
+printf 'a,b,label\n1,2,0\n3,abc,1\n5,6,0\n' >"$CSV/text.csv"
+printf 'a,b,class\n1,2,0\n3,4,1\n5,6,0\n' >"$CSV/no-label.csv"
+printf 'a,b,label\n1,2,0\n3,4,1\n5,6,1.5\n7,8,0\n' >"$CSV/frac-label.csv"
+printf 'a,b,label\n1,2,0\n3,,1\n5,6,0\n' >"$CSV/empty-cell.csv"
+printf 'a,b,label\n1,2,0\n3,4,1\n5,NaN,0\n' >"$CSV/nan.csv"
+printf 'a,b,label\n1,2,0\n"3,4,1\n5,6,0\n' >"$CSV/open-quote.csv"
+# Time-ordered: training times 0..3 and 100 cut into 4 windows of 25 leave [25, 50) without training rows.
+printf 't,x,label\n0,0.5,0\n1,1.5,1\n2,2.5,0\n3,3.5,1\n100,4.5,0\n' >"$CSV/times.csv"
+printf 't,x,label\n1,0.5,0\n60,1.5,1\n99,2.5,0\n' >"$CSV/times-test.csv"
+TO=(--source csv --input "$CSV/times.csv" --test-input "$CSV/times-test.csv" --csv-time t --scenario time-ordered)
+
+expect_ok "20 prepare csv: a valid CSV prepares (control)" \
+  "$MNEMO" prepare --source csv --input "$CSV/ok.csv" --output "$TMP/out20-csv" --tasks 1
+expect "20 prepare csv: a ragged row (-n 2)" 3 "$CSV/ragged.csv data row 2 has 2 cells; the header has 3" -- \
+  "${MPI2[@]}" prepare --source csv --input "$CSV/ragged.csv" --output "$TMP/out20"
+expect "20 prepare csv: a non-numeric cell" 3 "$CSV/text.csv data row 2, column 'b': 'abc' is not a number" -- \
+  "$MNEMO" prepare --source csv --input "$CSV/text.csv" --output "$TMP/out20"
+expect "20 prepare csv: no label column" 3 "$CSV/no-label.csv has no column 'label'" "a, b, class" "--csv-label" -- \
+  "$MNEMO" prepare --source csv --input "$CSV/no-label.csv" --output "$TMP/out20"
+expect "20 prepare csv: a non-integer label" 3 "$CSV/frac-label.csv data row 3, column 'label': " \
+  "re:1\.50* is not an integer" -- \
+  "$MNEMO" prepare --source csv --input "$CSV/frac-label.csv" --output "$TMP/out20"
+expect "20 prepare csv: an empty cell" 3 "$CSV/empty-cell.csv data row 2, column 'b' is empty" -- \
+  "$MNEMO" prepare --source csv --input "$CSV/empty-cell.csv" --output "$TMP/out20"
+expect "20 prepare csv: a NaN cell" 3 "$CSV/nan.csv data row 3, column 'b' is NaN" -- \
+  "$MNEMO" prepare --source csv --input "$CSV/nan.csv" --output "$TMP/out20"
+expect "20 prepare csv: an unclosed quote" 3 "$CSV/open-quote.csv ends inside a quoted field" -- \
+  "$MNEMO" prepare --source csv --input "$CSV/open-quote.csv" --output "$TMP/out20"
+expect_ok "20 prepare csv: time-ordered, --split-by time --tasks 1 (control)" \
+  "$MNEMO" prepare "${TO[@]}" --split-by time --tasks 1 --output "$TMP/out20-time"
+expect "20 prepare csv: time-ordered --split-by time with an empty window" 3 \
+  "task 1 (time window [25" "has no training rows" -- \
+  "$MNEMO" prepare "${TO[@]}" --split-by time --tasks 4 --output "$TMP/out20"
+expect "20 prepare csv: --split-by task without --csv-task" 2 "--split-by task needs a task column" "--csv-task" -- \
+  "$MNEMO" prepare "${TO[@]}" --split-by task --output "$TMP/out20"
+no_output_left "20 prepare csv"
+
+# HDF5 and NumPy fixtures need NumPy and h5py (the python3 on PATH may lack them).
+PY=${MNEMO_PYTHON:-/usr/bin/python3}
+H5=$TMP/h5
+NPY=$TMP/npy
+if "$PY" -c 'import numpy, h5py' 2>/dev/null; then
+  "$PY" - "$H5" "$NPY" <<'PY'
+import os, sys
+import h5py
+import numpy as np
+h5_dir, npy_dir = sys.argv[1:]
+os.makedirs(h5_dir)
+os.makedirs(npy_dir)
+x_train = np.arange(40, dtype=np.float32).reshape(10, 4)
+y_train = np.arange(10) % 2
+x_test = np.arange(16, dtype=np.float32).reshape(4, 4)
+y_test = np.arange(4) % 2
+
+def h5(name, train_images=x_train, test_images=x_test):
+    with h5py.File(os.path.join(h5_dir, name), "w") as f:
+        f["train/images"], f["train/labels"] = train_images, y_train
+        f["test/images"], f["test/labels"] = test_images, y_test
+
+h5("ok.h5")
+nan = x_train.copy()
+nan[3, 2] = np.nan  # row 3 (0-based), element 2
+h5("nan.h5", train_images=nan)
+h5("width.h5", test_images=np.zeros((4, 5), np.float32))  # 5 features against train's 4
+with h5py.File(os.path.join(h5_dir, "float-labels.h5"), "w") as f:
+    f["train/images"], f["train/labels"] = x_train, y_train + 0.5
+    f["test/images"], f["test/labels"] = x_test, y_test
+
+arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+def npz(name, **changes):
+    np.savez(os.path.join(npy_dir, name), **{k: v for k, v in {**arrays, **changes}.items() if v is not None})
+def npy_dir_of(name, **changes):
+    d = os.path.join(npy_dir, name)
+    os.makedirs(d)
+    for k, v in {**arrays, **changes}.items():
+        np.save(os.path.join(d, k + ".npy"), v)
+
+npz("ok.npz")
+npz("no-y-test.npz", y_test=None)
+npz("frac-label.npz", y_train=np.where(np.arange(10) == 7, 0.5, y_train))  # float64 labels, element 7 is 0.5
+npz("huge-label.npz", y_train=np.full(10, 2**40))  # once a bad_alloc, and 10**9 ate 8 GB
+npy_dir_of("ok-dir")
+npy_dir_of("fortran", x_train=np.asfortranarray(x_train))
+npy_dir_of("object", x_train=np.array([[1, "a", None, 2.0]] * 10, dtype=object))
+npy_dir_of("complex", x_test=x_test.astype(np.complex64))
+npy_dir_of("truncated")
+assert np.load(os.path.join(npy_dir, "fortran", "x_train.npy")).flags["F_CONTIGUOUS"]
+PY
+  truncate_half "$NPY/truncated/x_train.npy"  # keeps the header, cuts the 160 data bytes
+  cp "$NPY/ok.npz" "$NPY/truncated.npz" && truncate_half "$NPY/truncated.npz"
+  printf 'this is not a zip archive\n' >"$NPY/not-a-zip.npz"
+
+  expect_ok "20 prepare hdf5: a valid float32 HDF5 file prepares (control)" \
+    "$MNEMO" prepare --source hdf5 --input "$H5/ok.h5" --output "$TMP/out20-h5" --tasks 1
+  expect "20 prepare hdf5: a NaN in row 3 of train/images (-n 2)" 3 "$H5/nan.h5:/train/images row 3 (element 2) is NaN" -- \
+    "${MPI2[@]}" prepare --source hdf5 --input "$H5/nan.h5" --output "$TMP/out20" --tasks 1
+  expect "20 prepare hdf5: train and test feature widths differ" 3 "$H5/width.h5: train and test samples differ" \
+    "4 vs float32 5" -- "$MNEMO" prepare --source hdf5 --input "$H5/width.h5" --output "$TMP/out20" --tasks 1
+
+  expect_ok "20 prepare numpy: a valid .npz prepares (control)" \
+    "$MNEMO" prepare --source numpy --input "$NPY/ok.npz" --output "$TMP/out20-npz" --tasks 1
+  expect_ok "20 prepare numpy: a valid .npy directory prepares (control)" \
+    "$MNEMO" prepare --source numpy --input "$NPY/ok-dir" --output "$TMP/out20-npy" --tasks 1
+  expect "20 prepare numpy: an .npz without y_test (-n 2)" 3 "$NPY/no-y-test.npz has no array 'y_test'" \
+    "(it has: x_test, x_train, y_train)" -- \
+    "${MPI2[@]}" prepare --source numpy --input "$NPY/no-y-test.npz" --output "$TMP/out20" --tasks 1
+  expect "20 prepare numpy: a Fortran-order array" 3 "$NPY/fortran/x_train.npy" "Fortran (column-major) order" \
+    "np.ascontiguousarray" -- "$MNEMO" prepare --source numpy --input "$NPY/fortran" --output "$TMP/out20" --tasks 1
+  expect "20 prepare numpy: an object array" 3 "$NPY/object/x_train.npy: dtype '|O' is not supported" -- \
+    "$MNEMO" prepare --source numpy --input "$NPY/object" --output "$TMP/out20" --tasks 1
+  expect "20 prepare numpy: a complex array" 3 "$NPY/complex/x_test.npy: dtype '<c8' is not supported" -- \
+    "$MNEMO" prepare --source numpy --input "$NPY/complex" --output "$TMP/out20" --tasks 1
+  expect "20 prepare numpy: a truncated .npy file" 3 "$NPY/truncated/x_train.npy" "need 160" "truncated" -- \
+    "$MNEMO" prepare --source numpy --input "$NPY/truncated" --output "$TMP/out20" --tasks 1
+  expect "20 prepare numpy: a truncated .npz file" 3 "$NPY/truncated.npz cannot be read as a .npz archive" -- \
+    "$MNEMO" prepare --source numpy --input "$NPY/truncated.npz" --output "$TMP/out20" --tasks 1
+  expect "20 prepare numpy: a file that is not a zip archive" 3 "$NPY/not-a-zip.npz cannot be read as a .npz archive" -- \
+    "$MNEMO" prepare --source numpy --input "$NPY/not-a-zip.npz" --output "$TMP/out20" --tasks 1
+  expect "20 prepare numpy: a fractional label in y_train" 3 "$NPY/frac-label.npz:y_train.npy: element 7" \
+    "is not a whole number" -- \
+    "$MNEMO" prepare --source numpy --input "$NPY/frac-label.npz" --output "$TMP/out20" --tasks 1
+  expect "20 prepare hdf5: float labels" 3 "$H5/float-labels.h5:/train/labels holds floating-point values" \
+    "astype(np.int64)" -- "$MNEMO" prepare --source hdf5 --input "$H5/float-labels.h5" --output "$TMP/out20" --tasks 1
+  expect "20 prepare numpy: a label of 2^40" 3 "$NPY/huge-label.npz:y_train.npy[0] is 1099511627776" \
+    "not a class id in [0, 8000)" -- \
+    "$MNEMO" prepare --source numpy --input "$NPY/huge-label.npz" --output "$TMP/out20" --tasks 1
+  no_output_left "20 prepare hdf5 and numpy"
+else
+  echo "skip - 20 hdf5 and numpy sources: $PY cannot import numpy and h5py (set MNEMO_PYTHON)"
 fi
 
 # 17. The command line itself: a mistyped command names the commands; --version answers.

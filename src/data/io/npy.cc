@@ -189,7 +189,7 @@ std::int64_t NpyArray::numel() const {
 
 NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string& origin) {
   if (size < kMagicLen + 4 || std::memcmp(data, kMagic, kMagicLen) != 0) {
-    bad(origin, "is not a .npy array (no \\x93NUMPY magic)", kNotNpy);
+    bad(origin, "not a .npy array (no \\x93NUMPY magic)", kNotNpy);
   }
   const std::uint8_t major = data[kMagicLen];
   std::size_t header_len = 0, offset = 0;
@@ -214,7 +214,7 @@ NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string
   a.type = parse_descr(dict_value(header, "descr", origin), &swap, origin);
   const std::string fortran = dict_value(header, "fortran_order", origin);
   if (fortran.find("True") != std::string::npos) {
-    bad(origin, "is stored in Fortran (column-major) order", "save np.ascontiguousarray(arr) instead");
+    bad(origin, "the array is stored in Fortran (column-major) order", "save np.ascontiguousarray(arr) instead");
   }
   if (fortran.find("False") == std::string::npos) bad(origin, "fortran_order '" + fortran + "' is unreadable", kNotNpy);
   a.shape = parse_shape(dict_value(header, "shape", origin), origin);
@@ -229,7 +229,7 @@ NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string
   }
   const std::size_t have = size - offset;
   if (have != want) {
-    bad(origin, "holds " + std::to_string(have) + " data bytes; its header's shape and dtype " +
+    bad(origin, "the array holds " + std::to_string(have) + " data bytes; its header's shape and dtype " +
                     npy_type_name(a.type) + " need " + std::to_string(want),
         have < want ? "the file is truncated: save it again" : kNotNpy);
   }
@@ -264,14 +264,14 @@ std::map<std::string, NpyArray> read_npz(const std::string& path) {
     std::string name = st.name;
     const std::string origin = path + ":" + name;
     if (name.size() < 4 || name.compare(name.size() - 4, 4, ".npy") != 0) continue;
-    if (!(st.valid & ZIP_STAT_SIZE) || st.size > (std::uint64_t{1} << 40)) bad(origin, "has no usable size", kNotNpy);
+    if (!(st.valid & ZIP_STAT_SIZE) || st.size > (std::uint64_t{1} << 40)) bad(origin, "the entry has no usable size", kNotNpy);
     std::unique_ptr<zip_file_t, ZipFileCloser> f(zip_fopen_index(z.get(), static_cast<zip_uint64_t>(i), 0));
-    if (!f) bad(origin, std::string("cannot be opened: ") + zip_strerror(z.get()), kNotNpy);
+    if (!f) bad(origin, std::string("the entry cannot be opened: ") + zip_strerror(z.get()), kNotNpy);
     std::vector<std::uint8_t> buf(static_cast<std::size_t>(st.size));
     std::size_t got = 0;
     while (got < buf.size()) {
       const zip_int64_t r = zip_fread(f.get(), buf.data() + got, buf.size() - got);
-      if (r <= 0) bad(origin, "is truncated or damaged in the archive", "write the archive again");
+      if (r <= 0) bad(origin, "the entry is truncated or damaged", "write the archive again");
       got += static_cast<std::size_t>(r);
     }
     out[name.substr(0, name.size() - 4)] = parse_npy(buf.data(), buf.size(), origin);

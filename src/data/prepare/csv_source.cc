@@ -15,8 +15,6 @@ namespace mnemo::data {
 
 namespace {
 
-constexpr std::int64_t kMaxClasses = 1 << 16;
-
 struct Columns {
   std::size_t label;
   std::vector<std::size_t> features;
@@ -61,7 +59,15 @@ LabeledImages rows_of(const io::CsvTable& t, const Columns& c, const std::string
   out.images.resize(static_cast<std::size_t>(t.rows * d) * sizeof(float));
   auto* f = reinterpret_cast<float*>(out.images.data());
   for (std::int64_t r = 0; r < t.rows; ++r) {
-    for (std::int64_t k = 0; k < d; ++k) f[r * d + k] = static_cast<float>(t.at(r, c.features[static_cast<std::size_t>(k)]));
+    for (std::int64_t k = 0; k < d; ++k) {
+      const std::size_t col = c.features[static_cast<std::size_t>(k)];
+      f[r * d + k] = static_cast<float>(t.at(r, col));
+      if (!std::isfinite(f[r * d + k])) {
+        throw InputError(with_hint(path + " data row " + std::to_string(r + 1) + ", column '" + t.columns[col] +
+                                       "': " + std::to_string(t.at(r, col)) + " is beyond float32's range",
+                                   "rescale the column (features are stored as float32)"));
+      }
+    }
     out.labels.push_back(integer_cell(t, r, c.label, path, kMaxClasses,
                                       "labels must be class indices 0, 1, ...; map class names to integers first"));
     if (c.time >= 0) out.time.push_back(t.at(r, static_cast<std::size_t>(c.time)));
@@ -70,7 +76,6 @@ LabeledImages rows_of(const io::CsvTable& t, const Columns& c, const std::string
                                       "task ids must be integers >= 0"));
     }
   }
-  check_finite(f, t.rows * d, d, path + " (as float32)");
   return out;
 }
 

@@ -38,6 +38,16 @@ std::vector<std::uint8_t> nhwc_to_nchw(const std::vector<std::uint8_t>& raw, std
   return out;
 }
 
+void check_labels(const std::vector<std::int64_t>& labels, const std::string& what) {
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] < 0 || labels[i] >= kMaxClasses) {
+      throw InputError(with_hint(what + "[" + std::to_string(i) + "] is " + std::to_string(labels[i]) +
+                                     ", not a class id in [0, " + std::to_string(kMaxClasses) + ")",
+                                 "labels must be class indices 0, 1, ...: renumber the classes first"));
+    }
+  }
+}
+
 void check_finite(const float* values, std::int64_t count, std::int64_t per_row, const std::string& what) {
   for (std::int64_t i = 0; i < count; ++i) {
     if (!std::isfinite(values[i])) {

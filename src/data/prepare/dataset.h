@@ -34,6 +34,13 @@ std::vector<std::int64_t> sample_shape_of(const std::vector<std::int64_t>& array
 std::vector<std::uint8_t> nhwc_to_nchw(const std::vector<std::uint8_t>& raw, std::int64_t n, std::int64_t c,
                                        std::int64_t h, std::int64_t w, std::int64_t es);
 
+/// The most classes a stream holds (its class lists are HDF5 attributes,
+/// which are limited to 64 KiB).
+inline constexpr std::int64_t kMaxClasses = 8000;
+
+/// InputError naming `what`[i] for a label outside [0, kMaxClasses).
+void check_labels(const std::vector<std::int64_t>& labels, const std::string& what);
+
 /// Throws InputError naming `what` and the row of the first NaN or
 /// infinite value of `count` float32 values, `per_row` to a row.
 void check_finite(const float* values, std::int64_t count, std::int64_t per_row, const std::string& what);

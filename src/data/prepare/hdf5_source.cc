@@ -42,14 +42,13 @@ LabeledImages load_split(const h5::Loc& root, const std::string& split, const st
   std::vector<std::uint8_t> raw(static_cast<std::size_t>(n * ss));
   h5::read_rows_typed(root, ikey, 0, n, raw.data(), bytes ? H5T_NATIVE_UINT8 : H5T_NATIVE_FLOAT);
   if (!bytes) check_finite(reinterpret_cast<const float*>(raw.data()), n * per_row, per_row, root.describe(ikey));
+  if (h5::dataset_element_type(root, lkey).is_float) {
+    throw InputError(with_hint(root.describe(lkey) + " holds floating-point values; labels are integer class ids",
+                               "write them as integers: labels.astype(np.int64)"));
+  }
   out.labels.resize(static_cast<std::size_t>(n));
   h5::read_rows(root, lkey, 0, n, out.labels.data());
-  for (std::int64_t i = 0; i < n; ++i) {
-    if (out.labels[i] < 0) {
-      throw InputError(root.describe(lkey) + "[" + std::to_string(i) + "] is negative (" +
-                       std::to_string(out.labels[i]) + ")");
-    }
-  }
+  check_labels(out.labels, root.describe(lkey));
   const bool transpose = shape.size() == 4 && !nchw && out.image_shape[0] > 1;
   out.images = transpose ? nhwc_to_nchw(raw, n, out.image_shape[0], out.image_shape[1], out.image_shape[2],
                                         element_bytes(out.type))

@@ -50,11 +50,7 @@ LabeledImages samples_of(const io::NpyArray& x, const io::NpyArray& y, bool nchw
                                         element_bytes(out.type))
                          : std::move(raw);
   out.labels = io::to_int64(y);
-  for (std::size_t i = 0; i < out.labels.size(); ++i) {
-    if (out.labels[i] < 0) {
-      throw InputError(y.origin + "[" + std::to_string(i) + "] is negative (" + std::to_string(out.labels[i]) + ")");
-    }
-  }
+  check_labels(out.labels, y.origin);
   if (x.type == io::NpyType::kFloat16) out = convert_samples(out, SampleType::kFloat16, x.origin);
   return out;
 }
