@@ -34,7 +34,8 @@ CLI::Option* add_one(CLI::App& command, const OptionSpec& spec) {
     case OptionSpec::Kind::kText:
       return command.add_option(flag, *static_cast<std::string*>(spec.field()), spec.help());
     case OptionSpec::Kind::kIntList:
-      return command.add_option(flag, *static_cast<std::vector<std::int64_t>*>(spec.field()), spec.help());
+      return command.add_option(flag, *static_cast<std::vector<std::int64_t>*>(spec.field()), spec.help())
+          ->delimiter(',');  // "--hidden 100 100" and "--class-order 0,1,2" alike
     case OptionSpec::Kind::kChoice: {
       const OptionSpec* s = &spec;
       return command

@@ -40,6 +40,11 @@ enum class Kernels { kFused, kAutograd };
 /// loss and prediction over its own task's classes (task-IL); auto: per-task
 /// for task-incremental streams, else single.
 enum class Head { kAuto, kSingle, kPerTask };
+/// How the built-in models' linear layers start. torch: LibTorch's default
+/// (weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in))); xavier: weights
+/// U(-a, a) with a = sqrt(6 / (fan_in + fan_out)) and zero biases, as the DER
+/// authors' Mammoth initialises its MNIST MLP (convolutions keep LibTorch's).
+enum class WeightInit { kTorch, kXavier };
 
 struct ModelOptions {
   ModelOptions();  ///< holds every registered model's own options at their defaults
@@ -49,11 +54,13 @@ struct ModelOptions {
   std::vector<std::int64_t> hidden = {100, 100};  ///< MLP hidden widths
   Kernels kernels = Kernels::kFused;
   Head head = Head::kAuto;
+  WeightInit weight_init = WeightInit::kTorch;
   std::string init;                    ///< start from these weights (see train/model_export.h)
   std::string init_skip;               ///< comma-separated module names --init leaves freshly initialised
   std::vector<std::string> init_skip_list() const;  ///< init_skip split at commas
-  /// --model (every registered name), --hidden, --kernels, --head, --init,
-  /// --init-skip, then every registered model's own options.
+  /// --model (every registered name), --hidden, --kernels, --head,
+  /// --weight-init, --init, --init-skip, then every registered model's own
+  /// options.
   void declare(OptionTable& table);
 
   /// The options struct T of a registered model; UsageError when T was
@@ -78,8 +85,10 @@ bool register_model_options(std::unique_ptr<OptionGroup> defaults);
 template <class T> bool register_model_options() {
   return register_model_options(std::make_unique<OptionGroupOf<T>>());
 }
-/// Builds the model options.name names: a registered model, or a
-/// TorchScript file loaded as a ScriptedModel. UsageError for unknown names.
+/// Builds the model options.name names: a registered model (its linear
+/// layers initialised by options.weight_init), or a TorchScript file loaded
+/// as a ScriptedModel. UsageError for unknown names, and for --weight-init
+/// xavier on a TorchScript model (initialise it in Python).
 Model make_model(const ModelOptions& options);
 /// Runs `model` once (eval mode, no gradient) on two zero inputs of
 /// options.input_shape and checks that the output is [2, num_classes].

@@ -91,6 +91,10 @@ void ModelOptions::declare(OptionTable& t) {
   t.add_choice("head", head, {{"auto", Head::kAuto}, {"single", Head::kSingle}, {"per-task", Head::kPerTask}},
                "single: one head over all classes (class-IL); per-task: one head per task, each sample's loss over "
                "its task's classes (task-IL); auto: per-task for task-incremental streams, else single");
+  t.add_choice("weight-init", weight_init, {{"torch", WeightInit::kTorch}, {"xavier", WeightInit::kXavier}},
+               "Initialisation of the built-in models' linear layers: torch (LibTorch's default, "
+               "U(+-1/sqrt(fan_in)) weights and biases) or xavier (Xavier-uniform weights, zero biases: the DER "
+               "authors' Mammoth MLP); convolutions keep LibTorch's");
   t.add("init", init,
         "Start from these weights: a state dict (an export's state_dict.pt, or torch.save of a plain dict), a "
         "TorchScript file, or an export directory (RUN/model/final); names and shapes must match the model")
@@ -114,8 +118,28 @@ std::vector<std::string> ModelOptions::init_skip_list() const {
   return out;
 }
 
+namespace {
+
+// Mammoth's xavier(): every Linear's weight U(-a, a), a = sqrt(3) * sqrt(2 / (fan_in + fan_out)); bias 0.
+void xavier_linear_layers(torch::nn::Module& model) {
+  torch::NoGradGuard no_grad;
+  for (const auto& m : model.modules(/*include_self=*/true)) {
+    if (auto* linear = m->as<torch::nn::Linear>()) {
+      torch::nn::init::xavier_uniform_(linear->weight);
+      if (linear->bias.defined()) linear->bias.zero_();
+    }
+  }
+}
+
+}  // namespace
+
 Model make_model(const ModelOptions& options) {
   if (is_torchscript_path(options.name) && registry().count(options.name) == 0) {
+    if (options.weight_init != WeightInit::kTorch) {
+      throw UsageError(with_hint("--weight-init xavier applies to the built-in models, not to the TorchScript model " +
+                                     options.name,
+                                 "initialise it in Python before torch.jit.save, or drop --weight-init"));
+    }
     return std::make_shared<ScriptedModel>(options.name);
   }
   auto it = registry().find(options.name);
@@ -124,7 +148,9 @@ Model make_model(const ModelOptions& options) {
     for (const auto& n : model_names()) known += (known.empty() ? "" : ", ") + n;
     throw UsageError(with_hint("unknown model '" + options.name + "'", "use one of: " + known));
   }
-  return it->second(options);
+  Model model = it->second(options);
+  if (options.weight_init == WeightInit::kXavier) xavier_linear_layers(*model);
+  return model;
 }
 
 void check_model_output(ModelImpl& model, const ModelOptions& options, const std::string& stream) {

@@ -406,6 +406,12 @@ bad_option "train --threads -1" threads "${T16[@]}" --threads -1
 bad_option "train --lr-milestones -1" lr-milestones "${T16[@]}" --lr-milestones -1
 bad_option "train --lwf-temperature 0" lwf-temperature "${T16[@]}" --strategy lwf --lwf-temperature 0
 bad_option "train --wire-dtype fp8" wire-dtype "${T16[@]}" --wire-dtype fp8
+# Checked against the dataset (its class count) once it is read, still before anything is written.
+bad_option "prepare --class-order listing a class twice" class-order "${P16[@]}" --class-order 0,1,2,2,4,5
+bad_option "prepare --class-order naming class 9 of 6" class-order "${P16[@]}" --class-order 0,1,2,3,4,9
+bad_option "prepare --class-order too short for the tasks" class-order "${P16[@]}" --class-order 0,1,2
+bad_option "prepare --class-order on a permuted stream" class-order "${P16[@]}" --scenario permuted \
+  --class-order 0,1,2,3,4,5
 
 # ---------------------------------------------------------------- 18. hostile surroundings
 # A FIFO in place of stream.h5 would block the checksum read forever.

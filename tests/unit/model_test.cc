@@ -1,7 +1,10 @@
 // Tests: every registered model builds, maps [N, C, H, W] to [N, classes],
 //   and the reduced ResNet-18 has the parameter count derived by hand; only
-//   models with BatchNorm say their samples are coupled.
+//   models with BatchNorm say their samples are coupled; --weight-init
+//   follows the closed-form bounds of Xavier-uniform and of LibTorch's default.
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "core/error.h"
 #include "model/augment.h"
@@ -57,6 +60,30 @@ TEST(Models, MlpWidths) {
   o.num_classes = 10;
   o.hidden = {100, 100};
   EXPECT_EQ(count(make_model(o)), 784 * 100 + 100 + 100 * 100 + 100 + 100 * 10 + 10);
+}
+
+// Xavier-uniform (Glorot & Bengio 2010): U(-a, a), a = sqrt(6 / (fan_in + fan_out)), variance a^2 / 3;
+// LibTorch's default: U(-b, b), b = 1 / sqrt(fan_in), for weights and biases alike.
+TEST(Models, WeightInitFollowsTheClosedFormBoundsOfEachRule) {
+  ModelOptions o;
+  o.input_shape = {1, 28, 28};
+  o.num_classes = 10;
+  o.weight_init = WeightInit::kXavier;
+  const auto xavier = make_model(o)->named_parameters();
+  o.weight_init = WeightInit::kTorch;
+  const auto plain = make_model(o)->named_parameters();
+  const std::vector<std::pair<std::string, std::pair<double, double>>> layers = {
+      {"layers.0", {784, 100}}, {"layers.2", {100, 100}}, {"layers.4", {100, 10}}};
+  for (const auto& [name, fan] : layers) {
+    const double a = std::sqrt(6.0 / (fan.first + fan.second)), b = 1.0 / std::sqrt(fan.first);
+    const auto w = xavier[name + ".weight"];
+    EXPECT_LE(w.abs().max().item<double>(), a) << name;
+    EXPECT_GT(w.abs().max().item<double>(), 0.9 * a) << name;  // 1000+ draws reach the bound
+    EXPECT_NEAR(w.var().item<double>(), a * a / 3, 0.1 * a * a / 3) << name;
+    EXPECT_EQ(xavier[name + ".bias"].abs().max().item<double>(), 0.0) << name;
+    EXPECT_LE(plain[name + ".weight"].abs().max().item<double>(), b) << name;
+    EXPECT_GT(plain[name + ".bias"].abs().max().item<double>(), 0.0) << name;
+  }
 }
 
 TEST(Models, UnknownModelListsTheKnownOnes) {

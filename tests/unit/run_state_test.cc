@@ -35,7 +35,8 @@ const std::set<std::string> kLegacyKeys = {
     "eval_split", "eval_cache_mb", "seed", "backend", "bucket_mb", "overlap", "wire_dtype", "deterministic",
     "comm_timeout", "debug_collectives", "checkpoint_every", "checkpoint_minutes", "checkpoint_keep", "resume",
     "force", "threads", "log_every"};
-const std::set<std::string> kAddedKeys = {"init", "init_skip", "export_model", "progress", "metrics_every"};
+const std::set<std::string> kAddedKeys = {"init",     "init_skip",     "export_model",   "progress",
+                                            "metrics_every", "augment", "augment_padding", "weight_init"};
 
 TEST(TrainOptions, PersistedNamesAreTheLegacyOnes) {
   std::set<std::string> keys;

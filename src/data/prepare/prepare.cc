@@ -83,7 +83,12 @@ void PrepareOptions::declare(OptionTable& t) {
                "training rows of the first task (no peeking at later tasks) or of all tasks; auto: first-task "
                "for float samples, none for 8-bit images");
   csv.declare(t);
-  t.add("samples-per-task", samples_per_task, "permuted/rotated: training samples per task (0: all)").at_least(0);
+  t.add("samples-per-task", samples_per_task,
+        "Training samples per task, a seeded subset of the task's rows (0: all); not with time-ordered")
+      .at_least(0);
+  t.add("class-order", class_order,
+        "class-/task-incremental: the class order to cut into tasks, e.g. 0,1,2,3,4,5,6,7,8,9 (a published "
+        "protocol's); distinct class ids, at least tasks x classes-per-task of them (default: seeded by --seed)");
   t.add("hdf5-layout", hdf5_layout, "hdf5 source: image layout nhwc | nchw ([N, H, W] also accepted)")
       .check([this] { return hdf5_layout == "nhwc" || hdf5_layout == "nchw" ? "" : "must be nhwc or nchw"; });
   idx.declare(t);
@@ -115,6 +120,22 @@ std::string dataset_name(const PrepareOptions& o) {
 }  // namespace
 
 std::string prepare_stream(const PrepareOptions& o) {
+  const bool splits_classes = o.scenario == Scenario::kClassIncremental || o.scenario == Scenario::kTaskIncremental;
+  if (!o.class_order.empty() && !splits_classes) {
+    throw UsageError(with_hint("--class-order applies to the class- and task-incremental scenarios, not " +
+                                   std::string(scenario_name(o.scenario)),
+                               "drop --class-order: every task of this scenario has every class"));
+  }
+  if (!o.class_order.empty() && static_cast<std::int64_t>(o.class_order.size()) < o.tasks * o.classes_per_task) {
+    throw UsageError(with_hint("--class-order lists " + std::to_string(o.class_order.size()) + " classes, but " +
+                                   std::to_string(o.tasks) + " tasks x " + std::to_string(o.classes_per_task) +
+                                   " classes need " + std::to_string(o.tasks * o.classes_per_task),
+                               "list every class the tasks use, in order"));
+  }
+  if (o.scenario == Scenario::kTimeOrdered && o.samples_per_task > 0) {
+    throw UsageError(with_hint("--samples-per-task does not apply to the time-ordered scenario",
+                               "its tasks are the source's time windows: cut the source instead"));
+  }
   SourceDataset source;
   const std::string name = dataset_name(o);
   switch (o.source) {
@@ -138,8 +159,14 @@ std::string prepare_stream(const PrepareOptions& o) {
     source.train = convert_samples(source.train, to, o.input + " (training rows)");
     source.test = convert_samples(source.test, to, o.input + " (test rows)");
   }
-  const auto order = seeded_class_order(source.num_classes, o.seed);
+  const auto order =
+      o.class_order.empty()
+          ? seeded_class_order(source.num_classes, o.seed)
+          : explicit_class_order(o.class_order, source.num_classes,
+                                 o.source == Source::kSynthetic ? "the synthetic dataset" : o.input);
   source.provenance["seed"] = o.seed;
+  if (!o.class_order.empty()) source.provenance["class_order_given"] = o.class_order;
+  if (o.samples_per_task > 0) source.provenance["samples_per_task"] = o.samples_per_task;
   StreamHeader h;
   h.dataset = source.name;
   h.scenario = scenario_name(o.scenario);
@@ -157,11 +184,13 @@ std::string prepare_stream(const PrepareOptions& o) {
   h.provenance = source.provenance;
   h.val_fraction = o.val_fraction;
   std::ostringstream os;
-  if (o.scenario == Scenario::kClassIncremental || o.scenario == Scenario::kTaskIncremental) {
+  if (splits_classes) {
     const auto tasks = split_classes(order, o.tasks, o.classes_per_task);
     write_stream(o.output, h,
                  [&](std::int64_t t) {
-                   return TaskContent{tasks[t], select_classes(source.train, tasks[t]),
+                   return TaskContent{tasks[t],
+                                      subsample(select_classes(source.train, tasks[t]), o.samples_per_task,
+                                                Rng::derive(o.seed, 0x5ab5, static_cast<std::uint64_t>(t))),
                                       select_classes(source.test, tasks[t]), {}, 0};
                  },
                  o.layout, o.overwrite);

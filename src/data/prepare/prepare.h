@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/options.h"
 #include "data/prepare/csv_source.h"
@@ -30,7 +31,8 @@ struct PrepareOptions {
   Source source = Source::kIdx;
   Scenario scenario = Scenario::kClassIncremental;
   std::string hdf5_layout = "nhwc";            ///< hdf5 source: nhwc | nchw
-  std::int64_t samples_per_task = 0;           ///< permuted/rotated: training samples per task (0: all)
+  std::int64_t samples_per_task = 0;           ///< training samples per task, a seeded subset (0: all)
+  std::vector<std::int64_t> class_order;       ///< class-/task-incremental: explicit order (empty: seeded)
   TimeSplit split_by = TimeSplit::kAuto;       ///< time-ordered: task column, time windows or row windows
   DtypeChoice dtype = DtypeChoice::kAuto;
   Normalize normalize = Normalize::kAuto;
