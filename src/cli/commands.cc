@@ -21,9 +21,6 @@
 #include "eval/report.h"
 #include "eval/results_writer.h"
 #include "replay/replay_store.h"
-#include "strategies/strategy.h"
-#include "train/model_export.h"
-#include "train/trainer.h"
 
 namespace mnemo::cli {
 
@@ -133,20 +130,15 @@ std::string plot_script() {
 
 // What never separates runs in a report: the seed, the stream's and run's
 // paths (the dataset and task count are grouped on), and the result-neutral options.
-eval::Grouping grouping(const ReportOptions& o) {
+eval::Grouping grouping(const ReportOptions& o, const std::vector<std::string>& result_neutral) {
   eval::Grouping g;
   g.merge_settings = o.merge_settings;
   g.ignored = {"seed", "stream"};
-  train::TrainOptions defaults;
-  OptionTable table;
-  defaults.declare(table);
-  for (const auto& spec : table.specs()) {
-    if (spec.is_result_neutral()) g.ignored.push_back(spec.json_key());
-  }
+  g.ignored.insert(g.ignored.end(), result_neutral.begin(), result_neutral.end());
   return g;
 }
 
-void report(const ReportOptions& o) {
+void report(const ReportOptions& o, const std::vector<std::string>& result_neutral) {
   std::vector<eval::RunSummary> runs;
   for (const auto& dir : o.runs) {
     auto run = eval::load_run(dir);
@@ -159,7 +151,7 @@ void report(const ReportOptions& o) {
   if (runs.empty()) throw InputError("no complete run among the given directories");
   std::optional<eval::RunSummary> reference;
   if (!o.reference.empty()) reference = eval::load_run(o.reference);
-  const auto rows = eval::build_report(runs, reference, grouping(o));
+  const auto rows = eval::build_report(runs, reference, grouping(o, result_neutral));
   for (const auto& row : rows) {
     if (!row.mixed.empty()) {
       std::string keys;
@@ -197,9 +189,9 @@ void report(const ReportOptions& o) {
 
 }  // namespace
 
-void run_report(const ReportOptions& o, Communicator& control) {
+void run_report(const ReportOptions& o, const std::vector<std::string>& result_neutral, Communicator& control) {
   run_agreed(control, [&] {
-    if (control.rank() == 0) report(o);
+    if (control.rank() == 0) report(o, result_neutral);
   });
 }
 
@@ -207,17 +199,6 @@ void run_prepare(const data::PrepareOptions& o, Communicator& control) {
   run_agreed(control, [&] {
     if (control.rank() == 0) spdlog::info("{}", data::prepare_stream(o));
   });
-}
-
-void run_export(const std::string& source, const std::string& output, Communicator& control) {
-  run_agreed(control, [&] {
-    if (control.rank() == 0) train::export_checkpoint(source, output);
-  });
-}
-
-void run_train(const train::TrainOptions& o, Communicator& control) {
-  if (control.rank() == 0) spdlog::debug("resolved configuration:\n{}", train::to_json(o).dump(2));
-  train::run_training(o, control);
 }
 
 }  // namespace mnemo::cli

@@ -1,5 +1,6 @@
-// Implements: the mnemo subcommands' option tables (CLI11) and their entry
-//   points. Every option has a long name; --help shows the defaults.
+// Implements: the light subcommands' option tables (CLI11) and entry points:
+//   prepare, inspect, report (no LibTorch; train and export are run_main's).
+//   Every option has a long name; --help shows the defaults.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -9,7 +10,6 @@
 #include "comm/communicator.h"
 #include "core/options.h"
 #include "data/prepare/prepare.h"
-#include "train/train_options.h"
 
 namespace mnemo::cli {
 
@@ -31,11 +31,9 @@ void add_report_options(CLI::App& sub, ReportOptions& o, OptionTable& table);
 
 /// Prepares on rank 0; the other ranks only learn the outcome. All ranks.
 void run_prepare(const data::PrepareOptions& o, Communicator& control);
-/// Rank 0 prints the table and writes report files and plots. All ranks.
-void run_report(const ReportOptions& o, Communicator& control);
-/// Rank 0 exports a checkpoint's model (see train/model_export.h). All ranks.
-void run_export(const std::string& source, const std::string& output, Communicator& control);
-/// Prints the resolved config (rank 0) and runs training. All ranks.
-void run_train(const train::TrainOptions& o, Communicator& control);
+/// Rank 0 prints the table and writes report files and plots; runs are
+/// never grouped by `result_neutral` option keys (nor by seed or stream).
+/// All ranks.
+void run_report(const ReportOptions& o, const std::vector<std::string>& result_neutral, Communicator& control);
 
 }  // namespace mnemo::cli

@@ -1,199 +1,79 @@
-// Implements: the mnemo command (run_main): MPI start-up, argument parsing,
-//   dispatch, and the error policy:
-//   - errors every rank agreed on (AgreedError) exit cleanly with their code,
-//     printed once by the rank that failed first;
-//   - any other error is logged by the rank that hit it, which then aborts
-//     the whole job (NCCL abort + MPI_Abort), so no peer waits forever.
-#include <spdlog/spdlog.h>
-#include <torch/version.h>
-
-#include <CLI/CLI.hpp>
-#include <array>
-#include <filesystem>
-#include <memory>
-
-#include "cli/commands.h"
-#include "cli/option_binding.h"
+// Implements: run_main, the full mnemo command: the light app of app.h with
+//   the commands that need LibTorch, train and export.
 #include "cli/run_main.h"
-#include "cli/yaml_config.h"
-#include "comm/agreement.h"
-#include "comm/communicator.h"
-#include "core/blas_kernels.h"
-#include "core/env.h"
-#include "core/error.h"
-#include "core/log.h"
-#include "git_version.h"
 
+#include <spdlog/spdlog.h>
+
+#include "cli/app.h"
+#include "cli/option_binding.h"
+#include "comm/agreement.h"
+#include "core/blas_kernels.h"
+#include "train/model_export.h"
+#include "train/train_options.h"
+#include "train/trainer.h"
+
+namespace mnemo::cli {
 namespace {
 
-constexpr std::array<const char*, 5> kCommands = {"prepare", "train", "inspect", "report", "export"};
-
-std::string version_text() {
-  std::string backends = "mpi, local";
-#ifdef MNEMO_HAVE_NCCL
-  backends += ", nccl";
-#endif
-  return std::string("mnemo ") + MNEMO_VERSION + " (commit " + MNEMO_GIT_COMMIT + ")\nLibTorch " + TORCH_VERSION +
-         "\ngradient backends built in: " + backends;
-}
-
-// --config naming a directory: CLI11 would say "was not readable (missing?)".
-void check_config_path(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    std::string path;
-    if (arg == "--config" && i + 1 < argc) path = argv[i + 1];
-    if (arg.rfind("--config=", 0) == 0) path = arg.substr(9);
-    std::error_code ec;
-    if (!path.empty() && std::filesystem::is_directory(path, ec)) {
-      throw mnemo::UsageError(mnemo::with_hint("--config " + path + " is a directory", "give the YAML file itself"));
+class TrainAndExport final : public TorchCommands {
+ public:
+  void add(CLI::App& app, const char* footer) override {
+    train_.declare(train_table_);
+    train_cmd_ = app.add_subcommand("train", "Train on a task stream (run under mpirun for several ranks)");
+    train_cmd_->fallthrough()->footer(footer);
+    add_options(*train_cmd_, train_table_);
+    export_cmd_ = app.add_subcommand(
+        "export", "Write a checkpoint's model as TorchScript (model.ts) and a state dict (state_dict.pt)");
+    export_cmd_->add_option("source", source_, "A checkpoint directory, or a run directory (its newest checkpoint)")
+        ->required();
+    export_cmd_->add_option("--output", output_, "Directory for model.ts, state_dict.pt and model.json")->required();
+  }
+  std::string parsed() const override {
+    return train_cmd_ != nullptr && train_cmd_->parsed()     ? "train"
+           : export_cmd_ != nullptr && export_cmd_->parsed() ? "export"
+                                                             : "";
+  }
+  void validate() override {
+    if (parsed() == "train") train_.validate();
+  }
+  void run(Communicator& control) override {
+    if (parsed() == "train") {
+      if (control.rank() == 0) spdlog::debug("resolved configuration:\n{}", train::to_json(train_).dump(2));
+      train::run_training(train_, control);
+    } else {
+      run_agreed(control, [&] {
+        if (control.rank() == 0) train::export_checkpoint(source_, output_);
+      });
     }
   }
-}
+  std::vector<std::string> result_neutral_keys() const override { return train_result_neutral_keys(); }
 
-// `mnemo trian`: name the commands instead of CLI11's "A subcommand is required".
-void check_command(int argc, char** argv) {
-  if (argc < 2 || argv[1][0] == '-') return;
-  const std::string given = argv[1];
-  std::string known;
-  for (const char* c : kCommands) {
-    if (given == c) return;
-    known += (known.empty() ? "" : ", ") + std::string(c);
-  }
-  throw mnemo::UsageError(mnemo::with_hint("unknown command '" + given + "'", "the commands are " + known +
-                                                                                  "; run 'mnemo --help'"));
-}
-
-int run(int argc, char** argv, mnemo::Communicator& control) {
-  using namespace mnemo;
-  CLI::App app{"mnemo: distributed continual learning (LibTorch + MPI/NCCL + HDF5)", "mnemo"};
-  app.option_defaults()->always_capture_default();
-  app.require_subcommand(1);
-  app.set_version_flag("--version", version_text());
-  bool quiet = false, verbose = false;
-  app.add_flag("-q,--quiet", quiet, "Warnings and errors only");
-  app.add_flag("-v,--verbose", verbose, "Debug messages, the resolved configuration, and every rank's warnings");
-  app.allow_config_extras(CLI::config_extras_mode::error);
-  // --config belongs to the main app (CLI11 reads config files there only);
-  // subcommands pass it up (fallthrough), so `mnemo train --config F` works.
-  CLI::Option* config = app.set_config("--config", "", "YAML file of options for the subcommand (flags override it)");
-  const char* kConfigFooter = "\n--config FILE: a YAML file of this command's options (long names, e.g. "
-                              "'batch-size: 10'); flags given on the command line override it.";
-
-  // Each command's options are declared by their modules (declare()); the
-  // tables bind them to these structs and live until the command has run.
-  data::PrepareOptions prepare;
-  OptionTable prepare_table;
-  prepare.declare(prepare_table);
-  auto* prepare_cmd = app.add_subcommand("prepare", "Cut a dataset into a task stream of HDF5 shards");
-  prepare_cmd->fallthrough()->footer(kConfigFooter);
-  cli::add_options(*prepare_cmd, prepare_table);
-
-  train::TrainOptions train;
-  OptionTable train_table;
-  train.declare(train_table);
-  auto* train_cmd = app.add_subcommand("train", "Train on a task stream (run under mpirun for several ranks)");
-  train_cmd->fallthrough()->footer(kConfigFooter);
-  cli::add_options(*train_cmd, train_table);
-
-  std::vector<std::string> inspect;
-  auto* inspect_cmd = app.add_subcommand("inspect", "Validate and describe streams and replay memories");
-  cli::add_inspect_options(*inspect_cmd, inspect);
-
-  cli::ReportOptions report;
-  OptionTable report_table;
-  auto* report_cmd = app.add_subcommand("report", "Compare runs: a table of metrics (mean ± std over seeds) and plots");
-  cli::add_report_options(*report_cmd, report, report_table);
-
-  std::string export_source, export_output;
-  auto* export_cmd = app.add_subcommand(
-      "export", "Write a checkpoint's model as TorchScript (model.ts) and a state dict (state_dict.pt)");
-  export_cmd->add_option("source", export_source, "A checkpoint directory, or a run directory (its newest checkpoint)")
-      ->required();
-  export_cmd->add_option("--output", export_output, "Directory for model.ts, state_dict.pt and model.json")
-      ->required();
-
-  app.config_formatter(std::make_shared<cli::YamlConfig>(
-      [config] { return config->as<std::string>(); },
-      [&] { return std::string(prepare_cmd->parsed() ? "prepare" : train_cmd->parsed() ? "train" : ""); },
-      [&](const std::string& section) {
-        std::vector<std::string> names;
-        for (const CLI::Option* o : app.get_subcommand(section)->get_options()) {
-          for (const auto& n : o->get_lnames()) names.push_back(n);
-        }
-        return names;
-      }));
-
-  bool done = false;
-  int code = kExitOk;
-  run_agreed(control, [&] {
-    env::check_launch(control.world_size());
-    check_command(argc, argv);
-    check_config_path(argc, argv);
-    try {
-      app.parse(argc, argv);
-    } catch (const CLI::ConfigError& e) {
-      throw UsageError(with_hint("config file " + config->as<std::string>() + ": " + e.what(),
-                                 "keys are the long option names of the subcommand, e.g. 'batch-size: 10'"));
-    } catch (const CLI::ParseError& e) {
-      if (e.get_exit_code() == 0) {  // --help
-        if (control.rank() == 0) app.exit(e);
-        done = true;
-        return;
-      }
-      throw UsageError(with_hint(e.what(), "run 'mnemo --help' or 'mnemo " +
-                                               std::string(prepare_cmd->parsed() ? "prepare" : report_cmd->parsed() ? "report" : inspect_cmd->parsed() ? "inspect" : export_cmd->parsed() ? "export" : "train") +
-                                               " --help' for the options and their defaults"));
-    }
-  });
-  if (done) return code;
-  if (verbose) spdlog::set_level(spdlog::level::debug);
-  if (quiet && !verbose) spdlog::set_level(spdlog::level::warn);
-  // The declared checks, before any heavy set-up (every rank alike).
-  run_agreed(control, [&] {
-    if (prepare_cmd->parsed()) prepare_table.validate();
-    if (train_cmd->parsed()) train.validate();
-  });
-  if (prepare_cmd->parsed()) cli::run_prepare(prepare, control);
-  if (train_cmd->parsed()) cli::run_train(train, control);
-  if (report_cmd->parsed()) cli::run_report(report, control);
-  if (inspect_cmd->parsed()) cli::run_inspect(inspect, control);
-  if (export_cmd->parsed()) cli::run_export(export_source, export_output, control);
-  return code;
-}
+ private:
+  // The options are declared into the table, which binds them to train_: both live until the command has run.
+  train::TrainOptions train_;
+  OptionTable train_table_;
+  std::string source_, output_;
+  CLI::App* train_cmd_ = nullptr;
+  CLI::App* export_cmd_ = nullptr;
+};
 
 }  // namespace
 
-namespace mnemo::cli {
+std::vector<std::string> train_result_neutral_keys() {
+  train::TrainOptions defaults;
+  OptionTable table;
+  defaults.declare(table);
+  std::vector<std::string> keys;
+  for (const auto& spec : table.specs()) {
+    if (spec.is_result_neutral()) keys.push_back(spec.json_key());
+  }
+  return keys;
+}
 
 int run_main(int argc, char** argv) {
   select_blas_kernels();  // before any BLAS call and before MPI's threads
-  std::unique_ptr<MpiSession> mpi;
-  std::unique_ptr<Communicator> control;
-  try {
-    mpi = std::make_unique<MpiSession>(&argc, &argv);
-    control = make_mpi_communicator();
-    init_logging(control->rank(), control->world_size());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "mnemo: cannot start MPI: %s\n", e.what());
-    return kExitInternal;
-  }
-  try {
-    return run(argc, argv, *control);
-  } catch (const AgreedError& e) {
-    if (e.reporter()) spdlog::error("{}", e.what());
-    return e.exit_code();
-  } catch (const Error& e) {
-    spdlog::error("{}", e.what());
-    spdlog::default_logger()->flush();
-    if (control->world_size() > 1) control->abort(e.exit_code());
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    spdlog::error("unexpected error: {}", e.what());
-    spdlog::default_logger()->flush();
-    if (control->world_size() > 1) control->abort(kExitInternal);
-    return kExitInternal;
-  }
+  TrainAndExport torch;
+  return run_cli(argc, argv, torch, MpiStart::kAlways);
 }
 
 }  // namespace mnemo::cli

@@ -5,9 +5,16 @@
 //   error policy and output of `mnemo`, with its additions selectable by name.
 #pragma once
 
+#include <string>
+#include <vector>
+
 namespace mnemo::cli {
 
 /// Runs `mnemo SUBCOMMAND ...`; returns the process exit code.
 int run_main(int argc, char** argv);
+
+/// The JSON keys of `mnemo train`'s result-neutral options, every
+/// registered strategy's and model's included.
+std::vector<std::string> train_result_neutral_keys();
 
 }  // namespace mnemo::cli
