@@ -6,11 +6,15 @@
 #                        TERM goes on as USR1, which mpirun forwards to the
 #                        ranks, where its own TERM would abort the job),
 #                        and on mnemo's "requeue me" exit (75) requeues the job.
+#   It also exports SRUN_CPUS_PER_TASK (see below).
 # Variables: MNEMO_ROOT (checkout; default $SLURM_SUBMIT_DIR), MNEMO_BIN
 #   (default $MNEMO_ROOT/build/src/cli/mnemo).
 MNEMO_ROOT=${MNEMO_ROOT:-${SLURM_SUBMIT_DIR:-$PWD}}
 MNEMO_BIN=${MNEMO_BIN:-$MNEMO_ROOT/build/src/cli/mnemo}
 readonly MNEMO_EXIT_REQUEUE=75
+# From Slurm 22.05 on, srun no longer inherits the batch allocation's --cpus-per-task, so every rank would
+# get one CPU whatever the script asked for (and run --threads of them on it): hand it on.
+if [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then export SRUN_CPUS_PER_TASK=$SLURM_CPUS_PER_TASK; fi
 
 mnemo_require_slurm() {
   if [ -z "${SLURM_JOB_ID:-}" ]; then

@@ -1,11 +1,15 @@
-// Implements: run_process and executable_dir with posix_spawnp.
+// Implements: run_process and executable_dir with posix_spawnp; the CPU
+//   counts from the affinity mask.
 #include "core/process.h"
 
+#include <sched.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 extern char** environ;
 
@@ -29,6 +33,15 @@ std::string executable_dir() {
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? std::string(".") : exe.parent_path().string();
+}
+
+int machine_cpus() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
+int allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return machine_cpus();
+  return std::max(1, CPU_COUNT(&set));
 }
 
 }  // namespace mnemo

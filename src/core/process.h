@@ -14,4 +14,11 @@ int run_process(const std::vector<std::string>& argv);
 /// Directory of the running executable (/proc/self/exe).
 std::string executable_dir();
 
+/// The CPUs this process may run on (its affinity mask: what srun
+/// --cpus-per-task or mpirun --bind-to give it); the machine's count when
+/// the mask cannot be read.
+int allowed_cpus();
+/// The machine's CPU count (std::thread::hardware_concurrency, at least 1).
+int machine_cpus();
+
 }  // namespace mnemo

@@ -15,14 +15,15 @@ Range block_range(std::int64_t n, int parts, int index) {
   return {begin, begin + base + (index < extra ? 1 : 0)};
 }
 
-void check_data_parallel(std::int64_t n, std::int64_t global_batch, int world_size) {
+void check_data_parallel(std::int64_t task, std::int64_t n, std::int64_t global_batch, int world_size) {
   if (global_batch < world_size) {
     throw UsageError(with_hint("the global batch size " + std::to_string(global_batch) + " is smaller than the " +
                                    std::to_string(world_size) + " ranks",
                                "raise --batch-size to at least the number of ranks, or run fewer ranks"));
   }
   if (n < world_size) {
-    throw UsageError(with_hint("a task has " + std::to_string(n) + " training samples but the job has " +
+    throw UsageError(with_hint("task " + std::to_string(task) + " has " + std::to_string(n) +
+                                   " training sample(s) but the job has " +
                                    std::to_string(world_size) + " ranks",
                                "run at most " + std::to_string(n) + " ranks, or prepare a larger stream"));
   }

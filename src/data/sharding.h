@@ -23,7 +23,7 @@ Range block_range(std::int64_t n, int parts, int index);
 
 /// Throws UsageError when data-parallel training cannot give every rank
 /// work: a global batch smaller than the world, or a task with fewer
-/// training samples than ranks.
-void check_data_parallel(std::int64_t task_samples, std::int64_t global_batch, int world_size);
+/// training samples than ranks (the message names `task`).
+void check_data_parallel(std::int64_t task, std::int64_t task_samples, std::int64_t global_batch, int world_size);
 
 }  // namespace mnemo::data

@@ -9,6 +9,7 @@
 #include "comm/checked_communicator.h"
 #include "comm/watchdog.h"
 #include "core/error.h"
+#include "core/process.h"
 #include "core/signals.h"
 #include "data/sharding.h"
 #include "strategies/loss_terms.h"
@@ -99,14 +100,23 @@ strategies::StrategyContext strategy_context(Run& run, const model::ModelOptions
 
 int threads_per_rank(const RunOptions& o, const Communicator& control) {
   if (o.threads > 0) return o.threads;
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  return std::max(1, static_cast<int>(cores) / std::max(1, control.local_size()));
+  // A rank bound to fewer CPUs than the machine has (srun --cpus-per-task, mpirun --bind-to) owns exactly
+  // those; an unbound one shares the machine's cores with the node's other ranks.
+  const int allowed = allowed_cpus();
+  if (allowed < machine_cpus()) return allowed;
+  return std::max(1, allowed / std::max(1, control.local_size()));
 }
 
 std::unique_ptr<Run> set_up_run(const TrainOptions& o, Communicator& control) {
   o.validate();
   auto run = std::make_unique<Run>(o, control);
-  torch::set_num_threads(threads_per_rank(o.run, control));
+  const int threads = threads_per_rank(o.run, control);
+  torch::set_num_threads(threads);
+  if (threads > allowed_cpus()) {  // e.g. srun from Slurm 22.05 on no longer passes --cpus-per-task to the step
+    spdlog::warn("rank {} runs {} threads on {} CPU(s) it may use (its affinity): they contend for them; pass "
+                 "--threads {} or give the rank more CPUs (srun: SRUN_CPUS_PER_TASK or --cpus-per-task)",
+                 control.rank(), threads, allowed_cpus(), allowed_cpus());
+  }
   install_stop_signals();
   const bool gpu = torch::cuda::is_available();
   if (gpu) {
@@ -129,7 +139,7 @@ std::unique_ptr<Run> set_up_run(const TrainOptions& o, Communicator& control) {
     run->augment = model::Augmenter(o.run.augment_padding, o.run.seed, run->input_norm);
   }
   for (std::int64_t t = 0; t < run->stream->num_tasks(); ++t) {
-    data::check_data_parallel(run->stream->task(t).train_count, o.run.batch_size, control.world_size());
+    data::check_data_parallel(t, run->stream->task(t).train_count, o.run.batch_size, control.world_size());
   }
   torch::manual_seed(o.run.seed);
   run->model_options = model_options(o, *run->stream);
@@ -152,9 +162,10 @@ std::unique_ptr<Run> set_up_run(const TrainOptions& o, Communicator& control) {
 }
 
 std::string Run::describe() const {
-  return fmt::format("{} ranks, backend {}, device {}, {} threads/rank; {} parameters in {} gradient bucket(s){}; "
-                     "stream {} ({} tasks)",
+  return fmt::format("{} ranks, backend {}, device {}, {} threads/rank on {} CPU(s) (rank 0's affinity); {} "
+                     "parameters in {} gradient bucket(s){}; stream {} ({} tasks)",
                      control.world_size(), grad_comm->backend(), device.str(), threads_per_rank(options.run, control),
+                     allowed_cpus(),
                      flat->numel(), reducer->num_buckets(), reducer->overlaps() ? " overlapped with backward" : "",
                      options.run.stream, stream->num_tasks());
 }

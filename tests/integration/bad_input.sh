@@ -229,6 +229,22 @@ rm "$COPY/t10k-labels-idx1-ubyte"
 expect "2 prepare: missing IDX file" 3 "$COPY/t10k-labels-idx1-ubyte" -- \
   "${MPI2[@]}" prepare --input "$COPY" --output "$TMP/out2"
 
+copy_idx idx-stray
+printf '\xc8' | dd of="$COPY/train-labels-idx1-ubyte" bs=1 seek=13 conv=notrunc status=none  # row 5: label 200
+expect "2 prepare: a stray IDX label 200 in a 10-class set" 3 "skip classes 10..199" \
+  "label 200 appears in 1 row(s), the first at row 5 of $COPY/train-labels-idx1-ubyte" "HINT:" -- \
+  "${MPI2[@]}" prepare --input "$COPY" --output "$TMP/out2"
+
+copy_idx idx-both
+gzip -k "$COPY/train-images-idx3-ubyte"
+expect_ok "2 prepare: raw and .gz IDX files side by side prepare (control)" \
+  "${MPI2[@]}" prepare --input "$COPY" --output "$TMP/out2-both" --tasks 5 --classes-per-task 2
+if grep -qF "both $COPY/train-images-idx3-ubyte and $COPY/train-images-idx3-ubyte.gz exist; reading" "$OUT"; then
+  pass "2 prepare: raw and .gz IDX files side by side: the choice is named"
+else
+  fail "2 prepare: raw and .gz IDX files side by side" "no warning naming both files: $(head -3 "$OUT")"
+fi
+
 # ---------------------------------------------------------------- 3. unknown option
 expect "3 train: unknown option" 2 "--no-such-option" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run3" --no-such-option
@@ -240,7 +256,7 @@ expect "4 train: unknown strategy" 2 "'nope'" "re:\ber\b.*\bfinetune\b|\bfinetun
 # ---------------------------------------------------------------- 5. more ranks than samples
 expect_ok "5 train: the tiny stream trains on 2 ranks (control)" \
   "${MPI2[@]}" train --stream "$TINY" --run-dir "$TMP/run5-ok" --batch-size 2
-expect "5 train: more ranks (3) than training samples (2)" nz "3 ranks" -- \
+expect "5 train: more ranks (3) than training samples (2)" nz "3 ranks" "task 0 has 2 training sample(s)" -- \
   "${MPI3[@]}" train --stream "$TINY" --run-dir "$TMP/run5"
 
 # ---------------------------------------------------------------- 6. missing stream directory

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Test: the project's own sbatch scripts on a real single-node Slurm
 #   (tests/slurm/local_cluster.sh starts it; only its own daemons are stopped):
-#   1. a 2-rank training job (srun --mpi=pmix) completes;
+#   1. a 2-rank training job (srun --mpi=pmix) completes, each rank on the
+#      1 CPU --cpus-per-task gives it; a 1-rank job with --cpus-per-task=2
+#      runs 2 threads on 2 CPUs (the scripts hand --cpus-per-task to srun);
 #   2. the same job preempted mid-run (scancel --batch --signal=USR1) is
 #      checkpointed, requeued by its script, resumes by itself and ends with
 #      the uninterrupted job's exact accuracy matrix and parameters;
@@ -48,6 +50,16 @@ state=$(wait_job "$job1" 240)
 [ "$state" = COMPLETED ] || fail "job $job1 ended $state"
 grep -q '"complete": true' "$cluster/r1/results.json" || fail "job 1 results incomplete"
 echo "ok - 2-rank training job completed"
+# The CPUs each rank really got (task/affinity binds them): --cpus-per-task=1, so 1 thread on 1 CPU.
+grep -q "2 ranks, .* 1 threads/rank on 1 CPU(s)" "$cluster/j1.out" || fail "job 1's ranks did not get 1 CPU each"
+# A rank asking for 2 CPUs gets 2, although srun (Slurm 22.05+) no longer inherits --cpus-per-task by itself:
+# the scripts hand it on (SRUN_CPUS_PER_TASK).
+job1b=$(MNEMO_RUN_DIR=$cluster/r1b sbatch --parsable --chdir="$cluster" --output="$cluster/j1b.out" --ntasks=1 \
+  --cpus-per-task=2 "$root/slurm/train.sbatch" --strategy finetune)
+state=$(wait_job "$job1b" 240)
+[ "$state" = COMPLETED ] || fail "job $job1b (1 rank, 2 CPUs) ended $state"
+grep -q "1 ranks, .* 2 threads/rank on 2 CPU(s)" "$cluster/j1b.out" || fail "job 1b's rank did not get its 2 CPUs"
+echo "ok - each rank runs on the CPUs --cpus-per-task gives it (1 and 2)"
 
 # 2. A preempted job: USR1 to the batch script once a checkpoint exists.
 job2=$(MNEMO_RUN_DIR=$cluster/r2 sbatch --parsable --chdir="$cluster" --output="$cluster/j2.out" \

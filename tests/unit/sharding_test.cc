@@ -26,18 +26,19 @@ TEST(Sharding, BlockRangeCoversEveryIndexOnce) {
 }
 
 TEST(Sharding, MoreRanksThanSamplesIsAUsageError) {
-  EXPECT_NO_THROW(check_data_parallel(4, 10, 4));
+  EXPECT_NO_THROW(check_data_parallel(0, 4, 10, 4));
   try {
-    check_data_parallel(3, 10, 4);
+    check_data_parallel(2, 3, 10, 4);
     FAIL() << "expected a UsageError";
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("4 ranks"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("task 2 has 3 training sample(s)"), std::string::npos) << e.what();
   }
 }
 
 TEST(Sharding, BatchSmallerThanWorldIsAUsageError) {
-  EXPECT_THROW(check_data_parallel(100, 2, 3), UsageError);
-  EXPECT_NO_THROW(check_data_parallel(100, 3, 3));
+  EXPECT_THROW(check_data_parallel(0, 100, 2, 3), UsageError);
+  EXPECT_NO_THROW(check_data_parallel(0, 100, 3, 3));
 }
 
 }  // namespace

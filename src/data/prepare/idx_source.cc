@@ -1,6 +1,8 @@
 // Implements: the IDX dataset loader.
 #include "data/prepare/idx_source.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -27,10 +29,14 @@ const char* const kTrainImages = "train-images-idx3-ubyte";
 
 std::string find_file(const std::string& dir, const std::string& prefix, const std::vector<std::string>& stems) {
   for (const auto& stem : stems) {
-    for (const std::string& name : {prefix + stem + ".gz", prefix + stem}) {
-      const fs::path p = fs::path(dir) / name;
-      if (fs::exists(p)) return p.string();
+    const fs::path gz = fs::path(dir) / (prefix + stem + ".gz"), raw = fs::path(dir) / (prefix + stem);
+    if (fs::exists(gz) && fs::exists(raw)) {
+      spdlog::warn("both {} and {}.gz exist; reading {}.gz (its SHA-256 goes into the provenance): remove one to "
+                   "choose the other",
+                   raw.string(), raw.string(), raw.string());
     }
+    if (fs::exists(gz)) return gz.string();
+    if (fs::exists(raw)) return raw.string();
   }
   throw InputError(with_hint("IDX file " + (fs::path(dir) / (prefix + stems.front())).string() + "(.gz) not found",
                              "the directory needs " + prefix + "train-images-idx3-ubyte, " + prefix +
@@ -146,7 +152,29 @@ SourceDataset load_idx_dataset(const std::string& dir, const std::string& name, 
   ds.num_classes = static_cast<std::int64_t>(original.size());
   ds.provenance = {{"source", "idx"}, {"directory", fs::absolute(dir).string()}, {"prefix", prefix},
                    {"transposed", transpose}, {"files", files}};
+  if (!original.empty() && original.back() - original.front() + 1 != ds.num_classes) {
+    // A gap: a stray label (200 in a 10-class set) would silently become a class of its own.
+    std::size_t gap = 1;
+    while (original[gap] == original[gap - 1] + 1) ++gap;
+    const std::int64_t stray = original[gap];
+    const bool in_train = std::find(ds.train.labels.begin(), ds.train.labels.end(), stray) != ds.train.labels.end();
+    const auto& rows = in_train ? ds.train.labels : ds.test.labels;
+    const auto first = std::find(rows.begin(), rows.end(), stray) - rows.begin();
+    const auto count = std::count(ds.train.labels.begin(), ds.train.labels.end(), stray) +
+                       std::count(ds.test.labels.begin(), ds.test.labels.end(), stray);
+    throw InputError(with_hint(
+        "IDX labels in " + dir + " skip classes " + std::to_string(original[gap - 1] + 1) + ".." +
+            std::to_string(stray - 1) + ": label " + std::to_string(stray) + " appears in " + std::to_string(count) +
+            " row(s), the first at row " + std::to_string(first) + " of " +
+            files.at(in_train ? 1 : 3).at("path").get<std::string>() + " (" + std::to_string(ds.num_classes) +
+            " distinct labels from " + std::to_string(original.front()) + " to " + std::to_string(original.back()) +
+            ")",
+        "a damaged or stray label? Labels must run without gaps from the smallest (EMNIST letters' 1..26 are "
+        "renumbered 0..25); fix the label file"));
+  }
   if (!original.empty() && original.back() != ds.num_classes - 1) {
+    spdlog::info("IDX labels in {} run {}..{}: renumbered 0..{} (the provenance keeps original_labels)", dir,
+                 original.front(), original.back(), ds.num_classes - 1);
     std::map<std::int64_t, std::int64_t> to_dense;
     for (std::size_t i = 0; i < original.size(); ++i) to_dense[original[i]] = static_cast<std::int64_t>(i);
     for (auto* labels : {&ds.train.labels, &ds.test.labels}) {
