@@ -93,10 +93,16 @@ const char* backend_name(BackendKind kind);
 
 /// Owns MPI's lifetime: MPI_Init_thread on construction, MPI_Finalize on
 /// destruction. Create exactly one, first thing in main.
+/// MPI_Init and MPI_Finalize each run under a Deadline (MNEMO_MPI_TIMEOUT,
+/// default 300 s): a rank frozen before either never leaves the others
+/// waiting forever (they end with kExitInternal and the launcher tears the
+/// job down).
 class MpiSession {
  public:
   MpiSession(int* argc, char*** argv);
   ~MpiSession();
+  /// Bounds MPI_Finalize by `seconds` instead (train: its --comm-timeout).
+  static void set_finalize_timeout(double seconds);
   MpiSession(const MpiSession&) = delete;
   MpiSession& operator=(const MpiSession&) = delete;
 };

@@ -3,11 +3,16 @@
 //   exceptions with context; main then aborts the job so no peer hangs.
 #include <mpi.h>
 
+#include <csignal>
+#include <cstdlib>
 #include <sstream>
+#include <string>
 
 #include "comm/communicator.h"
 #include "comm/mpi_check.h"
 #include "comm/node_shared_sum.h"
+#include "core/deadline.h"
+#include "core/env.h"
 #include "core/error.h"
 #include "core/half.h"
 
@@ -25,16 +30,64 @@ void throw_mpi_error(int code, const char* call, const char* file, int line) {
   throw Error(os.str(), kExitInternal);
 }
 
+namespace {
+
+double finalize_timeout = -1;  // < 0: MNEMO_MPI_TIMEOUT's
+
+double mpi_timeout() {
+  const std::string v = env::get(env::kMpiTimeout, "300");
+  char* end = nullptr;
+  const double t = std::strtod(v.c_str(), &end);
+  return end != v.c_str() && *end == '\0' && t >= 0 ? t : 300;
+}
+
+// The launcher's rank: before MPI_Init (and for messages) MPI cannot say.
+std::string launcher_rank() {
+  for (const char* v : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"}) {
+    const std::string r = env::get(v);
+    if (!r.empty()) return r;
+  }
+  return "?";
+}
+
+// MNEMO_TEST_FREEZE=init:R / finalize:R (tests): rank R stops itself here.
+void test_freeze(const char* where) {
+  if (env::get(env::kTestFreeze) == std::string(where) + ":" + launcher_rank()) std::raise(SIGSTOP);
+}
+
+}  // namespace
+
 MpiSession::MpiSession(int* argc, char*** argv) {
+  test_freeze("init");
+  const double limit = mpi_timeout();
+  const Deadline deadline(limit,
+                          "[mnemo r" + launcher_rank() + "] error: MPI_Init did not return within " +
+                              std::to_string(static_cast<long>(limit)) +
+                              " s: a rank of the job is frozen or was never started; ending this rank so the "
+                              "launcher ends the job\n  HINT: see which rank is missing; MNEMO_MPI_TIMEOUT sets "
+                              "the limit",
+                          kExitInternal);
   int provided = 0;
   MNEMO_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
 }
 
+void MpiSession::set_finalize_timeout(double seconds) { finalize_timeout = seconds; }
+
 MpiSession::~MpiSession() {
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (!finalized) MPI_Finalize();
+  if (finalized) return;
+  test_freeze("finalize");
+  const double limit = finalize_timeout >= 0 ? finalize_timeout : mpi_timeout();
+  const Deadline deadline(limit,
+                          "[mnemo r" + launcher_rank() + "] error: MPI_Finalize did not return within " +
+                              std::to_string(static_cast<long>(limit)) +
+                              " s: another rank stopped or died at the end of the job (the results were already "
+                              "written); ending this rank so the launcher ends the job\n  HINT: look for a rank "
+                              "that was stopped, swapped out or killed",
+                          kExitInternal);
+  MPI_Finalize();
 }
 
 namespace {

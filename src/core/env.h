@@ -16,6 +16,13 @@ inline constexpr const char* kProgressTty = "MNEMO_PROGRESS_TTY";  ///< 1: the l
 inline constexpr const char* kBlas = "MNEMO_BLAS";  ///< keep: leave OpenBLAS's own kernel choice (see blas_kernels.h)
 inline constexpr const char* kOpenblasCoretype = "OPENBLAS_CORETYPE";  ///< OpenBLAS's kernel override (the user's)
 inline constexpr const char* kShmSum = "MNEMO_SHM_SUM";  ///< 0: large float sums use MPI_Allreduce, not node shared memory
+/// Seconds MPI_Init and MPI_Finalize may take before a rank ends itself
+/// (default 300; 0: no limit); `train` bounds MPI_Finalize by --comm-timeout.
+inline constexpr const char* kMpiTimeout = "MNEMO_MPI_TIMEOUT";
+/// Fault injection for tests: "init:R" or "finalize:R" makes the rank whose
+/// launcher rank (OMPI_COMM_WORLD_RANK) is R stop itself (SIGSTOP) just
+/// before MPI_Init or MPI_Finalize.
+inline constexpr const char* kTestFreeze = "MNEMO_TEST_FREEZE";
 
 /// The variable's value, or `fallback` when unset or empty.
 std::string get(const char* name, const std::string& fallback = "");

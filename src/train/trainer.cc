@@ -317,6 +317,8 @@ eval::RunResults run_training(const TrainOptions& options, Communicator& control
   std::unique_ptr<Communicator> watched, checked;
   Communicator* comm = &control;
   if (options.comm.timeout_seconds > 0 && control.world_size() > 1) {
+    // MPI_Finalize, after the watchdog has stopped, gets the same bound.
+    MpiSession::set_finalize_timeout(options.comm.timeout_seconds);
     // Agreed: an unwritable run directory fails here, on every rank, cleanly.
     run_agreed(control, [&] {
       watched = make_watched_communicator(*comm, "control", heartbeat_dir(options.run.run_dir),

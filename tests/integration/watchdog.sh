@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Test: no hangs. SIGSTOP one of 3 ranks mid-training: with --comm-timeout 5
 #   the job exits non-zero within 5 + 10 s and the message names the frozen
-#   rank as the one that never joined the collective.
+#   rank as the one that never joined the collective. A rank that stops just
+#   before MPI_Finalize (after the watchdog) or before MPI_Init (before any
+#   watchdog) ends the job too, within the bound (MNEMO_TEST_FREEZE).
 # Usage: watchdog.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -35,4 +37,31 @@ named=$(grep -oE "rank [0-9]+ is not responding" "$work/log" | sort -u)
 echo "$named"
 grep -q '"complete": true' "$work/run/results.json" 2>/dev/null && fail "results claim completeness"
 echo "ok - frozen rank detected in ${elapsed}s"
-echo "1 passed, 0 failed"
+
+# A rank frozen at the very end (the watchdog has stopped; MPI_Finalize waits for every rank), and one frozen
+# before MPI_Init (no watchdog yet): the other ranks end themselves after the bound, so the launcher ends the job.
+frozen_at() {  # where bound-seconds label run-args...
+  local where=$1 bound=$2 label=$3
+  shift 3
+  local start rc elapsed
+  start=$(date +%s)
+  set +e
+  MNEMO_TEST_FREEZE=$where:1 timeout 120 "$mpiexec" -x MNEMO_TEST_FREEZE -x MNEMO_MPI_TIMEOUT -n 2 "$mnemo" train \
+    --stream "$work/s2" --threads 1 "$@" >"$work/log-$where" 2>&1
+  rc=$?
+  set -e
+  elapsed=$(( $(date +%s) - start ))
+  pkill -9 -f "$work/s2" 2>/dev/null || true
+  [ $rc -ne 0 ] && [ $rc -ne 124 ] || { cat "$work/log-$where"; fail "$label: exit $rc (0: not detected; 124: hang)"; }
+  [ $elapsed -le $((bound + 10)) ] || { cat "$work/log-$where"; fail "$label took ${elapsed}s (bound: $bound + 10)"; }
+  grep -q "error: MPI_$( [ "$where" = init ] && echo Init || echo Finalize) did not return within $bound s" \
+    "$work/log-$where" || { cat "$work/log-$where"; fail "$label: no message"; }
+  echo "ok - $label: the job ended in ${elapsed}s"
+}
+"$mnemo" prepare --source synthetic --output "$work/s2" --tasks 2 --classes-per-task 2 >/dev/null 2>&1
+export MNEMO_MPI_TIMEOUT=300
+frozen_at finalize 5 "a rank frozen before MPI_Finalize (--comm-timeout 5)" --run-dir "$work/run-fin" --comm-timeout 5
+grep -q '"complete": true' "$work/run-fin/results.json" || fail "the results were not written before the end"
+export MNEMO_MPI_TIMEOUT=5
+frozen_at init 5 "a rank frozen before MPI_Init (MNEMO_MPI_TIMEOUT=5)" --run-dir "$work/run-init"
+echo "3 passed, 0 failed"
