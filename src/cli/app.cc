@@ -157,6 +157,24 @@ int run(int argc, char** argv, mnemo::Communicator& control, mnemo::cli::TorchCo
 
 namespace mnemo::cli {
 
+namespace {
+
+// Every error exit says what to do: messages written without a HINT get the exit code's general one.
+std::string with_default_hint(const std::string& what, int exit_code) {
+  if (what.find("HINT:") != std::string::npos) return what;
+  switch (exit_code) {
+    case kExitUsage: return with_hint(what, "run 'mnemo COMMAND --help' for the options and their defaults");
+    case kExitInput: return with_hint(what, "check the file or directory named above, or prepare it again");
+    case kExitDiverged: return with_hint(what, "lower --lr, or check the stream's values (mnemo inspect)");
+    case kExitStorage: return with_hint(what, "free space or fix permissions where it writes, then --resume auto");
+    default:
+      return with_hint(what, "please report it with the command line and this output (mnemo --version); "
+                             "-v shows every rank's messages");
+  }
+}
+
+}  // namespace
+
 bool launched_by_mpi() {
   // Open MPI's mpirun, PMIx (srun --mpi=pmix, prterun), PMI-1/2 and MPICH's Hydra, or a multi-task srun step.
   for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "MPI_LOCALNRANKS"}) {
@@ -184,15 +202,15 @@ int run_cli(int argc, char** argv, TorchCommands& torch, MpiStart start) {
   try {
     return run(argc, argv, *control, torch);
   } catch (const AgreedError& e) {
-    if (e.reporter()) spdlog::error("{}", e.what());
+    if (e.reporter()) spdlog::error("{}", with_default_hint(e.what(), e.exit_code()));
     return e.exit_code();
   } catch (const Error& e) {
-    spdlog::error("{}", e.what());
+    spdlog::error("{}", with_default_hint(e.what(), e.exit_code()));
     spdlog::default_logger()->flush();
     if (control->world_size() > 1) control->abort(e.exit_code());
     return e.exit_code();
   } catch (const std::exception& e) {
-    spdlog::error("unexpected error: {}", e.what());
+    spdlog::error("{}", with_default_hint(std::string("unexpected error: ") + e.what(), kExitInternal));
     spdlog::default_logger()->flush();
     if (control->world_size() > 1) control->abort(kExitInternal);
     return kExitInternal;

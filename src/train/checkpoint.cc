@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 
+#include "comm/agreement.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/io/checksum.h"
@@ -98,17 +99,21 @@ std::string write_checkpoint(const std::string& run_dir, const Position& at, int
   const fs::path root = fs::path(run_dir) / "checkpoints";
   const fs::path final_dir = root / checkpoint_name(at);
   const fs::path tmp = root / (".tmp-" + checkpoint_name(at));
-  if (control.rank() == 0) {
+  // Three agreed phases (each ends in one collective, as the barriers did): a failure on any rank (a full
+  // disk hits every rank at once) ends every rank with its exit code, printed once, by the first that failed.
+  run_agreed(control, [&] {
+    if (control.rank() != 0) return;
     std::error_code ec;
     fs::remove_all(tmp, ec);
     fs::create_directories(tmp, ec);
     if (ec) throw StorageError("cannot create checkpoint directory " + tmp.string() + ": " + ec.message());
-  }
-  control.barrier();
-  writers.every_rank(tmp.string());
-  if (control.rank() == 0) writers.rank0(tmp.string());
-  control.barrier();
-  if (control.rank() == 0) {
+  });
+  run_agreed(control, [&] {
+    writers.every_rank(tmp.string());
+    if (control.rank() == 0) writers.rank0(tmp.string());
+  });
+  run_agreed(control, [&] {
+    if (control.rank() != 0) return;
     data::write_checksums(tmp.string(), checkpoint_files(tmp));  // the streams' format: "HASH  NAME"
     write_file_atomically((tmp / "DONE").string(), "complete\n");
     std::error_code ec;
@@ -120,8 +125,7 @@ std::string write_checkpoint(const std::string& run_dir, const Position& at, int
     for (std::size_t i = 0; i + static_cast<std::size_t>(std::max(1, keep)) < all.size(); ++i) {
       fs::remove_all(all[i], ec);
     }
-  }
-  control.barrier();
+  });
   return final_dir.string();
 }
 

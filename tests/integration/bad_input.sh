@@ -72,7 +72,7 @@ fail() {
 # expect NAME WANT PATTERN... -- CMD...
 #   WANT: an exact exit code, or 'nz' for any non-zero code that is not a hang.
 #   PATTERN: a fixed string the output must contain, or 're:ERE' a regular expression.
-#   Every failure must also print exactly one mnemo error line and no internal error.
+#   Every failure must also print exactly one mnemo error line, a HINT: line, and no internal error.
 expect() {
   local name=$1 want=$2
   shift 2
@@ -120,6 +120,10 @@ expect() {
   errors=$(grep -c '\] error: ' "$OUT")
   if [[ $errors -ne 1 ]]; then
     fail "$name" "$errors error lines, expected exactly 1 (printed once, by one rank)"
+    return
+  fi
+  if ! grep -qF "HINT:" "$OUT"; then
+    fail "$name" "no HINT: line (every error exit says what to do)"
     return
   fi
   pass "$name"
