@@ -4,8 +4,10 @@
 #   overrides): mnemo, mnemo_unit_tests and mnemo_torch_tests. Runs every unit
 #   test case (CTest label unit) and the 2-rank end-to-end test
 #   (tests/integration/e2e_synthetic.sh: prepare, training on 1, 2 and 3 ranks,
-#   online and validation runs, a diverging run, usage errors) under the
-#   sanitizers. Every process writes its reports to build-asan/sanitizer-logs/;
+#   online and validation runs, a diverging run, usage errors) and the
+#   hostile-input cases (tests/integration/bad_input.sh, 2 and 3 ranks;
+#   leak checking off there: it needs the slow unwinder, which would make
+#   the 106 cases take about 15 minutes) under the sanitizers. Every process writes its reports to build-asan/sanitizer-logs/;
 #   any report, even from a run whose exit code a test expected, fails the
 #   script. Suppressions: tests/sanitize/lsan.supp (Open MPI's own leaks,
 #   each one explained there). Not part of tests/run_all.sh: the
@@ -19,7 +21,7 @@ jobs=${MNEMO_BUILD_JOBS:-$(nproc)}
 mpiexec=$(command -v mpiexec || command -v mpirun) || { echo "sanitize.sh: no mpiexec (bash launch/setup.sh installs it)" >&2; exit 1; }
 
 cmake --preset asan -B "$build" >/dev/null
-cmake --build "$build" -j "$jobs" --target mnemo mnemo_unit_tests mnemo_torch_tests
+cmake --build "$build" -j "$jobs" --target mnemo mnemo-torch mnemo_unit_tests mnemo_torch_tests
 
 logs=$root/$build/sanitizer-logs
 rm -rf "$logs"
@@ -41,6 +43,9 @@ echo "== tests/integration/e2e_synthetic.sh under ASan + UBSan (2 ranks; also 1 
 # apart (lsan.supp) with whole allocation stacks: the slow unwinder (about 6x slower runs).
 ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0" \
   bash tests/integration/e2e_synthetic.sh "$root/$build/src/cli/mnemo" "$mpiexec" || status=1
+echo "== tests/integration/bad_input.sh under ASan + UBSan (leaks not checked)"
+ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" BAD_INPUT_TIMEOUT=180 \
+  bash tests/integration/bad_input.sh "$root/$build/src/cli/mnemo" "$mpiexec" || status=1
 
 reports=$(find "$logs" -type f | sort)
 if [ -n "$reports" ]; then
