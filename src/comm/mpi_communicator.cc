@@ -147,8 +147,7 @@ class MpiCommunicator final : public Communicator {
     MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
     MNEMO_MPI_CHECK(MPI_Comm_rank(comm_, &rank_));
     MNEMO_MPI_CHECK(MPI_Comm_size(comm_, &size_));
-    MPI_Comm node;
-    MNEMO_MPI_CHECK(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node));
+    MPI_Comm node = split_by_node(comm_);
     MNEMO_MPI_CHECK(MPI_Comm_rank(node, &local_rank_));
     MNEMO_MPI_CHECK(MPI_Comm_size(node, &local_size_));
     MPI_Comm_free(&node);

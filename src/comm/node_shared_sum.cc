@@ -2,6 +2,7 @@
 #include "comm/node_shared_sum.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 
@@ -18,10 +19,25 @@ std::size_t block_begin(std::size_t n, int parts, int part) {
 
 }  // namespace
 
+MPI_Comm split_by_node(MPI_Comm comm) {
+  int rank = 0, size = 1;
+  MNEMO_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+  MNEMO_MPI_CHECK(MPI_Comm_size(comm, &size));
+  const long nodes = std::strtol(env::get(env::kSimulatedNodes, "0").c_str(), nullptr, 10);
+  MPI_Comm node = MPI_COMM_NULL;
+  if (nodes > 1 && nodes <= size) {
+    const int color = static_cast<int>(static_cast<long>(rank) * nodes / size);
+    MNEMO_MPI_CHECK(MPI_Comm_split(comm, color, rank, &node));
+  } else {
+    MNEMO_MPI_CHECK(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node));
+  }
+  return node;
+}
+
 NodeSharedSum::NodeSharedSum(MPI_Comm comm) {
   int rank = 0;
   MNEMO_MPI_CHECK(MPI_Comm_rank(comm, &rank));
-  MNEMO_MPI_CHECK(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node_));
+  node_ = split_by_node(comm);
   MPI_Comm_set_errhandler(node_, MPI_ERRORS_RETURN);
   MNEMO_MPI_CHECK(MPI_Comm_rank(node_, &local_rank_));
   MNEMO_MPI_CHECK(MPI_Comm_size(node_, &local_size_));

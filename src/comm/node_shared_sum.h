@@ -17,7 +17,9 @@
 //   go in 1 MiB pieces, which stay in cache.
 //   Used when every node runs the same number of ranks (the cross-node
 //   step pairs equal local ranks); otherwise MpiCommunicator keeps
-//   MPI_Allreduce. MNEMO_SHM_SUM=0 turns it off.
+//   MPI_Allreduce. MNEMO_SHM_SUM=0 turns it off. MNEMO_SIMULATED_NODES=K
+//   splits one machine's ranks into K nodes, so the cross-node step runs
+//   (and is tested) without a cluster.
 #pragma once
 
 #include <mpi.h>
@@ -25,6 +27,11 @@
 #include <cstddef>
 
 namespace mnemo {
+
+/// The ranks of `comm` on this rank's node (MPI_COMM_TYPE_SHARED), or, with
+/// MNEMO_SIMULATED_NODES=K, on its simulated node of consecutive ranks.
+/// Collective over `comm`.
+MPI_Comm split_by_node(MPI_Comm comm);
 
 class NodeSharedSum {
  public:

@@ -19,6 +19,10 @@ inline constexpr const char* kShmSum = "MNEMO_SHM_SUM";  ///< 0: large float sum
 /// Seconds MPI_Init and MPI_Finalize may take before a rank ends itself
 /// (default 300; 0: no limit); `train` bounds MPI_Finalize by --comm-timeout.
 inline constexpr const char* kMpiTimeout = "MNEMO_MPI_TIMEOUT";
+/// K > 1: treat the ranks as K nodes of consecutive ranks (rank r on node
+/// r*K/N) instead of asking MPI which share memory, so the cross-node path of
+/// the node-shared-memory sum runs on one machine (tests; 2 x 2 on 4 ranks).
+inline constexpr const char* kSimulatedNodes = "MNEMO_SIMULATED_NODES";
 /// Fault injection for tests: "init:R" or "finalize:R" makes the rank whose
 /// launcher rank (OMPI_COMM_WORLD_RANK) is R stop itself (SIGSTOP) just
 /// before MPI_Init or MPI_Finalize.

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 #include "comm/agreement.h"
@@ -163,11 +164,22 @@ TEST(Communicator, LargeFloatSumsAcrossPiecesAndGrowth) {
   for (std::size_t n : {1024u, 300001u, 1025u, 600007u, 262144u}) check_allreduce<float>(n);
 }
 
+// The nodes the ranks form: MNEMO_SIMULATED_NODES=K (mpi_np4_two_nodes runs
+// 4 ranks as 2 x 2), else one node, as on this machine.
+int simulated_nodes() {
+  const char* k = std::getenv("MNEMO_SIMULATED_NODES");
+  return k != nullptr && std::atoi(k) > 1 ? std::atoi(k) : 1;
+}
+
 // Non-integer values: NodeSharedSum's result is, bitwise and on every rank,
-// the rank-order sum ((v_0 + v_1) + v_2) + ..., which each rank can compute
-// alone because every rank's values are a function of (rank, i).
+// each node's rank-order sum ((v_0 + v_1) + v_2) + ..., then (across nodes,
+// one MPI_Allreduce of the node sums; exact for two nodes: a + b = b + a)
+// the sum of the nodes' sums, which each rank can compute alone because
+// every rank's values are a function of (rank, i). On one node that is the
+// plain rank-order sum.
 TEST(Communicator, NodeSharedSumIsTheRankOrderSumBitwise) {
-  const int r = world().rank(), size = world().world_size();
+  const int r = world().rank(), size = world().world_size(), nodes = simulated_nodes();
+  if (nodes > 2) GTEST_SKIP() << "the order across more than two nodes is MPI_Allreduce's";
   NodeSharedSum shared(MPI_COMM_WORLD);
   if (!shared.usable()) GTEST_SKIP() << "one rank per node: no shared-memory sum";
   auto value = [](int rank, std::size_t i) { return std::sin(0.37f * static_cast<float>(rank) + 1e-3f * i) / 3.0f; };
@@ -176,11 +188,27 @@ TEST(Communicator, NodeSharedSumIsTheRankOrderSumBitwise) {
     for (std::size_t i = 0; i < n; ++i) v[i] = value(r, i);
     shared.sum(v.data(), n);
     for (std::size_t i = 0; i < n; ++i) {
-      float want = value(0, i);
-      for (int k = 1; k < size; ++k) want += value(k, i);
-      ASSERT_EQ(v[i], want) << "i=" << i << " n=" << n;
+      float want = 0;
+      for (int node = 0; node < nodes; ++node) {
+        const int first = (node * size + nodes - 1) / nodes, end = ((node + 1) * size + nodes - 1) / nodes;
+        float node_sum = value(first, i);
+        for (int k = first + 1; k < end; ++k) node_sum += value(k, i);
+        want = node == 0 ? node_sum : want + node_sum;
+      }
+      ASSERT_EQ(v[i], want) << "i=" << i << " n=" << n << " nodes=" << nodes;
     }
   }
+}
+
+// MNEMO_SIMULATED_NODES=K splits the ranks into K nodes of consecutive ranks
+// (rank r on node r*K/N): the communicator's local rank and size follow.
+TEST(Communicator, SimulatedNodesGiveLocalRanksAndSizes) {
+  const int r = world().rank(), size = world().world_size(), nodes = simulated_nodes();
+  if (nodes == 1) GTEST_SKIP() << "MNEMO_SIMULATED_NODES not set";
+  const int node = static_cast<int>(static_cast<long>(r) * nodes / size);
+  const int first = (node * size + nodes - 1) / nodes, end = ((node + 1) * size + nodes - 1) / nodes;
+  EXPECT_EQ(world().local_rank(), r - first);
+  EXPECT_EQ(world().local_size(), end - first);
 }
 
 }  // namespace
