@@ -540,7 +540,7 @@ expect "20 prepare csv: an empty cell" 3 "$CSV/empty-cell.csv data row 2, column
   "$MNEMO" prepare --source csv --input "$CSV/empty-cell.csv" --output "$TMP/out20"
 expect "20 prepare csv: a NaN cell" 3 "$CSV/nan.csv data row 3, column 'b' is NaN" -- \
   "$MNEMO" prepare --source csv --input "$CSV/nan.csv" --output "$TMP/out20"
-expect "20 prepare csv: an unclosed quote" 3 "$CSV/open-quote.csv ends inside a quoted field" -- \
+expect "20 prepare csv: an unclosed quote" 3 "$CSV/open-quote.csv line 3 (data row 2): a quoted field opens there and never closes" -- \
   "$MNEMO" prepare --source csv --input "$CSV/open-quote.csv" --output "$TMP/out20"
 expect_ok "20 prepare csv: time-ordered, --split-by time --tasks 1 (control)" \
   "$MNEMO" prepare "${TO[@]}" --split-by time --tasks 1 --output "$TMP/out20-time"
@@ -595,6 +595,7 @@ npz("ok.npz")
 npz("no-y-test.npz", y_test=None)
 npz("frac-label.npz", y_train=np.where(np.arange(10) == 7, 0.5, y_train))  # float64 labels, element 7 is 0.5
 npz("huge-label.npz", y_train=np.full(10, 2**40))  # once a bad_alloc, and 10**9 ate 8 GB
+npz("no-rows.npz", x_train=np.zeros((0, 4), np.float32), y_train=np.zeros(0, np.int64))
 npy_dir_of("ok-dir")
 npy_dir_of("fortran", x_train=np.asfortranarray(x_train))
 npy_dir_of("object", x_train=np.array([[1, "a", None, 2.0]] * 10, dtype=object))
@@ -640,6 +641,8 @@ PY
   expect "20 prepare numpy: a label of 2^40" 3 "$NPY/huge-label.npz:y_train.npy[0] is 1099511627776" \
     "not a class id in [0, 8000)" -- \
     "$MNEMO" prepare --source numpy --input "$NPY/huge-label.npz" --output "$TMP/out20" --tasks 1
+  expect "20 prepare numpy: x_train without rows" 3 "$NPY/no-rows.npz:x_train.npy has no rows" -- \
+    "$MNEMO" prepare --source numpy --input "$NPY/no-rows.npz" --output "$TMP/out20" --tasks 1
   no_output_left "20 prepare hdf5 and numpy"
 else
   echo "skip - 20 hdf5 and numpy sources: $PY cannot import numpy and h5py (set MNEMO_PYTHON)"

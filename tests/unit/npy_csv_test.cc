@@ -134,7 +134,8 @@ TEST(Csv, EveryBadCellIsNamedByRowAndColumn) {
   EXPECT_NE(csv_error("a,\n1,2\n").find("column 2 has no name"), std::string::npos);
   EXPECT_NE(csv_error("").find("d.csv is empty"), std::string::npos);
   EXPECT_NE(csv_error("a,b\n").find("no data rows"), std::string::npos);
-  EXPECT_NE(csv_error("a,b\n1,\"2\n").find("d.csv ends inside a quoted field"), std::string::npos);
+  EXPECT_NE(csv_error("a,b\n1,\"2\n").find("d.csv line 2 (data row 1): a quoted field opens there and never closes"),
+            std::string::npos);
   EXPECT_NE(csv_error("a,b\n1,2\n3,4\"x\n").find("d.csv line 3: a quote inside an unquoted field"), std::string::npos);
   try {
     parse_numeric_csv("x,y\n1,2\n", "d.csv").column("label", "d.csv");

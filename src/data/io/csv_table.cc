@@ -132,7 +132,18 @@ CsvTable parse_numeric_csv(const std::string& text, const std::string& path) {
   }
   if (csv_fini(&parser, on_field, on_record, &p) != 0) {
     csv_free(&parser);
-    throw InputError(with_hint(path + " ends inside a quoted field", "a quoted field was opened and never closed"));
+    // The quote that never closes: the last one that opens a quoted span ("" inside a field toggles twice).
+    std::size_t opened = 0;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] != '"') continue;
+      quoted = !quoted;
+      if (quoted) opened = i;
+    }
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<long>(opened), '\n');
+    throw InputError(with_hint(path + " line " + std::to_string(line) + " (data row " + std::to_string(p.record) +
+                                   "): a quoted field opens there and never closes",
+                               "close the quote; write a quote inside a quoted field as two quotes"));
   }
   csv_free(&parser);
   if (!p.error.empty()) throw InputError(p.error);

@@ -82,6 +82,13 @@ SourceDataset load_numpy_dataset(const std::string& path, const std::string& nam
     }
     files.push_back({{"path", fs::absolute(path).string()}, {"sha256", io::sha256_file(path)}});
   }
+  for (const char* key : {"x_train", "x_test"}) {
+    const auto& shape = arrays.at(key).shape;
+    if (!shape.empty() && shape[0] == 0) {
+      throw InputError(with_hint(arrays.at(key).origin + " has no rows (shape [0, ...])",
+                                 "save the arrays with their samples, one per row"));
+    }
+  }
   const bool nchw = layout == "nchw";
   SourceDataset ds;
   ds.name = name;
