@@ -1,13 +1,32 @@
 // Implements: add_options (see option_binding.h).
 #include "cli/option_binding.h"
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 namespace mnemo::cli {
 
 namespace {
+
+// CLI11 converts integers with strtoll and keeps a value clamped to the type's limit (99999999999999999999999
+// became INT64_MAX): refuse the text itself instead, naming it.
+const CLI::Validator kFitsInt64(
+    [](std::string& text) {
+      errno = 0;
+      std::strtoll(text.c_str(), nullptr, 10);
+      return errno == ERANGE ? "'" + text + "' does not fit a 64-bit integer" : std::string();
+    },
+    "", "fits int64");
+const CLI::Validator kFitsUInt64(
+    [](std::string& text) {
+      errno = 0;
+      std::strtoull(text.c_str(), nullptr, 10);
+      return errno == ERANGE ? "'" + text + "' does not fit a 64-bit unsigned integer" : std::string();
+    },
+    "", "fits uint64");
 
 CLI::Option* add_one(CLI::App& command, const OptionSpec& spec) {
   const std::string flag = "--" + spec.name();
@@ -26,16 +45,17 @@ CLI::Option* add_one(CLI::App& command, const OptionSpec& spec) {
     case OptionSpec::Kind::kInt32:
       return command.add_option(flag, *static_cast<int*>(spec.field()), spec.help());
     case OptionSpec::Kind::kInt64:
-      return command.add_option(flag, *static_cast<std::int64_t*>(spec.field()), spec.help());
+      return command.add_option(flag, *static_cast<std::int64_t*>(spec.field()), spec.help())->check(kFitsInt64);
     case OptionSpec::Kind::kUInt64:
-      return command.add_option(flag, *static_cast<std::uint64_t*>(spec.field()), spec.help());
+      return command.add_option(flag, *static_cast<std::uint64_t*>(spec.field()), spec.help())->check(kFitsUInt64);
     case OptionSpec::Kind::kReal:
       return command.add_option(flag, *static_cast<double*>(spec.field()), spec.help());
     case OptionSpec::Kind::kText:
       return command.add_option(flag, *static_cast<std::string*>(spec.field()), spec.help());
     case OptionSpec::Kind::kIntList:
       return command.add_option(flag, *static_cast<std::vector<std::int64_t>*>(spec.field()), spec.help())
-          ->delimiter(',');  // "--hidden 100 100" and "--class-order 0,1,2" alike
+          ->delimiter(',')
+          ->check(kFitsInt64);  // "--hidden 100 100" and "--class-order 0,1,2" alike
     case OptionSpec::Kind::kChoice: {
       const OptionSpec* s = &spec;
       return command

@@ -14,6 +14,8 @@ namespace mnemo {
 namespace {
 
 std::string number_text(double v) {
+  // Whole numbers as integers ("1073741824", not "1.07374e+09"): they are mostly integer options' bounds.
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9.0e15) return std::to_string(static_cast<long long>(v));
   std::ostringstream os;
   os << v;
   return os.str();

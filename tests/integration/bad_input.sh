@@ -426,6 +426,12 @@ bad_option "train --threads -1" threads "${T16[@]}" --threads -1
 bad_option "train --lr-milestones -1" lr-milestones "${T16[@]}" --lr-milestones -1
 bad_option "train --lwf-temperature 0" lwf-temperature "${T16[@]}" --strategy lwf --lwf-temperature 0
 bad_option "train --wire-dtype fp8" wire-dtype "${T16[@]}" --wire-dtype fp8
+# Integers beyond 64 bits are refused as written, not clamped to INT64_MAX (which once trained 0 steps, exit 0).
+bad_option "train --batch-size 99999999999999999999999" batch-size "${T16[@]}" --batch-size 99999999999999999999999
+printf 'batch-size: 99999999999999999999999\n' >"$TMP/huge-batch.yaml"
+bad_option "train: a YAML batch-size beyond int64" batch-size "${T16[@]}" --config "$TMP/huge-batch.yaml"
+bad_option "train --lr-milestones with an element beyond int64" lr-milestones "${T16[@]}" \
+  --lr-milestones 1 99999999999999999999
 # Checked against the dataset (its class count) once it is read, still before anything is written.
 bad_option "prepare --class-order listing a class twice" class-order "${P16[@]}" --class-order 0,1,2,2,4,5
 bad_option "prepare --class-order naming class 9 of 6" class-order "${P16[@]}" --class-order 0,1,2,3,4,9
