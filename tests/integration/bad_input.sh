@@ -584,6 +584,7 @@ nan = x_train.copy()
 nan[3, 2] = np.nan  # row 3 (0-based), element 2
 h5("nan.h5", train_images=nan)
 h5("width.h5", test_images=np.zeros((4, 5), np.float32))  # 5 features against train's 4
+h5("uint16.h5", train_images=(x_train * 1000).astype(np.uint16), test_images=(x_test * 1000).astype(np.uint16))
 with h5py.File(os.path.join(h5_dir, "float-labels.h5"), "w") as f:
     f["train/images"], f["train/labels"] = x_train, y_train + 0.5
     f["test/images"], f["test/labels"] = x_test, y_test
@@ -617,6 +618,23 @@ PY
     "$MNEMO" prepare --source hdf5 --input "$H5/ok.h5" --output "$TMP/out20-h5" --tasks 1
   expect "20 prepare hdf5: a NaN in row 3 of train/images (-n 2)" 3 "$H5/nan.h5:/train/images row 3 (element 2) is NaN" -- \
     "${MPI2[@]}" prepare --source hdf5 --input "$H5/nan.h5" --output "$TMP/out20" --tasks 1
+  # uint16 values were once clamped into uint8 (39000 became 255): they are stored exactly, as float32.
+  expect_ok "20 prepare hdf5: uint16 samples prepare (control)" \
+    "$MNEMO" prepare --source hdf5 --input "$H5/uint16.h5" --output "$TMP/out20-u16" --tasks 1 --normalize none
+  if "$PY" - "$TMP/out20-u16" <<'CHECK'
+import glob, sys
+import h5py, numpy as np
+rows = np.concatenate([h5py.File(f, "r")["task_000/train/images"][:] for f in sorted(glob.glob(sys.argv[1] + "/shard-*.h5"))])
+want = (np.arange(40, dtype=np.float32).reshape(10, 4) * 1000)
+assert h5py.File(sys.argv[1] + "/stream.h5", "r").attrs["sample_type"] in ("float32", b"float32")
+assert rows.dtype == np.float32 and sorted(rows.ravel().tolist()) == sorted(want.ravel().tolist()), rows.max()
+CHECK
+  then
+    pass "20 prepare hdf5: uint16 samples are stored exactly (float32, 39000 kept)"
+  else
+    fail "20 prepare hdf5: uint16 samples" "the stream does not hold the source's values"
+  fi
+  rm -rf "$TMP/out20-u16"
   expect "20 prepare hdf5: train and test feature widths differ" 3 "$H5/width.h5: train and test samples differ" \
     "4 vs float32 5" -- "$MNEMO" prepare --source hdf5 --input "$H5/width.h5" --output "$TMP/out20" --tasks 1
 

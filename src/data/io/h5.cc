@@ -307,8 +307,12 @@ void read_rows_typed(const Loc& loc, const std::string& name, std::int64_t begin
   const std::string what = "cannot read dataset " + loc.describe(name);
   Handle ds = open_dataset(loc, name);
   Handle type(check_read(loc.file, H5Dget_type(ds.id()), what));
-  if (H5Tget_class(type.id()) != H5Tget_class(mem_type)) {
-    bad_input(loc.file, loc.describe(name) + " has the wrong element type");
+  const H5T_class_t stored = H5Tget_class(type.id()), wanted = H5Tget_class(mem_type);
+  // Integers read as floats convert (exactly up to 2^24), as a user's uint16 images should; other classes
+  // (strings, compounds) cannot.
+  if (stored != wanted && !(stored == H5T_INTEGER && wanted == H5T_FLOAT)) {
+    bad_input(loc.file, loc.describe(name) + " holds " + (stored == H5T_STRING ? "strings" : "non-numeric values") +
+                            " where numbers are expected");
   }
   Handle space(check_read(loc.file, H5Dget_space(ds.id()), what));
   const int rank = H5Sget_simple_extent_ndims(space.id());
