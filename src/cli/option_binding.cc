@@ -13,20 +13,19 @@ namespace {
 
 // CLI11 converts integers with strtoll and keeps a value clamped to the type's limit (99999999999999999999999
 // became INT64_MAX): refuse the text itself instead, naming it.
-const CLI::Validator kFitsInt64(
-    [](std::string& text) {
-      errno = 0;
-      std::strtoll(text.c_str(), nullptr, 10);
-      return errno == ERANGE ? "'" + text + "' does not fit a 64-bit integer" : std::string();
-    },
-    "", "fits int64");
-const CLI::Validator kFitsUInt64(
-    [](std::string& text) {
-      errno = 0;
-      std::strtoull(text.c_str(), nullptr, 10);
-      return errno == ERANGE ? "'" + text + "' does not fit a 64-bit unsigned integer" : std::string();
-    },
-    "", "fits uint64");
+template <class Parse>
+CLI::Validator fits(const std::string& type, Parse parse) {
+  return CLI::Validator(
+      [type, parse](std::string& text) {
+        errno = 0;
+        parse(text.c_str());
+        return errno == ERANGE ? "'" + text + "' does not fit a " + type : std::string();
+      },
+      "", "fits " + type);
+}
+const CLI::Validator kFitsInt64 = fits("64-bit integer", [](const char* t) { return std::strtoll(t, nullptr, 10); });
+const CLI::Validator kFitsUInt64 =
+    fits("64-bit unsigned integer", [](const char* t) { return std::strtoull(t, nullptr, 10); });
 
 CLI::Option* add_one(CLI::App& command, const OptionSpec& spec) {
   const std::string flag = "--" + spec.name();

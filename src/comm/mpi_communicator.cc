@@ -55,18 +55,22 @@ void test_freeze(const char* where) {
   if (env::get(env::kTestFreeze) == std::string(where) + ":" + launcher_rank()) std::raise(SIGSTOP);
 }
 
+// A deadline for `call` (MPI_Init, MPI_Finalize), which waits for every rank of the job.
+Deadline call_deadline(const char* call, double limit, const std::string& why_and_hint) {
+  return Deadline(limit,
+                  "[mnemo r" + launcher_rank() + "] error: " + call + " did not return within " +
+                      std::to_string(static_cast<long>(limit)) + " s: " + why_and_hint,
+                  kExitInternal);
+}
+
 }  // namespace
 
 MpiSession::MpiSession(int* argc, char*** argv) {
   test_freeze("init");
-  const double limit = mpi_timeout();
-  const Deadline deadline(limit,
-                          "[mnemo r" + launcher_rank() + "] error: MPI_Init did not return within " +
-                              std::to_string(static_cast<long>(limit)) +
-                              " s: a rank of the job is frozen or was never started; ending this rank so the "
-                              "launcher ends the job\n  HINT: see which rank is missing; MNEMO_MPI_TIMEOUT sets "
-                              "the limit",
-                          kExitInternal);
+  const Deadline deadline = call_deadline("MPI_Init", mpi_timeout(),
+                                          "a rank of the job is frozen or was never started; ending this rank so "
+                                          "the launcher ends the job\n  HINT: see which rank is missing; "
+                                          "MNEMO_MPI_TIMEOUT sets the limit");
   int provided = 0;
   MNEMO_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
@@ -79,14 +83,10 @@ MpiSession::~MpiSession() {
   MPI_Finalized(&finalized);
   if (finalized) return;
   test_freeze("finalize");
-  const double limit = finalize_timeout >= 0 ? finalize_timeout : mpi_timeout();
-  const Deadline deadline(limit,
-                          "[mnemo r" + launcher_rank() + "] error: MPI_Finalize did not return within " +
-                              std::to_string(static_cast<long>(limit)) +
-                              " s: another rank stopped or died at the end of the job (the results were already "
-                              "written); ending this rank so the launcher ends the job\n  HINT: look for a rank "
-                              "that was stopped, swapped out or killed",
-                          kExitInternal);
+  const Deadline deadline = call_deadline(
+      "MPI_Finalize", finalize_timeout >= 0 ? finalize_timeout : mpi_timeout(),
+      "another rank stopped or died at the end of the job (the results were already written); ending this rank so "
+      "the launcher ends the job\n  HINT: look for a rank that was stopped, swapped out or killed");
   MPI_Finalize();
 }
 
