@@ -38,7 +38,7 @@ void write_vector(const h5::Loc& loc, const std::string& name, const std::vector
 void write_results_h5(const std::string& path, const RunResults& r) {
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   {
-    auto file = h5::File::create(tmp);
+    auto file = h5::File::create(tmp, /*large_attributes=*/true);  // results_json grows with the tasks
     h5::Loc root{file, file.id(), "/"};
     h5::write_attr(root, "schema", std::string("mnemo.results"));
     h5::write_attr(root, "schema_version", kResultsSchemaVersion);

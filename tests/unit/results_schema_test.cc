@@ -7,7 +7,10 @@
 #include <set>
 #include <string>
 
+#include "data/io/h5.h"
+#include "eval/results_h5.h"
 #include "eval/results_writer.h"
+#include "test_dir.h"
 
 namespace mnemo::eval {
 namespace {
@@ -48,6 +51,30 @@ TEST(ResultsSchema, KeyPathsMatchTheCheckedInSchema) {
   }
   EXPECT_EQ(got, want);
   EXPECT_EQ(results_json(r)["schema_version"], 3) << "bump the list with the version";
+}
+
+// A 20-task, 100-class run's JSON is far beyond HDF5's 64 KiB cap on a
+// compact attribute; results.h5 still carries it whole (it once failed to
+// write at the end of the DER paper's 20 permuted tasks).
+TEST(ResultsH5, LongStreamsJsonReadsBackWhole) {
+  RunResults r;
+  const std::int64_t tasks = 20, classes = 100;
+  r.num_classes = classes;
+  for (std::int64_t t = 0; t < tasks; ++t) {
+    r.tasks.push_back(TaskTiming{{t}, 10, 1.0, 0.1, 0.2, 1 << 20});
+    r.class_il.push_back(std::vector<double>(tasks, 0.123456789 * static_cast<double>(t)));
+    r.confusion.push_back(std::vector<std::int64_t>(classes * classes, t));
+  }
+  r.task_il = r.class_il;
+  r.confusion_task_il = r.confusion;
+  r.baseline_class_il = r.baseline_task_il = std::vector<double>(tasks, 0.1);
+  const std::string want = results_json(r).dump();
+  ASSERT_GT(want.size(), std::size_t{1} << 16);
+  testing::TempDir dir;
+  const std::string path = dir.file("results.h5");
+  write_results_h5(path, r);
+  auto file = io::h5::File::open(path);
+  EXPECT_EQ(io::h5::read_attr_string({file, file.id(), "/"}, "results_json"), want);
 }
 
 }  // namespace

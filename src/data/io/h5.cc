@@ -89,8 +89,13 @@ void Handle::reset() {
   id_ = H5I_INVALID_HID;
 }
 
-File File::create(const std::string& path) {
-  const hid_t id = check_write(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+File File::create(const std::string& path, bool large_attributes) {
+  Handle fcpl(H5Pcreate(H5P_FILE_CREATE)), fapl(H5Pcreate(H5P_FILE_ACCESS));
+  if (large_attributes) {
+    H5Pset_attr_phase_change(fcpl.id(), 0, 0);  // dense from the first attribute
+    H5Pset_libver_bounds(fapl.id(), H5F_LIBVER_V18, H5F_LIBVER_V18);  // readable by HDF5 1.8 and later
+  }
+  const hid_t id = check_write(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.id(), fapl.id()),
                                "cannot create HDF5 file " + path);
   return File(Handle(id), path, kDamagedFileHint);
 }

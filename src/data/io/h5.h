@@ -53,7 +53,10 @@ class File {
   static constexpr const char* kDamagedFileHint = "check the path; the file may be truncated or damaged";
 
   /// Creates (truncates) `path` for writing; StorageError if it cannot.
-  static File create(const std::string& path);
+  /// `large_attributes`: the root group keeps its attributes in dense
+  /// storage (HDF5 1.8 format), which lifts the 64 KiB cap on one
+  /// attribute (results.h5's `results_json` of a long stream).
+  static File create(const std::string& path, bool large_attributes = false);
   /// Opens an existing file read-only. A missing or non-HDF5 file, and
   /// every later read failure, is an InputError naming the file, with
   /// `damaged_hint` as its hint.
