@@ -30,6 +30,20 @@ class ModelImpl : public torch::nn::Module {
   /// forward pass. The default is true unless the model holds a BatchNorm
   /// module; a model that couples samples in another way overrides it.
   virtual bool samples_independent() const;
+
+  /// Networks whose structure follows the stream (progressive columns).
+  /// Builds what task `task` trains with and freezes the parts earlier
+  /// tasks own (requires_grad false). Every rank and every world size
+  /// builds the same numbers: new parts are initialised from the model's
+  /// construction-time seed and the task, never from the RNG's current
+  /// state. Idempotent; returns true when the trainable parameters changed
+  /// (the trainer then rebuilds its flat buffers). Fixed networks: false.
+  virtual bool grow_to_task(std::int64_t /*task*/) { return false; }
+  /// Task-aware networks: the task whose column forward() answers for.
+  virtual void use_task(std::int64_t /*task*/) {}
+  virtual std::int64_t task_in_use() const { return 0; }
+  /// True when predictions need each sample's task (task-IL protocols only).
+  virtual bool needs_task_identity() const { return false; }
 };
 using Model = std::shared_ptr<ModelImpl>;
 
@@ -95,5 +109,7 @@ Model make_model(const ModelOptions& options);
 /// UsageError naming the model, the shapes and `stream` otherwise.
 void check_model_output(ModelImpl& model, const ModelOptions& options, const std::string& stream);
 std::vector<std::string> model_names();
+/// Applies `init` to every Linear layer of `module` (kTorch: leaves them).
+void init_linear_layers(torch::nn::Module& module, WeightInit init);
 
 }  // namespace mnemo::model

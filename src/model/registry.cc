@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "model/cnn.h"
 #include "model/mlp.h"
+#include "model/progressive.h"
 #include "model/model.h"
 #include "model/resnet.h"
 #include "model/torchscript.h"
@@ -27,7 +28,7 @@ std::map<std::string, ModelFactory>& registry() {
   // Built-ins are listed here, not self-registered: a static library would
   // drop an object file that nothing references.
   static std::map<std::string, ModelFactory> r = {
-      {"mlp", make_mlp}, {"cnn", make_small_cnn}, {"resnet18", make_reduced_resnet18}};
+      {"mlp", make_mlp}, {"cnn", make_small_cnn}, {"resnet18", make_reduced_resnet18}, {"pnn", make_progressive}};
   return r;
 }
 // The registered options structs of models added outside mnemo.
@@ -72,7 +73,8 @@ void ModelOptions::declare(OptionTable& t) {
   for (const auto& n : model_names()) known += (known.empty() ? "" : " | ") + n;
   t.add("model", name,
         "Model: " + known +
-            " (resnet18: the reduced ResNet-18 of GEM/DER, nf=20), or a TorchScript file (FILE.pt, saved with "
+            " (resnet18: the reduced ResNet-18 of GEM/DER, nf=20; pnn: progressive networks, a column of --hidden "
+            "per task, task-IL), or a TorchScript file (FILE.pt, saved with "
             "torch.jit.save) whose forward maps float [N, C, H, W] in [0, 1] to logits [N, classes]")
       .check([this] {
         const auto names = model_names();
@@ -118,10 +120,9 @@ std::vector<std::string> ModelOptions::init_skip_list() const {
   return out;
 }
 
-namespace {
-
 // Mammoth's xavier(): every Linear's weight U(-a, a), a = sqrt(3) * sqrt(2 / (fan_in + fan_out)); bias 0.
-void xavier_linear_layers(torch::nn::Module& model) {
+void init_linear_layers(torch::nn::Module& model, WeightInit init) {
+  if (init != WeightInit::kXavier) return;
   torch::NoGradGuard no_grad;
   for (const auto& m : model.modules(/*include_self=*/true)) {
     if (auto* linear = m->as<torch::nn::Linear>()) {
@@ -130,8 +131,6 @@ void xavier_linear_layers(torch::nn::Module& model) {
     }
   }
 }
-
-}  // namespace
 
 Model make_model(const ModelOptions& options) {
   if (is_torchscript_path(options.name) && registry().count(options.name) == 0) {
@@ -149,7 +148,7 @@ Model make_model(const ModelOptions& options) {
     throw UsageError(with_hint("unknown model '" + options.name + "'", "use one of: " + known));
   }
   Model model = it->second(options);
-  if (options.weight_init == WeightInit::kXavier) xavier_linear_layers(*model);
+  init_linear_layers(*model, options.weight_init);
   return model;
 }
 

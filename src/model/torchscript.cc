@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "model/cnn.h"
 #include "model/mlp.h"
+#include "model/progressive.h"
 #include "model/resnet.h"
 
 namespace mnemo::model {
@@ -25,6 +26,32 @@ std::string ints(c10::ArrayRef<std::int64_t> v) {
   for (std::size_t i = 0; i < v.size(); ++i) out << (i ? ", " : "") << v[i];
   out << "]";
   return out.str();
+}
+
+// forward(x, task=-1): every column's hidden layers unrolled (TorchScript
+// cannot pick a submodule by a runtime index), then the logits of column
+// `task` (clamped to the columns there are; -1: the newest).
+std::string progressive_source(const ProgressiveImpl& m) {
+  const std::int64_t columns = m.num_columns();
+  const std::size_t depth = m.widths().size() - 1;
+  auto a = [](std::int64_t k, std::size_t l) { return "a" + std::to_string(k) + "_" + std::to_string(l); };
+  auto z = [&](std::int64_t k, std::size_t l) {
+    const std::string col = "self.column" + std::to_string(k);
+    std::string s = col + ".layer" + std::to_string(l) + ".forward(" + (l == 0 ? std::string("x") : a(k, l)) + ")";
+    for (std::int64_t j = 0; l > 0 && j < k; ++j) {
+      s += " + " + col + ".lateral" + std::to_string(l) + "_" + std::to_string(j) + ".forward(" + a(j, l) + ")";
+    }
+    return s;
+  };
+  std::string s = "def forward(self, x, task: int = -1):\n    x = torch.flatten(x, 1)\n";
+  s += "    if task < 0 or task >= " + std::to_string(columns) + ":\n        task = " + std::to_string(columns - 1) + "\n";
+  for (std::size_t l = 0; l + 1 < depth; ++l) {
+    for (std::int64_t k = 0; k < columns; ++k) s += "    " + a(k, l + 1) + " = torch.relu(" + z(k, l) + ")\n";
+  }
+  for (std::int64_t k = 0; k + 1 < columns; ++k) {
+    s += "    if task == " + std::to_string(k) + ":\n        return " + z(k, depth - 1) + "\n";
+  }
+  return s + "    return " + z(columns - 1, depth - 1) + "\n";
 }
 
 // TorchScript of one module type: its methods over its own tensors and
@@ -74,6 +101,8 @@ std::string leaf_or_composite_source(const torch::nn::Module& m) {
     return s + "    return x\n"
                "def forward(self, x):\n    return self.layers.forward(torch.flatten(x, 1))\n";
   }
+  if (dynamic_cast<const PnnColumnImpl*>(&m)) return "";  // its network computes it (below)
+  if (auto* pnn = dynamic_cast<const ProgressiveImpl*>(&m)) return progressive_source(*pnn);
   if (dynamic_cast<const SmallCnnImpl*>(&m)) {
     return "def features(self, x):\n"
            "    x = torch.max_pool2d(torch.relu(self.conv1.forward(x)), [2, 2])\n"
@@ -113,6 +142,7 @@ torch::jit::Module mirror(const torch::nn::Module& m) {
   }
   for (const auto& c : m.named_children()) out.register_module(c.key(), mirror(*c.value()));
   const std::string source = leaf_or_composite_source(m);
+  if (source.empty()) return out;  // a holder of parameters its parent reads
   try {
     out.define(source);
   } catch (const std::exception& e) {  // a bug in the sources above

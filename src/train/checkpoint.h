@@ -39,6 +39,9 @@ struct CheckpointOptions {
 struct Position {
   std::int64_t task = 0, epoch = 0, step = 0;
   std::int64_t global_step = 0;  ///< optimizer steps since the run's start
+  /// The last task training has begun at this position (-1: none): the
+  /// task a growing network had grown to when the checkpoint was taken.
+  std::int64_t last_begun_task() const { return epoch > 0 || step > 0 ? task : task - 1; }
 };
 
 struct CheckpointWriters {

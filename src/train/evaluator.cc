@@ -70,8 +70,10 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model, const Predict& pre
   torch::Tensor confusion = torch::zeros({num_classes_ * num_classes_}, torch::kInt64).to(device_);
   torch::Tensor confusion_task_il = torch::zeros_like(confusion);
   const std::int64_t b = options_.batch_size;
+  const std::int64_t training_task = model.task_in_use();
   for (std::size_t t = 0; t < tasks_.size(); ++t) {
     const TaskSlice& task = tasks_[t];
+    model.use_task(static_cast<std::int64_t>(t));  // task-aware networks: the task's column
     const std::int64_t m = task.rows.size();
     std::int64_t hits_c = 0, hits_t = 0;
     if (task.images.defined()) {
@@ -101,6 +103,7 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model, const Predict& pre
   confusion_task_il = confusion_task_il.to(torch::kCPU);
   std::copy_n(confusion_task_il.data_ptr<std::int64_t>(), counts.confusion_task_il.size(),
               counts.confusion_task_il.begin());
+  model.use_task(training_task);
   if (was_training) model.train();
   return counts;
 }

@@ -4,6 +4,9 @@
 //   the task's own classes) per task, without autograd. Tasks are kept in
 //   memory while they fit a cache budget; the rest are streamed from the
 //   shards at every evaluation, so memory stays bounded for long streams.
+//   Task-aware networks (progressive columns) answer each task's slice
+//   with that task's column (model.use_task), then return to the training
+//   task's.
 #pragma once
 
 #include <torch/torch.h>

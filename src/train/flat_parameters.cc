@@ -20,14 +20,19 @@ FlatParameters::FlatParameters(torch::nn::Module& module) {
   std::int64_t total = 0;
   torch::TensorOptions options;
   for (const auto& item : module.named_parameters(/*recurse=*/true)) {
-    params_.push_back(item.value());
-    total += item.value().numel();
-    options = item.value().options();
     fnv(signature_, item.key());
     fnv(signature_, std::string(c10::toString(item.value().scalar_type())));
     for (auto d : item.value().sizes()) fnv(signature_, std::to_string(d) + ",");
+    if (!item.value().requires_grad()) {  // frozen: stays where it is
+      fnv(signature_, "frozen");
+      frozen_numel_ += item.value().numel();
+      continue;
+    }
+    params_.push_back(item.value());
+    total += item.value().numel();
+    options = item.value().options();
   }
-  MNEMO_ASSERT(!params_.empty(), "model has no parameters");
+  MNEMO_ASSERT(!params_.empty(), "model has no trainable parameters");
   values_ = torch::empty({total}, options.requires_grad(false));
   grads_ = torch::zeros({total}, options.requires_grad(false));
   std::int64_t off = 0;
@@ -44,13 +49,15 @@ FlatParameters::FlatParameters(torch::nn::Module& module) {
   }
 }
 
-std::uint64_t FlatParameters::value_fingerprint() const {
-  const torch::Tensor host = values_.to(torch::kCPU).contiguous();
-  const auto* bytes = static_cast<const unsigned char*>(host.data_ptr());
+std::uint64_t parameter_fingerprint(const torch::nn::Module& module) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (std::int64_t i = 0; i < host.numel() * static_cast<std::int64_t>(host.element_size()); ++i) {
-    h ^= bytes[i];
-    h *= 0x100000001b3ULL;
+  for (const auto& p : module.parameters(/*recurse=*/true)) {
+    const torch::Tensor host = p.detach().to(torch::kCPU).contiguous();
+    const auto* bytes = static_cast<const unsigned char*>(host.data_ptr());
+    for (std::int64_t i = 0; i < host.numel() * static_cast<std::int64_t>(host.element_size()); ++i) {
+      h ^= bytes[i];
+      h *= 0x100000001b3ULL;
+    }
   }
   return h;
 }

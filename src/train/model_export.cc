@@ -78,6 +78,12 @@ void export_checkpoint(const std::string& source, const std::string& output) {
   mo.input_shape = meta.at("model").at("input_shape").get<std::vector<std::int64_t>>();
   mo.num_classes = meta.at("model").at("num_classes").get<std::int64_t>();
   const model::Model model = model::make_model(mo);
+  if (meta.contains("position")) {  // a growing network: the shape it had then
+    const auto& p = meta.at("position");
+    const Position at{p.value("task", std::int64_t{0}), p.value("epoch", std::int64_t{0}),
+                      p.value("step", std::int64_t{0}), 0};
+    model->grow_to_task(std::max<std::int64_t>(0, at.last_begun_task()));
+  }
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(dir + "/model.pt");

@@ -4,8 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
-
 #include "comm/checked_communicator.h"
 #include "comm/watchdog.h"
 #include "core/error.h"
@@ -96,7 +94,36 @@ strategies::StrategyContext strategy_context(Run& run, const model::ModelOptions
   return ctx;
 }
 
+// A network that needs each sample's task gets it at test time only on
+// task-IL streams, and trains one task per batch (no replay of others).
+void check_growing_model(const model::ModelImpl& model, const TrainOptions& o, const data::StreamReader& stream) {
+  if (!model.needs_task_identity()) return;
+  if (!per_task_heads(o.model.head, stream)) {
+    throw UsageError(with_hint("--model " + o.model.name + " predicts each sample with its task's column, but stream " +
+                                   o.run.stream + " (" + stream.scenario() +
+                                   ") gives no task identity at test time (--head " +
+                                   (o.model.head == model::Head::kSingle ? "single" : "auto") + ")",
+                               "prepare the stream with --scenario task-incremental, or train with --head per-task "
+                               "(the task-IL protocol of a domain-incremental stream)"));
+  }
+  if (o.strategy.name != "finetune") {
+    throw UsageError(with_hint("--model " + o.model.name + " trains each task in a column of its own; --strategy " +
+                                   o.strategy.name + " would mix tasks or penalise parameters the columns freeze",
+                               "use --strategy finetune (the progressive network is the method)"));
+  }
+}
+
 }  // namespace
+
+void rebuild_flat_parameters(Run& run) {
+  run.reducer.reset();  // it points into the old buffers
+  run.flat = std::make_unique<FlatParameters>(*run.model);
+  const ReducerOptions& r = run.options.reducer;
+  run.reducer = std::make_unique<GradientReducer>(*run.flat, *run.grad_comm,
+                                                  static_cast<std::size_t>(r.bucket_mb * (1 << 20)), r.overlap,
+                                                  r.wire);
+  run.optimizer->reset();  // its moments were shaped like the old buffer
+}
 
 int threads_per_rank(const RunOptions& o, const Communicator& control) {
   if (o.threads > 0) return o.threads;
@@ -149,11 +176,9 @@ std::unique_ptr<Run> set_up_run(const TrainOptions& o, Communicator& control) {
   model::check_model_output(*run->model, mo, o.run.stream);
   if (!mo.init.empty()) load_initial_weights(*run->model, mo.init, mo.init_skip_list());
   run->model->train();
-  run->flat = std::make_unique<FlatParameters>(*run->model);
+  check_growing_model(*run->model, o, *run->stream);
   run->optimizer = make_optimizer(o.optimizer);
-  run->reducer = std::make_unique<GradientReducer>(*run->flat, *run->grad_comm,
-                                                   static_cast<std::size_t>(o.reducer.bucket_mb * (1 << 20)),
-                                                   o.reducer.overlap, o.reducer.wire);
+  rebuild_flat_parameters(*run);
   strategies::StrategyOptions so = o.strategy;
   so.lr = o.optimizer.lr;
   run->strategy = strategies::make_strategy(so, strategy_context(*run, mo));
@@ -163,7 +188,7 @@ std::unique_ptr<Run> set_up_run(const TrainOptions& o, Communicator& control) {
 
 std::string Run::describe() const {
   return fmt::format("{} ranks, backend {}, device {}, {} threads/rank on {} CPU(s) (rank 0's affinity); {} "
-                     "parameters in {} gradient bucket(s){}; stream {} ({} tasks)",
+                     "trainable parameters in {} gradient bucket(s){}; stream {} ({} tasks)",
                      control.world_size(), grad_comm->backend(), device.str(), threads_per_rank(options.run, control),
                      allowed_cpus(),
                      flat->numel(), reducer->num_buckets(), reducer->overlaps() ? " overlapped with backward" : "",

@@ -71,6 +71,12 @@ struct Run {
 /// inside run_agreed. All ranks, same order.
 std::unique_ptr<Run> set_up_run(const TrainOptions& options, Communicator& control);
 
+/// Moves the model's trainable parameters into new flat buffers with a new
+/// gradient reducer, and resets the optimizer: at start, and after a
+/// growing network changed its trainable set. No collectives; every rank
+/// must call it at the same point.
+void rebuild_flat_parameters(Run& run);
+
 /// CPU threads per rank: --threads, else the node's cores over its ranks.
 int threads_per_rank(const RunOptions& options, const Communicator& control);
 

@@ -171,6 +171,8 @@ Position restore_checkpoint(Run& run, const std::string& dir, eval::RunResults& 
   const auto& p = meta.at("position");
   const Position at{p.at("task").get<std::int64_t>(), p.at("epoch").get<std::int64_t>(),
                     p.at("step").get<std::int64_t>(), p.at("global_step").get<std::int64_t>()};
+  // A growing network takes the shape it had, before anything is compared or loaded.
+  if (run.model->grow_to_task(std::max<std::int64_t>(0, at.last_begun_task()))) rebuild_flat_parameters(run);
   const int version = meta.value("format_version", 1);
   if (version >= 2 && !meta.contains("model")) throw InputError(with_hint(dir + "/meta.json has no model section",
                                                                           "resume from an older checkpoint"));

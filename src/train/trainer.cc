@@ -88,7 +88,7 @@ class Trainer {
       checkpoint({t + 1, 0, 0, global_step_});
     }
     results_.complete = true;
-    results_.model_fingerprint = fmt::format("{:016x}", run_->flat->value_fingerprint());
+    results_.model_fingerprint = fmt::format("{:016x}", parameter_fingerprint(*run_->model));
     export_model("final");
     run_agreed(control_, [&] {
       if (control_.rank() == 0) report_results(results_, o_.run.run_dir);
@@ -102,6 +102,7 @@ class Trainer {
   std::int64_t train_task(std::int64_t t, const Position& from) {
     const bool mid_task = from.epoch > 0 || from.step > 0;
     const TaskPlan plan = input_->plan(t);
+    grow(t);
     verify_same_model(control_, *run_->flat);  // again at every task boundary
     if (!mid_task) {  // a mid-task resume restored the strategy and optimizer instead
       run_->strategy->before_task(t);
@@ -119,6 +120,21 @@ class Trainer {
       control_.barrier();
     }
     return plan.rows * o_.run.epochs;
+  }
+
+  // A growing network builds task t's column (every rank alike); the flat
+  // buffers then hold only what task t trains. All ranks.
+  void grow(std::int64_t t) {
+    if (run_->model->grow_to_task(t)) {
+      rebuild_flat_parameters(*run_);
+      broadcast_parameters(*run_->grad_comm, *run_->flat, 0);
+      if (control_.rank() == 0) {
+        spdlog::info("task {}: the network grew to {} parameters; {} train, {} are frozen", t,
+                     run_->flat->numel() + run_->flat->frozen_numel(), run_->flat->numel(),
+                     run_->flat->frozen_numel());
+      }
+    }
+    run_->model->use_task(t);
   }
 
   void train_epoch(std::int64_t t, std::int64_t epoch, std::int64_t first_step, const TaskPlan& plan) {
