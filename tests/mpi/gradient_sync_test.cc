@@ -167,6 +167,49 @@ TEST(GradientSync, BucketsTileTheBufferInReverseOrder) {
   }
 }
 
+// A progressive network grown to task 2: the rebuilt flat buffer holds
+// only column 2 (P + 2Q floats, not the 3P + 3Q of the whole network), its
+// buckets tile it, and the reduced buffer equals the closed form: rank q
+// contributes (q + 1) * (i + 1) at element i, so the sum is
+// (i + 1) * N (N + 1) / 2, exactly (small integers). Frozen columns keep
+// their values bit for bit through a step, on every rank.
+TEST(GradientSync, GrownNetworkReducesItsNewColumnOnlyToTheClosedForm) {
+  const int size = world().world_size(), rank = world().rank();
+  torch::manual_seed(1);
+  model::ModelOptions o;
+  o.name = "pnn";
+  o.input_shape = {1, 3, 3};
+  o.num_classes = 4;
+  o.hidden = {8, 8};
+  auto net = model::make_model(o);
+  const std::int64_t P = (9 * 8 + 8) + (8 * 8 + 8) + (8 * 4 + 4), Q = 8 * 8 + 8 * 4;
+  EXPECT_EQ(FlatParameters(*net).numel(), P) << "before growth: column 0";
+  ASSERT_TRUE(net->grow_to_task(2));
+  std::vector<torch::Tensor> frozen;
+  for (const auto& p : net->parameters()) {
+    if (!p.requires_grad()) frozen.push_back(p.detach().clone());
+  }
+  FlatParameters flat(*net);
+  ASSERT_EQ(flat.numel(), P + 2 * Q);
+  EXPECT_EQ(flat.frozen_numel(), 2 * P + Q);
+  GradientReducer reducer(flat, world(), /*bucket_bytes=*/64 * 4, /*overlap=*/false);
+  ASSERT_GT(reducer.num_buckets(), 2u);
+  EXPECT_EQ(reducer.bucket_range(0).second, flat.numel());
+  EXPECT_EQ(reducer.bucket_range(reducer.num_buckets() - 1).first, 0);
+  const torch::Tensor index = torch::arange(1, flat.numel() + 1, torch::kFloat32);
+  flat.grads().copy_(index * static_cast<float>(rank + 1));
+  reducer.prepare();
+  reducer.finish();
+  EXPECT_TRUE(torch::equal(flat.grads(), index * static_cast<float>(size * (size + 1) / 2)));
+  flat.values().sub_(0.01 * flat.grads());
+  std::size_t k = 0;
+  for (const auto& p : net->parameters()) {
+    if (p.requires_grad()) continue;
+    EXPECT_TRUE(torch::equal(p, frozen[k++])) << "a frozen parameter moved";
+  }
+  EXPECT_EQ(k, frozen.size());
+}
+
 // N ranks with local batch b equal 1 rank with batch N*b: parameters after
 // k SGD steps, each rank taking its block of every global batch.
 TEST(GradientSync, DataParallelTrainingEqualsSingleProcess) {
