@@ -468,6 +468,18 @@ kill -9 "$busy" 2>/dev/null; pkill -9 -f "run-dir $TMP/busy" 2>/dev/null; wait "
 expect_ok "18 train: the directory is free again once that run died" \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/busy" --overwrite
 
+# ---------------------------------------------------------------- 20. growing networks
+# A progressive network predicts with the sample's task's column: a stream
+# without task identity at test time, or a strategy that mixes tasks, is
+# refused at start, naming the option.
+expect "20 train: --model pnn on a class-incremental stream" 2 "--model pnn" "no task identity at test time" \
+  "--head per-task" -- "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run20" --model pnn --strategy finetune
+expect "20 train: --model pnn with --strategy er" 2 "--strategy er" "use --strategy finetune" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run20" --model pnn --head per-task
+expect "20 train: --hidden 0 for --model pnn" 2 "--hidden" -- \
+  "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run20" --model pnn --head per-task --strategy finetune \
+  --hidden 0
+
 # ---------------------------------------------------------------- 19. a disk that fills up mid-run (root: a small tmpfs)
 # A checkpoint every step (~140 KiB each) fills 500 KiB within the first
 # tasks; the newest complete checkpoint survives and resumes once the

@@ -10,7 +10,8 @@
 #   over the first 20 rows equal to 1e-4 (relative) on 1, 2 and 3 ranks.
 #   With --augment crop-flip (stream and replay batches augmented, DER++'s
 #   stored logits from the augmented forward pass) too, and augmentation
-#   really changes the run.
+#   really changes the run. A growing network (--model pnn: a column per
+#   task, the flat buffers and buckets rebuilt at each task start) too.
 # Usage: rank_equivalence.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -34,18 +35,29 @@ for s in er derpp; do  # augmented: the rows' crops and flips are named by globa
       --augment-padding 2 >"$work/$s+aug-$n.log" 2>&1 || { cat "$work/$s+aug-$n.log"; fail "$s+aug on $n ranks exited $?"; }
   done
 done
-strategies="$strategies er+aug derpp+aug"
+# A growing network: a progressive column per task (task-IL stream), its
+# buffers rebuilt at every task start, earlier columns out of the all-reduce.
+"$mnemo" prepare --source synthetic --scenario task-incremental --output "$work/ti" --tasks 3 --classes-per-task 2 \
+  --synthetic-classes 6 --synthetic-train-per-class 300 --synthetic-test-per-class 100 --synthetic-noise 220 \
+  --seed 3 >/dev/null 2>&1
+for n in 1 2 3; do
+  timeout 300 "$mpiexec" -n "$n" "$mnemo" train --stream "$work/ti" --run-dir "$work/pnn-$n" --model pnn \
+    --strategy finetune --hidden 16,12 --batch-size 12 --lr 0.05 --threads 1 >"$work/pnn-$n.log" 2>&1 \
+    || { cat "$work/pnn-$n.log"; fail "pnn on $n ranks exited $?"; }
+done
+strategies="$strategies er+aug derpp+aug pnn"
 python3 - "$work" $strategies <<'PY'
 import json, sys
 work, strategies = sys.argv[1], sys.argv[2:]
 failed = 0
 for s in strategies:
-    m = [json.load(open(f"{work}/{s}-{n}/results.json"))["accuracy"]["class_il"] for n in (1, 2, 3)]
-    for n, other in ((2, m[1]), (3, m[2])):
-        diff = max(abs(a - b) for ra, rb in zip(m[0], other) for a, b in zip(ra, rb))
-        ok = diff <= 0.01
-        failed += not ok
-        print(f"{'ok ' if ok else 'FAIL'} {s}: -n {n} vs -n 1, max |difference| {100 * diff:.2f} points")
+    for mode in ("class_il", "task_il"):
+        m = [json.load(open(f"{work}/{s}-{n}/results.json"))["accuracy"][mode] for n in (1, 2, 3)]
+        for n, other in ((2, m[1]), (3, m[2])):
+            diff = max(abs(a - b) for ra, rb in zip(m[0], other) for a, b in zip(ra, rb))
+            ok = diff <= 0.01
+            failed += not ok
+            print(f"{'ok ' if ok else 'FAIL'} {s} {mode}: -n {n} vs -n 1, max |difference| {100 * diff:.2f} points")
 import csv
 for s in strategies:
     logs = [list(csv.DictReader(open(f"{work}/{s}-{n}/metrics.csv"))) for n in (1, 2, 3)]
