@@ -69,7 +69,10 @@ nlohmann::json results_json(const RunResults& r) {
                      {"comm_share", t.seconds > 0 ? t.comm_seconds / t.seconds : 0.0},
                      {"input_wait_seconds", t.input_wait_seconds},
                      {"input_share", t.seconds > 0 ? t.input_wait_seconds / t.seconds : 0.0},
-                     {"peak_rss_bytes", t.peak_rss_bytes}});
+                     {"peak_rss_bytes", t.peak_rss_bytes},
+                     {"parameters", t.parameters},
+                     {"trainable_parameters", t.trainable_parameters},
+                     {"gradient_bytes_per_step", t.gradient_bytes_per_step}});
   }
   const bool any = !r.class_il.empty();
   nlohmann::json anytime = nlohmann::json::array();
@@ -113,6 +116,9 @@ RunResults results_from_json(const nlohmann::json& j) {
     tt.comm_seconds = t.at("comm_seconds").get<double>();
     tt.input_wait_seconds = t.value("input_wait_seconds", 0.0);
     tt.peak_rss_bytes = t.at("peak_rss_bytes").get<std::int64_t>();
+    tt.parameters = t.value("parameters", std::int64_t{0});  // version 4
+    tt.trainable_parameters = t.value("trainable_parameters", std::int64_t{0});
+    tt.gradient_bytes_per_step = t.value("gradient_bytes_per_step", std::int64_t{0});
     r.tasks.push_back(tt);
   }
   r.baseline_class_il = j.at("baseline").at("class_il").get<std::vector<double>>();

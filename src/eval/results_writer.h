@@ -1,9 +1,10 @@
 // Implements: the run's result files and console tables (rank 0 only).
-//   results.json (schema "mnemo.results", version 3; see README "Output files"):
+//   results.json (schema "mnemo.results", version 4; see README "Output files"):
 //     schema, schema_version, complete, model_fingerprint, config, stream,
 //     machine{blas_library, blas_kernels, blas_detected, blas_reason}, num_classes,
 //     tasks[{classes, train_samples, seconds, samples_per_second,
-//            eval_seconds, comm_seconds, comm_share, peak_rss_bytes}],
+//            eval_seconds, comm_seconds, comm_share, peak_rss_bytes,
+//            parameters, trainable_parameters, gradient_bytes_per_step}],
 //     baseline{class_il, task_il}, accuracy{class_il, task_il} (row i:
 //     after task i), confusion[task][true][predicted] (class-IL),
 //     confusion_task_il[task][true][predicted], class_report{class_il,
@@ -25,7 +26,8 @@
 namespace mnemo::eval {
 
 /// 2: adds confusion_task_il and class_report (version 1 files still read).
-inline constexpr std::int64_t kResultsSchemaVersion = 3;
+/// 4: adds tasks[].parameters, trainable_parameters, gradient_bytes_per_step.
+inline constexpr std::int64_t kResultsSchemaVersion = 4;
 
 /// Cost of one task: wall time of training (evaluation excluded), the
 /// largest per-rank time spent in collectives, and the largest per-rank
@@ -38,6 +40,9 @@ struct TaskTiming {
   double comm_seconds = 0;          ///< max over ranks of time in collectives, s
   double input_wait_seconds = 0;    ///< max over ranks of time waiting for input batches, s
   std::int64_t peak_rss_bytes = 0;  ///< max over ranks, bytes
+  std::int64_t parameters = 0;            ///< the model's, while it trained the task (it may grow)
+  std::int64_t trainable_parameters = 0;  ///< of which trained (the rest frozen): the gradient's elements
+  std::int64_t gradient_bytes_per_step = 0;  ///< what each step all-reduces (--wire-dtype)
 };
 
 /// An anytime evaluation: accuracy on every task after `step` steps.

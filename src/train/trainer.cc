@@ -78,6 +78,10 @@ class Trainer {
       timing.train_samples = train_task(t, t == start.task ? start : Position{t, 0, 0, global_step_});
       timing.seconds = seconds_since(train_start);
       timing.classes = run_->stream->task(t).classes;
+      timing.parameters = run_->flat->numel() + run_->flat->frozen_numel();
+      timing.trainable_parameters = run_->flat->numel();
+      timing.gradient_bytes_per_step =
+          control_.world_size() > 1 ? run_->flat->numel() * static_cast<std::int64_t>(dtype_size(o_.reducer.wire)) : 0;
       const auto eval_start = Clock::now();
       record_row();
       export_model("task-" + std::to_string(t));

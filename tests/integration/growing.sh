@@ -43,6 +43,14 @@ for k in 1 2; do
   grep -q "task $k: the network grew to $total parameters; $(( P + k * Q )) train, $(( total - P - k * Q )) are frozen" \
     "$work/ref.log" || { grep "grew" "$work/ref.log"; fail "task $k: not the closed form (P=$P, Q=$Q)"; }
 done
+"$py" - "$work/ref/results.json" "$P" "$Q" <<'PY'
+import json, sys
+tasks, P, Q = json.load(open(sys.argv[1]))["tasks"], int(sys.argv[2]), int(sys.argv[3])
+for k, t in enumerate(tasks):
+    want = ((k + 1) * P + Q * (k + 1) * k // 2, P + k * Q)
+    assert (t["parameters"], t["trainable_parameters"]) == want, (k, t, want)
+    assert t["gradient_bytes_per_step"] == 4 * (P + k * Q), (k, t)  # 2 ranks, float32 on the wire
+PY
 echo "ok - the network grew by the closed form: P=$P per column, Q=$Q laterals per earlier column"
 
 # 2. Task-IL backward transfer exactly 0.
