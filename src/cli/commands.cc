@@ -32,7 +32,22 @@ void add_inspect_options(CLI::App& sub, std::vector<std::string>& paths) {
 
 namespace {
 
-// A run directory: its setting, accuracy matrices, checkpoints, exports and replay memory.
+// The network per task: parameters, of which trained and frozen, and the
+// bytes each step all-reduced (results.json version 4 and later).
+std::string describe_structure(const nlohmann::json& tasks) {
+  if (tasks.empty() || !tasks.at(0).contains("parameters")) return "";
+  std::string out = "  network per task:   parameters    trained     frozen   all-reduced/step\n";
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    const auto total = tasks[t].at("parameters").get<std::int64_t>();
+    const auto trained = tasks[t].at("trainable_parameters").get<std::int64_t>();
+    const auto bytes = tasks[t].at("gradient_bytes_per_step").get<std::int64_t>();
+    out += fmt::format("    task {:<3}        {:>12} {:>10} {:>10} {:>14}\n", t, total, trained, total - trained,
+                       bytes > 0 ? fmt::format("{:.1f} KiB", bytes / 1024.0) : std::string("- (1 rank)"));
+  }
+  return out;
+}
+
+// A run directory: its setting, accuracy matrices, network per task, checkpoints, exports and replay memory.
 std::string describe_run(const std::string& dir) {
   namespace fs = std::filesystem;
   std::string out = "run " + dir + "\n";
@@ -57,6 +72,7 @@ std::string describe_run(const std::string& dir) {
     out += "  complete: " + std::string(j.value("complete", false) ? "yes" : "no (training did not finish)") + "\n";
     out += eval::format_matrix(j.at("accuracy").at("class_il").get<eval::Matrix>(), "  class-IL accuracy matrix");
     out += eval::format_matrix(j.at("accuracy").at("task_il").get<eval::Matrix>(), "  task-IL accuracy matrix");
+    out += describe_structure(j.at("tasks"));
   } else {
     out += "  no results.json yet (running, or stopped before the first task's end)\n";
   }
