@@ -5,7 +5,9 @@ and forgetting, one section per stream, strategies in the DER paper's order.
 Usage: results_table.py RESULTS_DIR"""
 import glob, json, os, re, statistics, sys
 
-ORDER = ["joint", "finetune", "ewc", "si", "lwf", "agem", "er", "er-ace", "der", "derpp", "icarl", "gdumb"]
+ORDER = ["joint", "finetune", "ewc", "si", "lwf", "agem", "er", "er-ace", "der", "derpp", "icarl", "gdumb", "pnn"]
+# Methods that predict with the sample's task (its column): no class-IL protocol.
+TASK_IDENTITY = {"pnn"}
 STREAMS = [("split", "Split Fashion-MNIST (5 x 2 classes, batch 10)"),
            ("permuted", "Permuted Fashion-MNIST (domain-incremental, batch 128)"),
            ("rotated", "Rotated Fashion-MNIST (domain-incremental, batch 128)")]
@@ -48,8 +50,8 @@ def main(root):
         print("|---|---|---|---|---|---|---|---|---|")
         for k in keys:
             ms = runs[k]
-            cells = [fmt([m[s][f] for m in ms]) for s in ("class_il", "task_il")
-                     for f in ("acc", "bwt", "forgetting")]
+            cells = [fmt([m[s][f] for m in ms]) if s == "task_il" or k[1] not in TASK_IDENTITY
+                     else "— (task id)" for s in ("class_il", "task_il") for f in ("acc", "bwt", "forgetting")]
             seeds = f"{len(ms)}" + (f" ({failed[k]} diverged)" if k in failed else "")
             print(f"| {k[1]} | {k[2] if k[2] != '-' else '—'} | {seeds} | " + " | ".join(cells) + " |")
 

@@ -7,8 +7,10 @@
 #   (mammoth's best_args for seq-mnist, perm-mnist and rot-mnist), over 3
 #   seeds on 2 ranks, in the reference code's protocol: Xavier-uniform
 #   initialisation (--weight-init xavier, Mammoth's MNISTMLP) and seq-mnist's
-#   class order 0,1,...,9 (tests/bench/fidelity.sh measures both). Writes RESULTS_DIR/table.md (mean +- std of class-IL
-#   and task-IL ACC, BWT and forgetting) and every run's directory.
+#   class order 0,1,...,9 (tests/bench/fidelity.sh measures both). Progressive
+#   networks (pnn: --model pnn, task identity given) are task-IL only.
+#   Writes RESULTS_DIR/table.md (mean +- std of class-IL and task-IL ACC,
+#   BWT and forgetting) and every run's directory.
 # Usage: launch/results_table.sh [RESULTS_DIR]
 #   Environment: MNEMO_BIN (default build/src/cli/mnemo), NP (2), SEEDS
 #   ("0 1 2"), DOMAIN_TASKS (10), DOMAIN_SAMPLES (10000 training images per
@@ -44,8 +46,11 @@ run() {  # stream strategy buffer(- for none) seed options...
   [ "$stream" = split ] || batch=128
   local capacity=()
   [ "$buffer" = - ] || capacity=(--replay-capacity "$buffer")
+  local method=(--strategy "$strategy")
+  # Progressive networks: the model is the method; it predicts with the task's column (task identity given).
+  [ "$strategy" = pnn ] && method=(--strategy finetune --model pnn --head per-task)
   mpirun -np "$np" --bind-to core "$mnemo" train --stream "$out/streams/$stream" --run-dir "$out/$name" \
-    --strategy "$strategy" --batch-size "$batch" "${capacity[@]}" --seed "$seed" --threads 1 --overwrite \
+    "${method[@]}" --batch-size "$batch" "${capacity[@]}" --seed "$seed" --threads 1 --overwrite \
     --weight-init "$weight_init" \
     "$@" >"$out/$name.log" 2>&1 || { echo "FAILED: $name (see $out/$name.log)" >&2; echo "$name" >>"$out/failed.txt"; return 0; }
   echo "$name"
@@ -73,6 +78,7 @@ for seed in $seeds; do
   run $s icarl 500 "$seed" --lr 0.1 --replay-batch 10
   run $s gdumb 200 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30  # not in the DER paper
   run $s gdumb 500 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30
+  run $s pnn - "$seed" --lr 0.03  # not in the DER paper: finetune's values
   # Permuted and Rotated: perm-mnist's and rot-mnist's values (lwf: seq-mnist's, the paper has none).
   for s in permuted rotated; do
     si_c=0.5 agem500=0.1 der500=0.5 derpp500=(--der-alpha 0.5 --der-beta 1.0) derpp200=(--der-alpha 1.0 --der-beta 0.5)
@@ -97,6 +103,7 @@ for seed in $seeds; do
     run $s icarl 500 "$seed" --lr 0.1 --replay-batch 128
     run $s gdumb 200 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30
     run $s gdumb 500 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30
+    run $s pnn - "$seed" --lr 0.2
   done
 done
 python3 "$(dirname "$0")/results_table.py" "$out" > "$out/table.md"
