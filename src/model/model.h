@@ -44,6 +44,16 @@ class ModelImpl : public torch::nn::Module {
   virtual std::int64_t task_in_use() const { return 0; }
   /// True when predictions need each sample's task (task-IL protocols only).
   virtual bool needs_task_identity() const { return false; }
+  /// Called on every rank after each optimizer step of `task`, with the
+  /// task's steps done and its total (PackNet restores its fixed weights
+  /// and prunes here).
+  virtual void after_optimizer_step(std::int64_t /*task*/, std::int64_t /*done*/, std::int64_t /*total*/) {}
+  /// Parameter elements the current task trains, for a network that masks
+  /// elements within its tensors; -1: every element of its trainable tensors.
+  virtual std::int64_t trained_elements() const { return -1; }
+  /// Why the network cannot learn a stream of `tasks` tasks (a usage
+  /// error's message, naming the option), or "" when it can.
+  virtual std::string capacity_problem(std::int64_t /*tasks*/) const { return ""; }
 };
 using Model = std::shared_ptr<ModelImpl>;
 
@@ -65,7 +75,12 @@ struct ModelOptions {
   std::string name = "mlp";  ///< a registered name, or a TorchScript file (see torchscript.h)
   std::vector<std::int64_t> input_shape;        ///< {C, H, W}
   std::int64_t num_classes = 0;                 ///< single head over every class
+  /// The stream's classes of each task (a stream fact set by train, like
+  /// input_shape; empty elsewhere): PackNet gives task t the output rows of its classes.
+  std::vector<std::vector<std::int64_t>> task_classes;
   std::vector<std::int64_t> hidden = {100, 100};  ///< MLP hidden widths
+  double packnet_prune = 0.5;    ///< packnet: fraction of each task's free weights pruned (left to later tasks)
+  double packnet_retrain = 0.25;  ///< packnet: fraction of each task's steps that retrain after the pruning
   Kernels kernels = Kernels::kFused;
   Head head = Head::kAuto;
   WeightInit weight_init = WeightInit::kTorch;

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "model/cnn.h"
 #include "model/mlp.h"
+#include "model/packnet.h"
 #include "model/progressive.h"
 #include "model/model.h"
 #include "model/resnet.h"
@@ -28,7 +29,7 @@ std::map<std::string, ModelFactory>& registry() {
   // Built-ins are listed here, not self-registered: a static library would
   // drop an object file that nothing references.
   static std::map<std::string, ModelFactory> r = {
-      {"mlp", make_mlp}, {"cnn", make_small_cnn}, {"resnet18", make_reduced_resnet18}, {"pnn", make_progressive}};
+      {"mlp", make_mlp}, {"cnn", make_small_cnn}, {"resnet18", make_reduced_resnet18}, {"pnn", make_progressive}, {"packnet", make_packnet}};
   return r;
 }
 // The registered options structs of models added outside mnemo.
@@ -74,7 +75,7 @@ void ModelOptions::declare(OptionTable& t) {
   t.add("model", name,
         "Model: " + known +
             " (resnet18: the reduced ResNet-18 of GEM/DER, nf=20; pnn: progressive networks, a column of --hidden "
-            "per task, task-IL), or a TorchScript file (FILE.pt, saved with "
+            "per task; packnet: the MLP, pruned into per-task weights; both task-IL), or a TorchScript file (FILE.pt, saved with "
             "torch.jit.save) whose forward maps float [N, C, H, W] in [0, 1] to logits [N, classes]")
       .check([this] {
         const auto names = model_names();
@@ -84,6 +85,13 @@ void ModelOptions::declare(OptionTable& t) {
         if (std::filesystem::is_directory(name, ec)) return "is a directory, not a TorchScript file";
         return std::filesystem::exists(name, ec) ? "" : "names a TorchScript file that does not exist";
       });
+  t.add("packnet-prune", packnet_prune,
+        "packnet: fraction of each task's free weights pruned after training it (smallest |w| per layer), left free "
+        "for later tasks; the rest are the task's")
+      .in_range(0, 1);
+  t.add("packnet-retrain", packnet_retrain,
+        "packnet: fraction of each task's steps, at its end, that retrain the weights it kept after the pruning")
+      .in_range(0, 0.99);
   t.add("hidden", hidden, "MLP hidden layer widths").at_least(1).check([this] {
     return hidden.empty() || hidden.size() > 16 ? "must list 1 to 16 widths" : "";
   });

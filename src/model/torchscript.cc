@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "model/cnn.h"
 #include "model/mlp.h"
+#include "model/packnet.h"
 #include "model/progressive.h"
 #include "model/resnet.h"
 
@@ -52,6 +53,22 @@ std::string progressive_source(const ProgressiveImpl& m) {
     s += "    if task == " + std::to_string(k) + ":\n        return " + z(k, depth - 1) + "\n";
   }
   return s + "    return " + z(columns - 1, depth - 1) + "\n";
+}
+
+// forward(x, task=-1): each layer's weights masked to those of tasks
+// 0..task (-1: every task's, the newest task's view).
+std::string packnet_source(const PackNetImpl& m) {
+  std::string s = "def forward(self, x, task: int = -1):\n    x = torch.flatten(x, 1)\n";
+  s += "    if task < 0:\n        task = 1 << 40\n";
+  const std::size_t layers = m.layers();
+  for (std::size_t l = 0; l < layers; ++l) {
+    const std::string n = std::to_string(l);
+    s += "    mask = torch.logical_and(torch.ge(self.owners" + n + ", 0), torch.le(self.owners" + n +
+         ", task)).type_as(self.layer" + n + ".weight)\n";
+    s += "    x = torch.linear(x, self.layer" + n + ".weight * mask, self.layer" + n + ".bias)\n";
+    if (l + 1 < layers) s += "    x = torch.relu(x)\n";
+  }
+  return s + "    return x\n";
 }
 
 // TorchScript of one module type: its methods over its own tensors and
@@ -103,6 +120,7 @@ std::string leaf_or_composite_source(const torch::nn::Module& m) {
   }
   if (dynamic_cast<const PnnColumnImpl*>(&m)) return "";  // its network computes it (below)
   if (auto* pnn = dynamic_cast<const ProgressiveImpl*>(&m)) return progressive_source(*pnn);
+  if (auto* packnet = dynamic_cast<const PackNetImpl*>(&m)) return packnet_source(*packnet);
   if (dynamic_cast<const SmallCnnImpl*>(&m)) {
     return "def features(self, x):\n"
            "    x = torch.max_pool2d(torch.relu(self.conv1.forward(x)), [2, 2])\n"

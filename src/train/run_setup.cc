@@ -36,6 +36,7 @@ model::ModelOptions model_options(const TrainOptions& o, const data::StreamReade
   model::ModelOptions mo = o.model;
   mo.input_shape = stream.image_shape();
   mo.num_classes = stream.num_classes();
+  for (std::int64_t t = 0; t < stream.num_tasks(); ++t) mo.task_classes.push_back(stream.task(t).classes);
   return mo;
 }
 
@@ -99,17 +100,22 @@ strategies::StrategyContext strategy_context(Run& run, const model::ModelOptions
 void check_growing_model(const model::ModelImpl& model, const TrainOptions& o, const data::StreamReader& stream) {
   if (!model.needs_task_identity()) return;
   if (!per_task_heads(o.model.head, stream)) {
-    throw UsageError(with_hint("--model " + o.model.name + " predicts each sample with its task's column, but stream " +
+    throw UsageError(with_hint("--model " + o.model.name + " predicts each sample with its task's weights, but stream " +
                                    o.run.stream + " (" + stream.scenario() +
                                    ") gives no task identity at test time (--head " +
                                    (o.model.head == model::Head::kSingle ? "single" : "auto") + ")",
                                "prepare the stream with --scenario task-incremental, or train with --head per-task "
                                "(the task-IL protocol of a domain-incremental stream)"));
   }
+  const std::string capacity = model.capacity_problem(stream.num_tasks());
+  if (!capacity.empty()) {
+    throw UsageError(with_hint(capacity, "raise --packnet-prune (the share of each task's free weights left to later "
+                                         "tasks), or widen --hidden"));
+  }
   if (o.strategy.name != "finetune") {
-    throw UsageError(with_hint("--model " + o.model.name + " trains each task in a column of its own; --strategy " +
+    throw UsageError(with_hint("--model " + o.model.name + " trains each task in weights of its own; --strategy " +
                                    o.strategy.name + " would mix tasks or penalise parameters the columns freeze",
-                               "use --strategy finetune (the progressive network is the method)"));
+                               "use --strategy finetune (the network is the method)"));
   }
 }
 

@@ -79,7 +79,8 @@ class Trainer {
       timing.seconds = seconds_since(train_start);
       timing.classes = run_->stream->task(t).classes;
       timing.parameters = run_->flat->numel() + run_->flat->frozen_numel();
-      timing.trainable_parameters = run_->flat->numel();
+      const std::int64_t masked_within = run_->model->trained_elements();
+      timing.trainable_parameters = masked_within >= 0 ? masked_within : run_->flat->numel();
       timing.gradient_bytes_per_step =
           control_.world_size() > 1 ? run_->flat->numel() * static_cast<std::int64_t>(dtype_size(o_.reducer.wire)) : 0;
       const auto eval_start = Clock::now();
@@ -154,11 +155,12 @@ class Trainer {
           rank_slice(t, std::move(*block), run_->stream->sample_format(), run_->input_norm, run_->augment,
                      global_step_, control_.world_size(), control_.rank(), run_->device);
       const double lr = scheduled_lr(o_.optimizer, epoch, step, plan.steps, o_.run.epochs);
+      const std::int64_t task_step = epoch * plan.steps + step + 1;
       const StepAgreement agreed = train_step(batch, lr, progress, step);
+      run_->model->after_optimizer_step(t, task_step, task_steps);  // PackNet: fixed weights back; pruning
       ++global_step_;
       const bool anytime = o_.run.eval_every > 0 && global_step_ % o_.run.eval_every == 0;
       if (anytime) record_anytime(t);
-      const std::int64_t task_step = epoch * plan.steps + step + 1;
       if (anytime || task_step % row_every == 0 || task_step == task_steps) {
         write_metrics_row(t, epoch, lr, anytime, run_->costs.input_wait_seconds + loader->wait_seconds());
       }
