@@ -2,6 +2,7 @@
 #include "model/packnet.h"
 
 #include <cmath>
+#include <sstream>
 
 #include "core/error.h"
 
@@ -17,6 +18,7 @@ PackNetImpl::PackNetImpl(const std::vector<std::int64_t>& widths, double prune, 
     owners_.push_back(register_buffer("owners" + n, torch::full({widths[l + 1], widths[l]}, -1, torch::kInt64)));
   }
   pruned_task_ = register_buffer("pruned_task", torch::full({1}, -1, torch::kInt64));
+  first_task_ = register_buffer("head_first_task", first_tasks());
   refresh();
 }
 
@@ -34,6 +36,7 @@ bool PackNetImpl::refresh() {
   torch::NoGradGuard no_grad;
   trains_.clear();
   fixed_.clear();
+  idle_.clear();
   kept_ = pruned_task_.item<std::int64_t>() == training_;
   const bool kept = kept_;
   for (std::size_t l = 0; l < layers_.size(); ++l) {
@@ -41,15 +44,36 @@ bool PackNetImpl::refresh() {
     const torch::Tensor w = layers_[l]->weight;
     torch::Tensor trains = (kept ? o.eq(training_) : o.eq(-1)).to(w.dtype());
     if (l + 1 == layers_.size()) trains = trains * head_rows(training_).to(w.device(), w.dtype());
+    // Free weights this task may not use (other tasks' output rows, and its own pruned ones, which are 0)
+    // keep their values for the tasks to come.
+    idle_.push_back(w * o.eq(-1).logical_and(trains.eq(0)).to(w.dtype()));
     trains_.push_back(trains);
     fixed_.push_back(w * (o.ge(0) & o.lt(training_)).to(w.dtype()));
   }
   bool changed = false;
-  for (auto& l : layers_) {  // biases: task 0's
-    changed |= l->bias.requires_grad() != (training_ == 0);
-    l->bias.set_requires_grad(training_ == 0);
+  for (std::size_t l = 0; l + 1 < layers_.size(); ++l) {  // hidden biases: task 0's
+    changed |= layers_[l]->bias.requires_grad() != (training_ == 0);
+    layers_[l]->bias.set_requires_grad(training_ == 0);
   }
+  // Output biases: each row's first task trains it (its class's own offset), then it is fixed.
+  const torch::Tensor& b = layers_.back()->bias;
+  bias_trains_ = first_task_.eq(training_).to(b.dtype());
+  bias_fixed_ = b.detach() * first_task_.lt(training_).to(b.dtype());
+  bias_idle_ = b.detach() * first_task_.gt(training_).to(b.dtype());  // later tasks' rows: kept for them
   return changed;
+}
+
+torch::Tensor PackNetImpl::first_tasks() const {
+  const auto classes = layers_.back()->weight.size(0);
+  torch::Tensor first = torch::zeros({classes}, torch::kInt64);  // unknown tasks: every row is task 0's
+  if (task_classes_.empty()) return first;
+  first.fill_(-1);
+  for (std::size_t t = task_classes_.size(); t-- > 0;) {
+    for (auto c : task_classes_[t]) {
+      if (c >= 0 && c < classes) first[c] = static_cast<std::int64_t>(t);
+    }
+  }
+  return first;
 }
 
 bool PackNetImpl::grow_to_task(std::int64_t task) {
@@ -69,8 +93,12 @@ torch::Tensor PackNetImpl::forward(torch::Tensor x) {
     } else {  // the training task (and later ones): its free or kept weights train, earlier ones are fixed
       weight = w * trains_[l] + fixed_[l];
     }
-    x = torch::linear(x, weight, layers_[l]->bias);
-    if (l + 1 < layers_.size()) x = torch::relu(x);
+    const bool head = l + 1 == layers_.size();
+    const torch::Tensor& b = layers_[l]->bias;
+    torch::Tensor bias = b;
+    if (head) bias = past ? b * first_task_.le(answer_).to(b.dtype()) : b * bias_trains_ + bias_fixed_;
+    x = torch::linear(x, weight, bias);
+    if (!head) x = torch::relu(x);
   }
   return x;
 }
@@ -84,8 +112,9 @@ void PackNetImpl::after_optimizer_step(std::int64_t task, std::int64_t done, std
   torch::NoGradGuard no_grad;
   for (std::size_t l = 0; l < layers_.size(); ++l) {  // momentum and weight decay moved the fixed ones too
     torch::Tensor w = layers_[l]->weight;
-    w.mul_(trains_[l]).add_(fixed_[l]);
+    w.mul_(trains_[l]).add_(fixed_[l]).add_(idle_[l]);
   }
+  layers_.back()->bias.mul_(bias_trains_).add_(bias_fixed_).add_(bias_idle_);
   if (task == training_ && !kept_ && done >= prune_step(total)) prune();
 }
 
@@ -112,9 +141,9 @@ std::int64_t PackNetImpl::trained_elements() const {
   std::int64_t n = 0;
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     n += trains_[l].sum().item<std::int64_t>();
-    if (training_ == 0) n += layers_[l]->bias.numel();
+    if (training_ == 0 && l + 1 < layers_.size()) n += layers_[l]->bias.numel();
   }
-  return n;
+  return n + bias_trains_.sum().item<std::int64_t>();
 }
 
 std::string PackNetImpl::capacity_problem(std::int64_t tasks) const {
@@ -131,7 +160,9 @@ std::string PackNetImpl::capacity_problem(std::int64_t tasks) const {
       double n = 0;
       for (std::int64_t r = 0; r < rows; ++r) n += use[r] > 0 ? free[static_cast<std::size_t>(r)] : 0;
       if (n < 1) {
-        return "--packnet-prune " + std::to_string(prune_).substr(0, 6) + " leaves layer " + std::to_string(l) +
+        std::ostringstream p;
+        p << prune_;
+        return "--packnet-prune " + p.str() + " leaves layer " + std::to_string(l) +
                " (" + std::to_string(owners_[l].numel()) + " weights) no free weight for task " + std::to_string(t) +
                " of the stream's " + std::to_string(tasks);
       }

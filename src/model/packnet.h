@@ -11,11 +11,12 @@
 //   task's last steps retrain only the weights it kept. A sample of task j
 //   is predicted with the weights of tasks 0..j (the rest masked to 0), so
 //   a later task never changes an earlier task's function: task-IL
-//   backward transfer is exactly 0. Biases are trained with task 0 and
-//   fixed afterwards, as in the paper. In the output layer task t trains,
+//   backward transfer is exactly 0. Hidden biases are trained with task 0
+//   and fixed afterwards, as in the paper; an output row's bias by the first
+//   task with that class (its own offset), then fixed. In the output layer task t trains,
 //   prunes and keeps only the rows of its own classes (the paper's
 //   per-task heads; on a domain-incremental stream every task has every
-//   row); other free rows are held at 0 until their task comes. A layer's
+//   row); other free rows keep their initial values for their task. A layer's
 //   free weights go from n to floor(p n) with each task that uses them, so
 //   p must leave at least one for the stream's last task (checked at
 //   start: capacity_problem).
@@ -66,6 +67,7 @@ class PackNetImpl : public ModelImpl {
   std::vector<torch::nn::Linear> layers_;
   std::vector<torch::Tensor> owners_;  // buffers, int64, like each layer's weight
   torch::Tensor pruned_task_;          // buffer: the last task that pruned (-1: none)
+  torch::Tensor first_task_;           // buffer: each output row's first task (its bias's owner)
   double prune_, retrain_;
   std::vector<std::vector<std::int64_t>> task_classes_;
   std::int64_t training_ = 0;  // the task being trained
@@ -76,6 +78,10 @@ class PackNetImpl : public ModelImpl {
   // Per layer, for the training task: which weights train, and the fixed
   // weights' values (zeros where weights train or were pruned).
   std::vector<torch::Tensor> trains_, fixed_;
+  std::vector<torch::Tensor> idle_;  // values of the free weights this task may not use (restored)
+  torch::Tensor bias_trains_, bias_fixed_, bias_idle_;  // the same for the output biases
+  /// Each output row's first task (the one that trains its bias), from the task classes.
+  torch::Tensor first_tasks() const;
 };
 
 /// Factory for the registry ("packnet").

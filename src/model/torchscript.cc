@@ -65,7 +65,9 @@ std::string packnet_source(const PackNetImpl& m) {
     const std::string n = std::to_string(l);
     s += "    mask = torch.logical_and(torch.ge(self.owners" + n + ", 0), torch.le(self.owners" + n +
          ", task)).type_as(self.layer" + n + ".weight)\n";
-    s += "    x = torch.linear(x, self.layer" + n + ".weight * mask, self.layer" + n + ".bias)\n";
+    std::string bias = "self.layer" + n + ".bias";
+    if (l + 1 == layers) bias += " * torch.le(self.head_first_task, task).type_as(" + bias + ")";
+    s += "    x = torch.linear(x, self.layer" + n + ".weight * mask, " + bias + ")\n";
     if (l + 1 < layers) s += "    x = torch.relu(x)\n";
   }
   return s + "    return x\n";

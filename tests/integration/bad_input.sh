@@ -476,6 +476,9 @@ expect "20 train: --model pnn on a class-incremental stream" 2 "--model pnn" "no
   "--head per-task" -- "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run20" --model pnn --strategy finetune
 expect "20 train: --model pnn with --strategy er" 2 "--strategy er" "use --strategy finetune" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run20" --model pnn --head per-task
+expect "20 train: --packnet-prune 0 leaves no free weight for task 1" 2 "--packnet-prune 0" \
+  "no free weight for task 1" "HINT: raise --packnet-prune" -- "${MPI2[@]}" train --stream "$STREAM" \
+  --run-dir "$TMP/run20" --model packnet --head per-task --strategy finetune --packnet-prune 0
 expect "20 train: --hidden 0 for --model pnn" 2 "--hidden" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run20" --model pnn --head per-task --strategy finetune \
   --hidden 0

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Test: a network that grows with the stream (--model pnn, a progressive
-#   column per task), under mpiexec:
-#   1. its parameters grow by the closed form of model/progressive.h, and
-#      each task trains only its column (the log's counts);
+# Test: networks whose structure follows the stream, under mpiexec: the
+#   progressive network (--model pnn, a column per task) and PackNet
+#   (--model packnet, per-task weights by pruning). For each:
+#   1. the structure per task follows its closed form (results.json: pnn's
+#      parameters grow by model/progressive.h's formula and each task
+#      trains only its column; packnet's parameters stay, and each task
+#      keeps n - floor(p n) of the n free weights it may use, see
+#      model/packnet.h); the log's growth lines agree;
 #   2. task-IL backward transfer is exactly 0: every entry below the
-#      diagonal equals the diagonal's, bit for bit (earlier columns are
-#      frozen and out of the all-reduce);
-#   3. resume across growth: from a checkpoint in the middle of task 1
-#      (column 1 added) and from the one at the task 1/2 boundary (column 2
-#      not yet added), on 2 ranks, ends with the uninterrupted run's
-#      matrices and parameters exactly (--deterministic); on 3 ranks with
-#      its matrix (within 1 point: summation order);
-#   4. the export, loaded by PyTorch, answers each task with its column and
+#      diagonal equals the diagonal's, bit for bit;
+#   3. resume across growth: from the first and the last checkpoint in the
+#      middle of task 1 (pnn: column 1 added; packnet: before and after the
+#      task's pruning) and from the one at the task 1/2 boundary, on 2 ranks,
+#      ends with the uninterrupted run's matrices and parameters exactly
+#      (--deterministic); on 3 ranks with its matrix (within 1 point:
+#      summation order);
+#   4. the export, loaded by PyTorch, answers each task with its weights and
 #      reproduces the run's task-IL confusion matrix sample for sample;
-#      `mnemo export` of a grown checkpoint does too.
+#      `mnemo export` of a mid-task-1 checkpoint exports the network as it was.
 #   (The same global batch gives the same matrix on 1, 2 and 3 ranks:
 #   rank_equivalence.sh.)
 # Usage: growing.sh MNEMO MPIEXEC
@@ -24,37 +28,54 @@ source "$(dirname "$0")/common.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3  # Debian's, with python3-torch and h5py (the real peer)
 
+# 3 tasks x 2 classes, 600 training rows each: 50 steps per task at batch 12.
 "$mnemo" prepare --source synthetic --scenario task-incremental --output "$work/s" --tasks 3 --classes-per-task 2 \
   --synthetic-train-per-class 300 --synthetic-test-per-class 60 --synthetic-noise 220 --seed 5 >/dev/null 2>&1
-args=(--stream "$work/s" --model pnn --strategy finetune --hidden 16,12 --batch-size 12 --lr 0.05 --deterministic
-  --checkpoint-every 20 --checkpoint-keep 100 --threads 1)
-run() {  # ranks run_dir [extra...]
-  local n=$1 dir=$2
+common=(--stream "$work/s" --strategy finetune --hidden 16,12 --batch-size 12 --lr 0.05 --deterministic
+  --checkpoint-every 15 --checkpoint-keep 100 --threads 1)
+
+check() {  # model epochs [options...]
+  local model=$1 epochs=$2
   shift 2
-  timeout 300 "$mpiexec" -n "$n" "$mnemo" train "${args[@]}" --run-dir "$dir" "$@"
-}
-run 2 "$work/ref" >"$work/ref.log" 2>&1 || { cat "$work/ref.log"; fail "reference run"; }
+  local args=("${common[@]}" --model "$model" --epochs "$epochs" "$@")
+  run() {  # ranks run_dir [extra...]
+    local n=$1 dir=$2
+    shift 2
+    timeout 300 "$mpiexec" -n "$n" "$mnemo" train "${args[@]}" --run-dir "$dir" "$@"
+  }
+  local ref=$work/$model-ref
+  run 2 "$ref" >"$ref.log" 2>&1 || { cat "$ref.log"; fail "$model: reference run"; }
 
-# 1. Growth by the closed form: widths 64 -> 16 -> 12 -> 6.
-P=$(( (64 * 16 + 16) + (16 * 12 + 12) + (12 * 6 + 6) ))
-Q=$(( 16 * 12 + 12 * 6 ))
-for k in 1 2; do
-  total=$(( (k + 1) * P + Q * (k + 1) * k / 2 ))
-  grep -q "task $k: the network grew to $total parameters; $(( P + k * Q )) train, $(( total - P - k * Q )) are frozen" \
-    "$work/ref.log" || { grep "grew" "$work/ref.log"; fail "task $k: not the closed form (P=$P, Q=$Q)"; }
-done
-"$py" - "$work/ref/results.json" "$P" "$Q" <<'PY'
-import json, sys
-tasks, P, Q = json.load(open(sys.argv[1]))["tasks"], int(sys.argv[2]), int(sys.argv[3])
-for k, t in enumerate(tasks):
-    want = ((k + 1) * P + Q * (k + 1) * k // 2, P + k * Q)
-    assert (t["parameters"], t["trainable_parameters"]) == want, (k, t, want)
-    assert t["gradient_bytes_per_step"] == 4 * (P + k * Q), (k, t)  # 2 ranks, float32 on the wire
+  # 1. Structure by the closed form: widths 64 -> 16 -> 12 -> 6.
+  "$py" - "$ref/results.json" "$ref.log" "$model" <<'PY'
+import json, math, re, sys
+tasks, log, model = json.load(open(sys.argv[1]))["tasks"], open(sys.argv[2]).read(), sys.argv[3]
+widths = [64, 16, 12, 6]
+P = sum(widths[l] * widths[l + 1] + widths[l + 1] for l in range(3))  # one MLP: weights and biases
+if model == "pnn":
+    Q = sum(widths[l] * widths[l + 1] for l in range(1, 3))            # laterals from one earlier column
+    for k, t in enumerate(tasks):
+        total, trains = (k + 1) * P + Q * (k + 1) * k // 2, P + k * Q
+        assert (t["parameters"], t["trainable_parameters"]) == (total, trains), (k, t, total, trains)
+        assert t["gradient_bytes_per_step"] == 4 * trains, (k, t)  # 2 ranks, float32 on the wire
+        if k > 0:
+            line = f"task {k}: the network grew to {total} parameters; {trains} train, {total - trains} are frozen"
+            assert line in log, f"missing: {line}"
+    print(f"ok - pnn: the network grew by the closed form (P={P} per column, Q={Q} laterals per earlier column)")
+else:
+    p = 0.5
+    free = [widths[l] * widths[l + 1] for l in range(2)]  # shared hidden layers
+    head_rows = 2 * widths[2]                              # a task's own output rows: 2 classes x 12
+    for k, t in enumerate(tasks):
+        kept = sum(n - math.floor(p * n) for n in free) + (head_rows - math.floor(p * head_rows))
+        want = kept + (16 + 12 if k == 0 else 0) + 2       # hidden biases with task 0; its classes' output biases
+        assert t["parameters"] == P and t["trainable_parameters"] == want, (k, t, want)
+        free = [math.floor(p * n) for n in free]
+    print(f"ok - packnet: {P} parameters throughout; each task kept n - floor(p n) of its n free weights")
 PY
-echo "ok - the network grew by the closed form: P=$P per column, Q=$Q laterals per earlier column"
 
-# 2. Task-IL backward transfer exactly 0.
-"$py" - "$work/ref/results.json" <<'PY'
+  # 2. Task-IL backward transfer exactly 0.
+  "$py" - "$ref/results.json" "$model" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 m = r["accuracy"]["task_il"]
@@ -62,26 +83,23 @@ for j in range(len(m)):
     for i in range(j, len(m)):
         assert m[i][j] == m[j][j], f"task {j} moved after task {i}: {m[i][j]} != {m[j][j]}"
 assert r["metrics"]["task_il"]["bwt"] == 0, r["metrics"]["task_il"]
-assert min(m[j][j] for j in range(len(m))) > 0.6, f"the columns did not learn: {m}"
-print(f"ok - task-IL BWT exactly 0; diagonal {[round(100 * m[j][j], 1) for j in range(len(m))]}")
+assert min(m[j][j] for j in range(len(m))) > 0.6, f"the network did not learn: {m}"
+print(f"ok - {sys.argv[2]}: task-IL BWT exactly 0; diagonal {[round(100 * m[j][j], 1) for j in range(len(m))]}")
 PY
 
-# 3. Resume across growth.
-# The first checkpoint of task TASK whose position is (mid|start) of the task.
-checkpoint_of() {  # task mid|start
-  local d
-  for d in "$work"/ref/checkpoints/ckpt-T0000$1-S*; do
-    if "$py" -c "import json,sys; s=json.load(open(sys.argv[1]+'/meta.json'))['position']['step']; sys.exit((s > 0) != (sys.argv[2] == 'mid'))" "$d" "$2"; then
-      echo "$d"
-      return
-    fi
+  # 3. Resume across growth. Task 1 is global steps S..2S-1 (S = 50 x epochs); checkpoints every 15
+  # steps give its first and last mid-task ones (packnet prunes after task step S - round(S/4), so
+  # between them) and the boundary one at 2S.
+  local S=$((50 * epochs))
+  local ckpt=$ref/checkpoints/ckpt-T0000
+  local mid_first=${ckpt}1-S$(printf %09d $(((S / 15 + 1) * 15)))
+  local mid_last=${ckpt}1-S$(printf %09d $(((2 * S - 1) / 15 * 15)))
+  local boundary=${ckpt}2-S$(printf %09d $((2 * S)))
+  for from in "$mid_first" "$mid_last" "$boundary"; do
+    [[ -f $from/DONE ]] || { ls "$ref/checkpoints"; fail "$model: no checkpoint $from"; }
   done
-}
-mid=$(checkpoint_of 1 mid)
-boundary=$(checkpoint_of 2 start)
-[[ -n $mid && -n $boundary ]] || { ls "$work/ref/checkpoints"; fail "no mid-task-1 or task-2 boundary checkpoint"; }
-same() {  # run_dir exact(1|0)
-  "$py" - "$work/ref" "$1" "$2" <<'PY'
+  same() {  # run_dir exact(1|0)
+    "$py" - "$ref" "$1" "$2" <<'PY'
 import json, sys
 a, b = (json.load(open(f"{d}/results.json")) for d in sys.argv[1:3])
 assert b["complete"]
@@ -93,25 +111,36 @@ else:
                for ra, rb in zip(a["accuracy"][mode], b["accuracy"][mode]) for x, y in zip(ra, rb))
     assert diff <= 0.01, f"{sys.argv[2]}: max |difference| {diff}"
 PY
-}
-for from in "$mid" "$boundary"; do
-  name=$(basename "$from")
-  run 2 "$work/r2-$name" --resume "$from" >"$work/r2-$name.log" 2>&1 || { cat "$work/r2-$name.log"; fail "resume $name"; }
-  same "$work/r2-$name" 1 || fail "resuming $name on 2 ranks did not give the uninterrupted run"
-  run 3 "$work/r3-$name" --resume "$from" >"$work/r3-$name.log" 2>&1 || { cat "$work/r3-$name.log"; fail "resume $name -n 3"; }
-  same "$work/r3-$name" 0 || fail "resuming $name on 3 ranks did not give the uninterrupted run's matrix"
-  echo "ok - resumed $name on 2 ranks (exact) and on 3 ranks (same matrix)"
-done
+  }
+  local name
+  for from in "$mid_first" "$mid_last" "$boundary"; do
+    name=$(basename "$from")
+    run 2 "$work/$model-r2-$name" --resume "$from" >"$work/$model-r2-$name.log" 2>&1 \
+      || { cat "$work/$model-r2-$name.log"; fail "$model: resume $name"; }
+    same "$work/$model-r2-$name" 1 || fail "$model: resuming $name on 2 ranks did not give the uninterrupted run"
+    run 3 "$work/$model-r3-$name" --resume "$from" >"$work/$model-r3-$name.log" 2>&1 \
+      || { cat "$work/$model-r3-$name.log"; fail "$model: resume $name -n 3"; }
+    same "$work/$model-r3-$name" 0 || fail "$model: resuming $name on 3 ranks did not give the uninterrupted run's matrix"
+    echo "ok - $model: resumed $name on 2 ranks (exact) and on 3 ranks (same matrix)"
+  done
 
-# 4. The export, read by PyTorch; and `mnemo export` of the mid-task-1 checkpoint (2 columns).
-PYTHONPATH="$here/python" "$py" "$here/python/check_pnn_export.py" "$work/ref/model/final" "$work/s" \
-  "$work/ref/results.json" -1
-"$mnemo" export "$mid" --output "$work/mid-export" >/dev/null 2>&1 || fail "mnemo export of $mid"
-"$py" - "$work/mid-export" "$work/ref/model/task-1" <<'PY'
+  # 4. The export, read by PyTorch; `mnemo export` of a mid-task-1 checkpoint.
+  PYTHONPATH="$here/python" "$py" "$here/python/check_task_export.py" "$ref/model/final" "$work/s" \
+    "$ref/results.json" -1
+  "$mnemo" export "$mid_first" --output "$work/$model-mid-export" >/dev/null 2>&1 || fail "$model: mnemo export"
+  "$py" - "$work/$model-mid-export" "$model" <<'PY'
 import sys, torch
-a, b = (torch.jit.load(f"{d}/model.ts") for d in sys.argv[1:3])
-names = [n for n, _ in a.named_parameters()]
-assert any(n.startswith("column1.") for n in names) and not any(n.startswith("column2.") for n in names), names
-assert {n for n, _ in b.named_parameters()} == set(names), "the task-1 export and the checkpoint's differ in shape"
-print("ok - mnemo export of a mid-task-1 checkpoint holds columns 0 and 1")
+m = torch.jit.load(f"{sys.argv[1]}/model.ts")
+names = {n for n, _ in m.named_parameters()} | {n for n, _ in m.named_buffers()}
+if sys.argv[2] == "pnn":
+    assert any(n.startswith("column1.") for n in names) and not any(n.startswith("column2.") for n in names), names
+else:  # task 1 has not pruned yet at step 60: no weight is task 1's
+    owners = torch.cat([b.flatten() for n, b in m.named_buffers() if n.startswith("owners")])
+    assert (owners == 0).any() and not (owners == 1).any(), owners.unique()
+print(f"ok - {sys.argv[2]}: mnemo export of a mid-task-1 checkpoint holds the network as it was then")
 PY
+}
+
+check pnn 1
+# PackNet's later tasks start from zeroed weights (the pruned ones): they need a few epochs.
+check packnet 3 --packnet-prune 0.5 --packnet-retrain 0.25

@@ -10,8 +10,9 @@
 #   over the first 20 rows equal to 1e-4 (relative) on 1, 2 and 3 ranks.
 #   With --augment crop-flip (stream and replay batches augmented, DER++'s
 #   stored logits from the augmented forward pass) too, and augmentation
-#   really changes the run. A growing network (--model pnn: a column per
-#   task, the flat buffers and buckets rebuilt at each task start) too.
+#   really changes the run. Networks that grow (--model pnn: a column per
+#   task, the flat buffers and buckets rebuilt at each task start) and
+#   prune (--model packnet: masks decided from the weights on every rank) too.
 # Usage: rank_equivalence.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -35,17 +36,20 @@ for s in er derpp; do  # augmented: the rows' crops and flips are named by globa
       --augment-padding 2 >"$work/$s+aug-$n.log" 2>&1 || { cat "$work/$s+aug-$n.log"; fail "$s+aug on $n ranks exited $?"; }
   done
 done
-# A growing network: a progressive column per task (task-IL stream), its
-# buffers rebuilt at every task start, earlier columns out of the all-reduce.
+# Networks that change: a progressive column per task (task-IL stream), its
+# buffers rebuilt at every task start, earlier columns out of the all-reduce;
+# PackNet's per-task masks, pruned from the weights every rank holds alike.
 "$mnemo" prepare --source synthetic --scenario task-incremental --output "$work/ti" --tasks 3 --classes-per-task 2 \
   --synthetic-classes 6 --synthetic-train-per-class 300 --synthetic-test-per-class 100 --synthetic-noise 220 \
   --seed 3 >/dev/null 2>&1
-for n in 1 2 3; do
-  timeout 300 "$mpiexec" -n "$n" "$mnemo" train --stream "$work/ti" --run-dir "$work/pnn-$n" --model pnn \
-    --strategy finetune --hidden 16,12 --batch-size 12 --lr 0.05 --threads 1 >"$work/pnn-$n.log" 2>&1 \
-    || { cat "$work/pnn-$n.log"; fail "pnn on $n ranks exited $?"; }
+for model in pnn packnet; do
+  for n in 1 2 3; do
+    timeout 300 "$mpiexec" -n "$n" "$mnemo" train --stream "$work/ti" --run-dir "$work/$model-$n" --model "$model" \
+      --strategy finetune --hidden 16,12 --batch-size 12 --lr 0.05 --epochs 2 --threads 1 >"$work/$model-$n.log" 2>&1 \
+      || { cat "$work/$model-$n.log"; fail "$model on $n ranks exited $?"; }
+  done
 done
-strategies="$strategies er+aug derpp+aug pnn"
+strategies="$strategies er+aug derpp+aug pnn packnet"
 python3 - "$work" $strategies <<'PY'
 import json, sys
 work, strategies = sys.argv[1], sys.argv[2:]

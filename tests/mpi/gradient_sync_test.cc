@@ -210,6 +210,60 @@ TEST(GradientSync, GrownNetworkReducesItsNewColumnOnlyToTheClosedForm) {
   EXPECT_EQ(k, frozen.size());
 }
 
+// PackNet decides its masks from the weights. Data-parallel steps (each
+// rank on its own samples, gradients all-reduced) keep the weights
+// identical, so every rank prunes the same weights: the owners equal rank
+// 0's on every rank, after each of two tasks, and so do the weights.
+TEST(GradientSync, PackNetPrunesTheSameWeightsOnEveryRank) {
+  const int rank = world().rank();
+  torch::manual_seed(2);
+  model::ModelOptions o;
+  o.name = "packnet";
+  o.input_shape = {1, 3, 3};
+  o.num_classes = 4;
+  o.hidden = {8, 8};
+  o.task_classes = {{0, 1}, {2, 3}};
+  auto net = model::make_model(o);
+  auto sgd = make_optimizer(OptimizerOptions{});
+  std::unique_ptr<FlatParameters> flat;
+  std::unique_ptr<GradientReducer> reducer;
+  constexpr std::int64_t kSteps = 8;
+  for (std::int64_t task = 0; task < 2; ++task) {
+    if (net->grow_to_task(task) || !flat) {
+      reducer.reset();
+      flat = std::make_unique<FlatParameters>(*net);
+      reducer = std::make_unique<GradientReducer>(*flat, world(), 0, false);
+    }
+    net->use_task(task);
+    sgd->reset();
+    for (std::int64_t step = 1; step <= kSteps; ++step) {
+      torch::manual_seed(100 * rank + 10 * task + step);  // every rank its own samples
+      const torch::Tensor x = torch::rand({3 + rank, 1, 3, 3});
+      const torch::Tensor y = torch::randint(0, 2, {3 + rank}, torch::kInt64) + 2 * task;
+      synced_gradient({strategies::cross_entropy_term(*net, x, y)}, *flat, world(), *reducer);
+      sgd->step(flat->values(), flat->grads(), 0.1);
+      net->after_optimizer_step(task, step, kSteps);
+    }
+    std::int64_t owned = 0, freed = 0;
+    for (const auto& b : net->named_buffers()) {
+      if (b.key().rfind("owners", 0) != 0) continue;
+      torch::Tensor mine = b.value().clone(), low = b.value().clone(), high = b.value().clone();
+      world().allreduce_max(high.data_ptr(), static_cast<std::size_t>(high.numel()), DType::kInt64);
+      low.neg_();
+      world().allreduce_max(low.data_ptr(), static_cast<std::size_t>(low.numel()), DType::kInt64);
+      EXPECT_TRUE(torch::equal(high, mine) && torch::equal(low.neg(), mine)) << b.key() << " differs across ranks";
+      owned += mine.eq(task).sum().item<std::int64_t>();
+      freed += mine.eq(-1).sum().item<std::int64_t>();
+    }
+    EXPECT_GT(owned, 0) << "task " << task << " kept nothing";
+    EXPECT_GT(freed, 0) << "task " << task << " pruned nothing";
+  }
+  std::vector<std::uint64_t> prints(static_cast<std::size_t>(world().world_size()));
+  const std::uint64_t mine = parameter_fingerprint(*net);
+  world().allgather(&mine, prints.data(), 1, DType::kInt64);
+  for (auto p : prints) EXPECT_EQ(p, prints[0]) << "the weights differ across ranks";
+}
+
 // N ranks with local batch b equal 1 rank with batch N*b: parameters after
 // k SGD steps, each rank taking its block of every global batch.
 TEST(GradientSync, DataParallelTrainingEqualsSingleProcess) {

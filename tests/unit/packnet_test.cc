@@ -52,7 +52,8 @@ TEST(PackNet, PruningFreesTheSmallestWeightsOfTheTaskAndKeepsTheRest) {
   EXPECT_EQ(values(net->owners(1)), (std::vector<std::int64_t>{0, -1, -1, -1}));
   EXPECT_TRUE(torch::equal(params["layer0.weight"], torch::tensor({0.5f, 0.0f, 0.0f, 2.0f}).view({2, 2})));
   EXPECT_FLOAT_EQ(params["layer1.weight"][0][1].item<float>(), 0.0f);
-  EXPECT_EQ(net->trained_elements(), 2 + 1 + 2 + 2) << "after the pruning task 0 retrains its 3 weights and 4 biases";
+  EXPECT_EQ(net->trained_elements(), 2 + 1 + 2 + 1)
+      << "after the pruning task 0 retrains its 3 weights, the hidden biases and its output row's bias";
 }
 
 TEST(PackNet, TiesAreBrokenByIndexTheSameEveryTime) {
@@ -103,6 +104,11 @@ TEST(PackNet, LaterTasksNeverMoveAnEarlierTasksWeightsOrOutputs) {
   std::int64_t moved = 0;
   for (const auto& p : net->named_parameters()) {
     const torch::Tensor& before = weights0[i++];
+    if (p.key() == "layer2.bias") {  // rows 0 and 1 are task 0's, 2 and 3 task 1's
+      EXPECT_TRUE(torch::equal(p.value().narrow(0, 0, 2), before.narrow(0, 0, 2))) << p.key();
+      EXPECT_FALSE(torch::equal(p.value().narrow(0, 2, 2), before.narrow(0, 2, 2))) << "task 1's biases trained";
+      continue;
+    }
     if (p.key().find("bias") != std::string::npos) {
       EXPECT_TRUE(torch::equal(p.value(), before)) << p.key();
       continue;
@@ -114,6 +120,38 @@ TEST(PackNet, LaterTasksNeverMoveAnEarlierTasksWeightsOrOutputs) {
   }
   EXPECT_GT(moved, 0) << "task 1 trained nothing";
   EXPECT_EQ(net->owners(2).narrow(0, 0, 2).eq(1).sum().item<std::int64_t>(), 0) << "task 1 took task 0's rows";
+}
+
+// Whatever the phase (training a task, retraining after its pruning, a
+// later task), an optimizer step with a zero gradient and plain SGD moves
+// nothing: the masks' bookkeeping alone never changes a weight.
+TEST(PackNet, AZeroStepChangesNothingInAnyPhase) {
+  auto net = build({8}, 6, 4, {{0, 1}, {2, 3}});
+  auto snapshot = [&] {
+    std::vector<torch::Tensor> v;
+    for (const auto& p : net->parameters()) v.push_back(p.detach().clone());
+    return v;
+  };
+  auto unchanged = [&](const std::vector<torch::Tensor>& before, const std::string& phase) {
+    std::size_t i = 0;
+    for (const auto& p : net->parameters()) EXPECT_TRUE(torch::equal(p, before[i++])) << phase;
+  };
+  net->grow_to_task(0);
+  auto before = snapshot();
+  net->after_optimizer_step(0, 1, 4);
+  unchanged(before, "task 0, before its pruning");
+  net->prune();
+  before = snapshot();
+  net->after_optimizer_step(0, 4, 4);
+  unchanged(before, "task 0, retraining after its pruning");
+  net->grow_to_task(1);
+  before = snapshot();
+  net->after_optimizer_step(1, 1, 4);
+  unchanged(before, "task 1, before its pruning");
+  net->prune();
+  before = snapshot();
+  net->after_optimizer_step(1, 4, 4);
+  unchanged(before, "task 1, retraining after its pruning");
 }
 
 TEST(PackNet, CapacityCheckFollowsTheClosedForm) {

@@ -1,10 +1,11 @@
-"""Checks a progressive network's export (--model pnn) with PyTorch alone:
-model.ts answers forward(x, task) with that task's column, and its task-IL
-predictions (argmax over the task's own classes) on every task's test rows
-reproduce the run's task-IL confusion matrix after that task, sample for
-sample; forward(x) without a task is the newest column.
+"""Checks the export of a network that predicts with the sample's task
+(--model pnn, packnet) with PyTorch alone: model.ts answers forward(x, task)
+for that task (its column, or its weights), and its task-IL predictions
+(argmax over the task's own classes) on every task's test rows reproduce
+the run's task-IL confusion matrix after that task, sample for sample;
+forward(x) without a task answers as the newest task.
 
-Usage: check_pnn_export.py EXPORT_DIR STREAM_DIR RESULTS_JSON ROW
+Usage: check_task_export.py EXPORT_DIR STREAM_DIR RESULTS_JSON ROW
 """
 import glob
 import json
@@ -36,14 +37,14 @@ def main():
                     y = f[name]["test"]["labels"][:]
                     logits = model(x, task)
                     if task >= columns - 1:
-                        assert torch.equal(logits, model(x)), "forward(x) is not the newest column"
+                        assert torch.equal(logits, model(x)), "forward(x) is not the newest task's"
                     own = torch.tensor(classes[task])
                     predicted = own[logits[:, own].argmax(1)].numpy()
                     np.add.at(confusion, y * c + predicted, 1)
     if not np.array_equal(confusion, expected.reshape(-1)):
         differ = int(np.abs(confusion - expected.reshape(-1)).sum())
         sys.exit(f"FAIL: model.ts's task-IL predictions differ from row {row} of the run's matrix ({differ} counts)")
-    print(f"ok - model.ts answers each task with its column: task-IL confusion row {row} reproduced "
+    print(f"ok - model.ts answers each task with its own weights: task-IL confusion row {row} reproduced "
           f"({int(confusion.sum())} test samples)")
 
 
