@@ -8,7 +8,8 @@
 #   seeds on 2 ranks, in the reference code's protocol: Xavier-uniform
 #   initialisation (--weight-init xavier, Mammoth's MNISTMLP) and seq-mnist's
 #   class order 0,1,...,9 (tests/bench/fidelity.sh measures both). Progressive
-#   networks (pnn: --model pnn, task identity given) are task-IL only.
+#   networks and PackNet (pnn, packnet: --model pnn|packnet, task identity
+#   given) are task-IL only.
 #   Writes RESULTS_DIR/table.md (mean +- std of class-IL and task-IL ACC,
 #   BWT and forgetting) and every run's directory.
 # Usage: launch/results_table.sh [RESULTS_DIR]
@@ -47,8 +48,8 @@ run() {  # stream strategy buffer(- for none) seed options...
   local capacity=()
   [ "$buffer" = - ] || capacity=(--replay-capacity "$buffer")
   local method=(--strategy "$strategy")
-  # Progressive networks: the model is the method; it predicts with the task's column (task identity given).
-  [ "$strategy" = pnn ] && method=(--strategy finetune --model pnn --head per-task)
+  # Progressive networks and PackNet: the model is the method; it predicts with the task's weights (task identity given).
+  case $strategy in pnn | packnet) method=(--strategy finetune --model "$strategy" --head per-task) ;; esac
   mpirun -np "$np" --bind-to core "$mnemo" train --stream "$out/streams/$stream" --run-dir "$out/$name" \
     "${method[@]}" --batch-size "$batch" "${capacity[@]}" --seed "$seed" --threads 1 --overwrite \
     --weight-init "$weight_init" \
@@ -79,6 +80,7 @@ for seed in $seeds; do
   run $s gdumb 200 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30  # not in the DER paper
   run $s gdumb 500 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30
   run $s pnn - "$seed" --lr 0.03  # not in the DER paper: finetune's values
+  run $s packnet - "$seed" --lr 0.03 --packnet-prune 0.5 --packnet-retrain 0.25
   # Permuted and Rotated: perm-mnist's and rot-mnist's values (lwf: seq-mnist's, the paper has none).
   for s in permuted rotated; do
     si_c=0.5 agem500=0.1 der500=0.5 derpp500=(--der-alpha 0.5 --der-beta 1.0) derpp200=(--der-alpha 1.0 --der-beta 0.5)
@@ -104,6 +106,7 @@ for seed in $seeds; do
     run $s gdumb 200 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30
     run $s gdumb 500 "$seed" --lr 0.05 --replay-batch 16 --gdumb-epochs 30
     run $s pnn - "$seed" --lr 0.2
+    run $s packnet - "$seed" --lr 0.2 --packnet-prune 0.5 --packnet-retrain 0.25
   done
 done
 python3 "$(dirname "$0")/results_table.py" "$out" > "$out/table.md"

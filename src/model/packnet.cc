@@ -159,6 +159,7 @@ std::string PackNetImpl::capacity_problem(std::int64_t tasks) const {
       const auto* use = mine.data_ptr<float>();
       double n = 0;
       for (std::int64_t r = 0; r < rows; ++r) n += use[r] > 0 ? free[static_cast<std::size_t>(r)] : 0;
+      n = std::round(n);  // a whole number of weights (the spreading below rounds in floating point)
       if (n < 1) {
         std::ostringstream p;
         p << prune_;

@@ -161,6 +161,9 @@ TEST(PackNet, CapacityCheckFollowsTheClosedForm) {
   EXPECT_EQ(net->capacity_problem(5), "");
   EXPECT_NE(net->capacity_problem(6).find("leaves layer 0 (24 weights) no free weight for task 5"), std::string::npos)
       << net->capacity_problem(6);
+  // A 100 -> 10 output layer shared by 10 domain tasks: 1000, 500, ..., 3, 1 free: just enough.
+  auto shared = build({100}, 6, 10, std::vector<std::vector<std::int64_t>>(10, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}), 0.5);
+  EXPECT_EQ(shared->capacity_problem(10), "");
   auto none = build({4}, 6, 2, {}, 0.0);
   EXPECT_NE(none->capacity_problem(2).find("--packnet-prune 0"), std::string::npos) << none->capacity_problem(2);
   EXPECT_EQ(none->capacity_problem(1), "");
