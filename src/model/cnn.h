@@ -12,6 +12,8 @@ class SmallCnnImpl : public ModelImpl {
   torch::Tensor forward(torch::Tensor x) override;
   torch::Tensor features(torch::Tensor x) override;
   bool has_features() const override { return true; }
+  /// Built without its head (num_classes 0): forward() is features().
+  bool headless() const { return head_.is_empty(); }
 
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};

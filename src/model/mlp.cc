@@ -16,8 +16,9 @@ MlpImpl::MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& hidd
     seq->push_back(torch::nn::ReLU());
     width = h;
   }
-  seq->push_back(torch::nn::Linear(width, num_classes));
+  if (num_classes > 0) seq->push_back(torch::nn::Linear(width, num_classes));  // 0: headless (a growing head's body)
   layers_ = register_module("layers", seq);
+  fused_ = fused_ && num_classes > 0;
   params_ = layers_->parameters();  // the same tensors after the trainer moves them into its flat buffer
 }
 
@@ -29,6 +30,7 @@ torch::Tensor MlpImpl::forward(torch::Tensor x) {
 
 torch::Tensor MlpImpl::features(torch::Tensor x) {
   x = x.flatten(/*start_dim=*/1);
+  if (headless()) return layers_->forward(x);
   auto layer = layers_->begin();
   for (std::size_t i = 0; i + 1 < layers_->size(); ++i, ++layer) x = layer->forward(x);
   return x;

@@ -14,6 +14,8 @@ class MlpImpl : public ModelImpl {
   torch::Tensor forward(torch::Tensor x) override;
   torch::Tensor features(torch::Tensor x) override;  ///< the last hidden layer's activations
   bool has_features() const override { return true; }
+  /// Built without its last layer (num_classes 0): forward() is features().
+  bool headless() const { return layers_->size() % 2 == 0; }
 
  private:
   torch::nn::Sequential layers_{nullptr};

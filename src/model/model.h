@@ -79,6 +79,7 @@ struct ModelOptions {
   /// input_shape; empty elsewhere): PackNet gives task t the output rows of its classes.
   std::vector<std::vector<std::int64_t>> task_classes;
   std::vector<std::int64_t> hidden = {100, 100};  ///< MLP hidden widths
+  bool growing_head = false;      ///< built-in models: a classifier that gains outputs as classes arrive
   double packnet_prune = 0.5;    ///< packnet: fraction of each task's free weights pruned (left to later tasks)
   double packnet_retrain = 0.25;  ///< packnet: fraction of each task's steps that retrain after the pruning
   Kernels kernels = Kernels::kFused;

@@ -1,29 +1,10 @@
 // Implements: ProgressiveImpl (see progressive.h).
 #include "model/progressive.h"
 
-#include <ATen/CPUGeneratorImpl.h>
-
 #include "core/error.h"
+#include "model/seeded.h"
 
 namespace mnemo::model {
-namespace {
-
-// Runs `build` with the global CPU generator seeded by `seed`, then puts
-// the generator's state back: a column's numbers depend on nothing else.
-template <class F> void with_seed(std::uint64_t seed, F build) {
-  at::Generator gen = at::detail::getDefaultCPUGenerator();
-  torch::Tensor saved;
-  {
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    saved = gen.get_state();
-    gen.set_current_seed(seed);
-  }
-  build();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  gen.set_state(saved);
-}
-
-}  // namespace
 
 PnnColumnImpl::PnnColumnImpl(const std::vector<std::int64_t>& widths, std::int64_t index) {
   const std::size_t depth = widths.size() - 1;

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "model/cnn.h"
 #include "model/mlp.h"
+#include "model/growing_head.h"
 #include "model/packnet.h"
 #include "model/progressive.h"
 #include "model/model.h"
@@ -85,6 +86,10 @@ void ModelOptions::declare(OptionTable& t) {
         if (std::filesystem::is_directory(name, ec)) return "is a directory, not a TorchScript file";
         return std::filesystem::exists(name, ec) ? "" : "names a TorchScript file that does not exist";
       });
+  t.add("growing-head", growing_head,
+        "Built-in models (mlp, cnn, resnet18): start the classifier with the first task's classes and add outputs as "
+        "new classes arrive (Avalanche's incremental classifier; a head per task on task-incremental streams). New "
+        "outputs follow --weight-init; old ones keep their weights");
   t.add("packnet-prune", packnet_prune,
         "packnet: fraction of each task's free weights pruned after training it (smallest |w| per layer), left free "
         "for later tasks; the rest are the task's")
@@ -147,6 +152,11 @@ Model make_model(const ModelOptions& options) {
                                      options.name,
                                  "initialise it in Python before torch.jit.save, or drop --weight-init"));
     }
+    if (options.growing_head) {
+      throw UsageError(with_hint("--growing-head applies to the built-in models, not to the TorchScript model " +
+                                     options.name,
+                                 "give the scripted model the classes it needs, or drop --growing-head"));
+    }
     return std::make_shared<ScriptedModel>(options.name);
   }
   auto it = registry().find(options.name);
@@ -154,6 +164,14 @@ Model make_model(const ModelOptions& options) {
     std::string known;
     for (const auto& n : model_names()) known += (known.empty() ? "" : ", ") + n;
     throw UsageError(with_hint("unknown model '" + options.name + "'", "use one of: " + known));
+  }
+  if (options.growing_head) {
+    if (options.name == "pnn" || options.name == "packnet") {
+      throw UsageError(with_hint("--growing-head cannot be combined with --model " + options.name +
+                                     ", which has a head per task already",
+                                 "drop --growing-head"));
+    }
+    return make_growing_head(options, it->second);
   }
   Model model = it->second(options);
   init_linear_layers(*model, options.weight_init);

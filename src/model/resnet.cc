@@ -45,7 +45,7 @@ ReducedResNet18Impl::ReducedResNet18Impl(std::int64_t in_channels, std::int64_t 
     }
   }
   layers_ = register_module("layers", layers);
-  head_ = register_module("head", torch::nn::Linear(in, num_classes));
+  if (num_classes > 0) head_ = register_module("head", torch::nn::Linear(in, num_classes));  // 0: headless
 }
 
 torch::Tensor ReducedResNet18Impl::features(torch::Tensor x) {
@@ -54,7 +54,9 @@ torch::Tensor ReducedResNet18Impl::features(torch::Tensor x) {
   return torch::adaptive_avg_pool2d(x, {1, 1}).flatten(/*start_dim=*/1);
 }
 
-torch::Tensor ReducedResNet18Impl::forward(torch::Tensor x) { return head_->forward(features(x)); }
+torch::Tensor ReducedResNet18Impl::forward(torch::Tensor x) {
+  return headless() ? features(x) : head_->forward(features(x));
+}
 
 Model make_reduced_resnet18(const ModelOptions& o) {
   if (o.input_shape.size() != 3) {

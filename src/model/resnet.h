@@ -28,6 +28,8 @@ class ReducedResNet18Impl : public ModelImpl {
   torch::Tensor forward(torch::Tensor x) override;
   torch::Tensor features(torch::Tensor x) override;  ///< the pooled 8nf-channel activations
   bool has_features() const override { return true; }
+  /// Built without its head (num_classes 0): forward() is features().
+  bool headless() const { return head_.is_empty(); }
 
  private:
   torch::nn::Conv2d conv1_{nullptr};

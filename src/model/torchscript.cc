@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "model/cnn.h"
+#include "model/growing_head.h"
 #include "model/mlp.h"
 #include "model/packnet.h"
 #include "model/progressive.h"
@@ -73,6 +74,19 @@ std::string packnet_source(const PackNetImpl& m) {
   return s + "    return x\n";
 }
 
+// forward(x): the body's features through every block, each class's logit
+// at its id (order), -inf for the classes no block has yet.
+std::string growing_head_source(const torch::nn::Module& m) {
+  std::string blocks;
+  for (const auto& c : m.named_children()) {
+    if (c.key().rfind("head", 0) == 0) blocks += "self." + c.key() + ".forward(f), ";
+  }
+  return "def features(self, x):\n    return self.body.features(x)\n"
+         "def forward(self, x):\n    f = self.body.features(x)\n"
+         "    absent = torch.full([f.size(0), 1], float('-inf'), dtype=f.dtype, device=f.device)\n"
+         "    return torch.index_select(torch.cat([" + blocks + "absent], 1), 1, self.order)\n";
+}
+
 // TorchScript of one module type: its methods over its own tensors and
 // children. Children are reached with getattr so numbered names work.
 std::string leaf_or_composite_source(const torch::nn::Module& m) {
@@ -113,6 +127,11 @@ std::string leaf_or_composite_source(const torch::nn::Module& m) {
            "    out = self.bn2.forward(self.conv2.forward(out))\n"
            "    return torch.relu(out + self.shortcut.forward(x))\n";
   }
+  if (auto* mlp = dynamic_cast<const MlpImpl*>(&m); mlp != nullptr && mlp->headless()) {
+    return "def features(self, x):\n    return self.layers.forward(torch.flatten(x, 1))\n"
+           "def forward(self, x):\n    return self.features(x)\n";
+  }
+  if (dynamic_cast<const GrowingHeadImpl*>(&m)) return growing_head_source(m);
   if (dynamic_cast<const MlpImpl*>(&m)) {
     std::string s = "def features(self, x):\n    x = torch.flatten(x, 1)\n";
     const std::size_t layers = m.named_children()[0].value()->children().size();
@@ -123,19 +142,24 @@ std::string leaf_or_composite_source(const torch::nn::Module& m) {
   if (dynamic_cast<const PnnColumnImpl*>(&m)) return "";  // its network computes it (below)
   if (auto* pnn = dynamic_cast<const ProgressiveImpl*>(&m)) return progressive_source(*pnn);
   if (auto* packnet = dynamic_cast<const PackNetImpl*>(&m)) return packnet_source(*packnet);
-  if (dynamic_cast<const SmallCnnImpl*>(&m)) {
+  // A headless body (a growing head's) has no head: forward is its features.
+  auto forward_from_features = [](bool headless) {
+    return std::string("def forward(self, x):\n    return ") +
+           (headless ? "self.features(x)\n" : "self.head.forward(self.features(x))\n");
+  };
+  if (auto* cnn = dynamic_cast<const SmallCnnImpl*>(&m)) {
     return "def features(self, x):\n"
            "    x = torch.max_pool2d(torch.relu(self.conv1.forward(x)), [2, 2])\n"
            "    x = torch.max_pool2d(torch.relu(self.conv2.forward(x)), [2, 2])\n"
-           "    return torch.relu(self.fc.forward(torch.flatten(x, 1)))\n"
-           "def forward(self, x):\n    return self.head.forward(self.features(x))\n";
+           "    return torch.relu(self.fc.forward(torch.flatten(x, 1)))\n" +
+           forward_from_features(cnn->headless());
   }
-  if (dynamic_cast<const ReducedResNet18Impl*>(&m)) {
+  if (auto* resnet = dynamic_cast<const ReducedResNet18Impl*>(&m)) {
     return "def features(self, x):\n"
            "    x = torch.relu(self.bn1.forward(self.conv1.forward(x)))\n"
            "    x = self.layers.forward(x)\n"
-           "    return torch.flatten(torch.adaptive_avg_pool2d(x, [1, 1]), 1)\n"
-           "def forward(self, x):\n    return self.head.forward(self.features(x))\n";
+           "    return torch.flatten(torch.adaptive_avg_pool2d(x, [1, 1]), 1)\n" +
+           forward_from_features(resnet->headless());
   }
   throw UsageError(with_hint("cannot export a model holding a '" + type + "' to TorchScript",
                              "give the model's type a TorchScript source in model/torchscript.cc, or train a "

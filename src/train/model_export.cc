@@ -77,6 +77,8 @@ void export_checkpoint(const std::string& source, const std::string& output) {
   model::ModelOptions mo = options.model;
   mo.input_shape = meta.at("model").at("input_shape").get<std::vector<std::int64_t>>();
   mo.num_classes = meta.at("model").at("num_classes").get<std::int64_t>();
+  // Growing networks rebuild their shape from the stream's classes (checkpoints since they grew).
+  mo.task_classes = meta.at("model").value("task_classes", std::vector<std::vector<std::int64_t>>{});
   const model::Model model = model::make_model(mo);
   if (meta.contains("position")) {  // a growing network: the shape it had then
     const auto& p = meta.at("position");

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "comm/checked_communicator.h"
 #include "comm/watchdog.h"
 #include "core/error.h"
@@ -119,6 +121,19 @@ void check_growing_model(const model::ModelImpl& model, const TrainOptions& o, c
   }
 }
 
+// A growing head gives the classes no task has brought yet -inf logits and
+// changes the parameters' shapes at task starts: strategies that store
+// logits of every class, or state shaped like the parameters, cannot follow.
+void check_growing_head(const TrainOptions& o) {
+  if (!o.model.growing_head) return;
+  static const std::vector<std::string> fits = {"finetune", "er", "er-ace", "agem", "cumulative", "joint"};
+  if (std::find(fits.begin(), fits.end(), o.strategy.name) != fits.end()) return;
+  throw UsageError(with_hint("--growing-head cannot be used with --strategy " + o.strategy.name +
+                                 ": it keeps logits of every class (-inf for classes not seen yet) or state shaped "
+                                 "like the parameters, which change shape when the head grows",
+                             "use it with finetune, er, er-ace, agem, cumulative or joint; or drop --growing-head"));
+}
+
 }  // namespace
 
 void rebuild_flat_parameters(Run& run) {
@@ -180,6 +195,7 @@ std::unique_ptr<Run> set_up_run(const TrainOptions& o, Communicator& control) {
   run->model = model::make_model(mo);
   run->model->to(run->device);
   model::check_model_output(*run->model, mo, o.run.stream);
+  check_growing_head(o);
   if (!mo.init.empty()) load_initial_weights(*run->model, mo.init, mo.init_skip_list());
   run->model->train();
   check_growing_model(*run->model, o, *run->stream);

@@ -73,6 +73,7 @@ nlohmann::json input_meta(const data::SampleFormat& format) {
 nlohmann::json model_meta(model::ModelImpl& model, const model::ModelOptions& options, const nlohmann::json& input) {
   return {{"input_shape", options.input_shape},
           {"num_classes", options.num_classes},
+          {"task_classes", options.task_classes},
           {"input", input},
           {"signature", model::signature_json(model::signature_of(model::named_state(model)))}};
 }

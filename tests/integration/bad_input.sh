@@ -468,18 +468,21 @@ kill -9 "$busy" 2>/dev/null; pkill -9 -f "run-dir $TMP/busy" 2>/dev/null; wait "
 expect_ok "18 train: the directory is free again once that run died" \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/busy" --overwrite
 
-# ---------------------------------------------------------------- 20. growing networks
+# ---------------------------------------------------------------- 21. networks that change their structure
 # A progressive network predicts with the sample's task's column: a stream
 # without task identity at test time, or a strategy that mixes tasks, is
 # refused at start, naming the option.
-expect "20 train: --model pnn on a class-incremental stream" 2 "--model pnn" "no task identity at test time" \
+expect "21 train: --model pnn on a class-incremental stream" 2 "--model pnn" "no task identity at test time" \
   "--head per-task" -- "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run20" --model pnn --strategy finetune
-expect "20 train: --model pnn with --strategy er" 2 "--strategy er" "use --strategy finetune" -- \
+expect "21 train: --model pnn with --strategy er" 2 "--strategy er" "use --strategy finetune" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run20" --model pnn --head per-task
-expect "20 train: --packnet-prune 0 leaves no free weight for task 1" 2 "--packnet-prune 0" \
+expect "21 train: --packnet-prune 0 leaves no free weight for task 1" 2 "--packnet-prune 0" \
   "no free weight for task 1" "HINT: raise --packnet-prune" -- "${MPI2[@]}" train --stream "$STREAM" \
   --run-dir "$TMP/run20" --model packnet --head per-task --strategy finetune --packnet-prune 0
-expect "20 train: --hidden 0 for --model pnn" 2 "--hidden" -- \
+expect "21 train: --growing-head with derpp" 2 "--growing-head cannot be used with --strategy derpp" \
+  "use it with finetune, er" -- "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run20" --growing-head \
+  --strategy derpp
+expect "21 train: --hidden 0 for --model pnn" 2 "--hidden" -- \
   "${MPI2[@]}" train --stream "$STREAM" --run-dir "$TMP/run20" --model pnn --head per-task --strategy finetune \
   --hidden 0
 

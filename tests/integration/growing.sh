@@ -18,6 +18,10 @@
 #   4. the export, loaded by PyTorch, answers each task with its weights and
 #      reproduces the run's task-IL confusion matrix sample for sample;
 #      `mnemo export` of a mid-task-1 checkpoint exports the network as it was.
+#   And a growing head (--growing-head, er, class-incremental): the head
+#   gains 2 outputs a task, classes not brought yet are never predicted, it
+#   resumes across growth (2 ranks exact, 3 the same matrix), and its export
+#   reproduces the run's class-IL confusion matrix in PyTorch.
 #   (The same global batch gives the same matrix on 1, 2 and 3 ranks:
 #   rank_equivalence.sh.)
 # Usage: growing.sh MNEMO MPIEXEC
@@ -144,3 +148,55 @@ PY
 check pnn 1
 # PackNet's later tasks start from zeroed weights (the pruned ones): they need a few epochs.
 check packnet 3 --packnet-prune 0.5 --packnet-retrain 0.25
+
+# A growing head (--growing-head) with er on a class-incremental stream: a
+# block of outputs per task with new classes, every parameter trained.
+"$mnemo" prepare --source synthetic --output "$work/c" --tasks 3 --classes-per-task 2 \
+  --synthetic-train-per-class 300 --synthetic-test-per-class 60 --synthetic-noise 150 --seed 5 >/dev/null 2>&1
+gh=(--stream "$work/c" --strategy er --replay-capacity 60 --replay-batch 12 --growing-head --hidden 16,12
+  --batch-size 12 --lr 0.05 --deterministic --checkpoint-every 15 --checkpoint-keep 100 --threads 1)
+gh_run() {  # ranks run_dir [extra...]
+  local n=$1 dir=$2
+  shift 2
+  timeout 300 "$mpiexec" -n "$n" "$mnemo" train "${gh[@]}" --run-dir "$dir" "$@"
+}
+ref=$work/gh-ref
+gh_run 2 "$ref" >"$ref.log" 2>&1 || { cat "$ref.log"; fail "growing head: reference run"; }
+"$py" - "$ref/results.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+body = 64 * 16 + 16 + 16 * 12 + 12
+for k, t in enumerate(r["tasks"]):
+    want = body + (12 + 1) * 2 * (k + 1)  # D = 12 inputs and a bias per output; 2 new classes a task
+    assert t["parameters"] == t["trainable_parameters"] == want, (k, t, want)
+m = r["accuracy"]["class_il"]
+assert all(m[0][j] == 0 for j in (1, 2)), f"classes not brought yet were predicted: {m[0]}"
+assert m[-1][0] > 0.2 and m[-1][-1] > 0.6, f"er with a growing head did not learn or remember: {m}"
+print(f"ok - growing head: the parameters grew by 2 outputs a task ({body} in the body); class-IL row {m[-1]}")
+PY
+for from in "$ref/checkpoints/ckpt-T00001-S000000060" "$ref/checkpoints/ckpt-T00002-S000000100"; do
+  [[ -f $from/DONE ]] || { ls "$ref/checkpoints"; fail "growing head: no checkpoint $from"; }
+  name=$(basename "$from")
+  gh_run 2 "$work/gh-r2-$name" --resume "$from" >"$work/gh-r2-$name.log" 2>&1 \
+    || { cat "$work/gh-r2-$name.log"; fail "growing head: resume $name"; }
+  gh_run 3 "$work/gh-r3-$name" --resume "$from" >"$work/gh-r3-$name.log" 2>&1 \
+    || { cat "$work/gh-r3-$name.log"; fail "growing head: resume $name -n 3"; }
+  "$py" - "$ref" "$work/gh-r2-$name" "$work/gh-r3-$name" <<'PY' || fail "growing head: resuming $name changed the run"
+import json, sys
+a, b, c = (json.load(open(f"{d}/results.json")) for d in sys.argv[1:4])
+for k in ("accuracy", "confusion", "model_fingerprint"):
+    assert a[k] == b[k], f"2 ranks: {k} differs from the uninterrupted run"
+diff = max(abs(x - y) for ra, rc in zip(a["accuracy"]["class_il"], c["accuracy"]["class_il"]) for x, y in zip(ra, rc))
+assert diff <= 0.01, f"3 ranks: max |difference| {diff}"
+PY
+  echo "ok - growing head: resumed $name on 2 ranks (exact) and on 3 ranks (same matrix)"
+done
+"$py" "$here/python/check_export.py" "$ref/model/final" "$work/c" "$ref/results.json" -1
+"$mnemo" export "$ref/checkpoints/ckpt-T00001-S000000060" --output "$work/gh-mid" >/dev/null 2>&1 \
+  || fail "growing head: mnemo export of a mid-task-1 checkpoint"
+"$py" - "$work/gh-mid" <<'PY'
+import sys, torch
+names = {n for n, _ in torch.jit.load(f"{sys.argv[1]}/model.ts").named_parameters()}
+assert "head1.weight" in names and "head2.weight" not in names, sorted(names)
+print("ok - growing head: mnemo export of a mid-task-1 checkpoint holds the blocks of tasks 0 and 1")
+PY

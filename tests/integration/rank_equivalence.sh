@@ -12,7 +12,8 @@
 #   stored logits from the augmented forward pass) too, and augmentation
 #   really changes the run. Networks that grow (--model pnn: a column per
 #   task, the flat buffers and buckets rebuilt at each task start) and
-#   prune (--model packnet: masks decided from the weights on every rank) too.
+#   prune (--model packnet: masks decided from the weights on every rank)
+#   too, and er with a growing head (--growing-head).
 # Usage: rank_equivalence.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -28,6 +29,11 @@ for s in $strategies; do
       --batch-size 12 --replay-capacity 60 --replay-batch 12 --lr 0.05 --threads 1 >"$work/$s-$n.log" 2>&1 \
       || { cat "$work/$s-$n.log"; fail "$s on $n ranks exited $?"; }
   done
+done
+for n in 1 2 3; do  # a growing head: the buffers rebuilt as outputs appear
+  timeout 300 "$mpiexec" -n "$n" "$mnemo" train --stream "$work/stream" --run-dir "$work/er+gh-$n" --strategy er \
+    --growing-head --batch-size 12 --replay-capacity 60 --replay-batch 12 --lr 0.05 --threads 1 >"$work/er+gh-$n.log" \
+    2>&1 || { cat "$work/er+gh-$n.log"; fail "er+gh on $n ranks exited $?"; }
 done
 for s in er derpp; do  # augmented: the rows' crops and flips are named by global step, row and slot
   for n in 1 2 3; do
@@ -49,7 +55,7 @@ for model in pnn packnet; do
       || { cat "$work/$model-$n.log"; fail "$model on $n ranks exited $?"; }
   done
 done
-strategies="$strategies er+aug derpp+aug pnn packnet"
+strategies="$strategies er+aug derpp+aug er+gh pnn packnet"
 python3 - "$work" $strategies <<'PY'
 import json, sys
 work, strategies = sys.argv[1], sys.argv[2:]
