@@ -5,7 +5,7 @@ and forgetting, one section per stream, strategies in the DER paper's order.
 Usage: results_table.py RESULTS_DIR"""
 import glob, json, os, re, statistics, sys
 
-ORDER = ["joint", "finetune", "ewc", "si", "lwf", "agem", "er", "er-ace", "der", "derpp", "icarl", "gdumb", "pnn", "packnet"]
+ORDER = ["joint", "finetune", "ewc", "si", "lwf", "agem", "er", "er-gh", "er-ace", "der", "derpp", "icarl", "gdumb", "pnn", "packnet"]
 # Methods that predict with the sample's task (its column): no class-IL protocol.
 TASK_IDENTITY = {"pnn", "packnet"}
 STREAMS = [("split", "Split Fashion-MNIST (5 x 2 classes, batch 10)"),

@@ -49,7 +49,10 @@ run() {  # stream strategy buffer(- for none) seed options...
   [ "$buffer" = - ] || capacity=(--replay-capacity "$buffer")
   local method=(--strategy "$strategy")
   # Progressive networks and PackNet: the model is the method; it predicts with the task's weights (task identity given).
-  case $strategy in pnn | packnet) method=(--strategy finetune --model "$strategy" --head per-task) ;; esac
+  case $strategy in
+    pnn | packnet) method=(--strategy finetune --model "$strategy" --head per-task) ;;
+    er-gh) method=(--strategy er --growing-head) ;;  # er with a growing head
+  esac
   mpirun -np "$np" --bind-to core "$mnemo" train --stream "$out/streams/$stream" --run-dir "$out/$name" \
     "${method[@]}" --batch-size "$batch" "${capacity[@]}" --seed "$seed" --threads 1 --overwrite \
     --weight-init "$weight_init" \
@@ -67,6 +70,7 @@ for seed in $seeds; do
   run $s lwf - "$seed" --lr 0.03 --lwf-alpha 1 --lwf-temperature 2 --weight-decay 0.0005
   run $s er 200 "$seed" --lr 0.01 --replay-batch 10
   run $s er 500 "$seed" --lr 0.1 --replay-batch 10
+  run $s er-gh 500 "$seed" --lr 0.1 --replay-batch 10
   run $s er-ace 200 "$seed" --lr 0.01 --replay-batch 10   # not in the DER paper: er's values
   run $s er-ace 500 "$seed" --lr 0.1 --replay-batch 10
   run $s agem 200 "$seed" --lr 0.1 --replay-batch 128
