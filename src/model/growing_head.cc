@@ -78,18 +78,24 @@ Model make_growing_head(const ModelOptions& options, const std::function<Model(c
   if (!body->has_features()) {
     throw UsageError(with_hint("--growing-head needs a model with a feature layer; --model " + options.name +
                                    " has none",
-                               "use --model mlp, cnn or resnet18"));
+                               "use --model mlp, cnn or resnet18, or give the TorchScript model a "
+                               "`features(self, x)` method (@torch.jit.export) returning [N, D]"));
   }
   init_linear_layers(*body, options.weight_init);
   std::vector<std::int64_t> shape = {2};
   shape.insert(shape.end(), options.input_shape.begin(), options.input_shape.end());
-  std::int64_t width = 0;
-  {
-    torch::NoGradGuard no_grad;
-    body->eval();
-    width = body->features(torch::zeros(shape)).size(1);
-    body->train();
+  // One probe: the feature width, and which parameters features() reads. The
+  // others (a TorchScript model's own head) are frozen, out of the flat buffer.
+  body->eval();
+  for (auto& p : body->parameters()) p.mutable_grad() = torch::Tensor();
+  const torch::Tensor probe = body->features(torch::zeros(shape));
+  const std::int64_t width = probe.size(1);
+  probe.sum().backward();
+  for (auto& p : body->parameters()) {
+    if (!p.grad().defined()) p.set_requires_grad(false);
+    p.mutable_grad() = torch::Tensor();
   }
+  body->train();
   const auto seed = static_cast<std::uint64_t>(torch::randint(1LL << 40, {1}, torch::kInt64).item<std::int64_t>());
   return std::make_shared<GrowingHeadImpl>(std::move(body), width, options.num_classes, options.task_classes,
                                            options.weight_init, seed);

@@ -1,8 +1,9 @@
 // Implements: a classifier that grows with the classes of the stream
-//   (`--growing-head`, for the built-in models), as Avalanche's
-//   IncrementalClassifier does.
+//   (`--growing-head`, for the built-in models and TorchScript models with
+//   a features method), as Avalanche's IncrementalClassifier does.
 //
-//   Formula. The body is the built-in model without its last layer; its
+//   Formula. The body is the built-in model without its last layer (a
+//   TorchScript model keeps its own head, frozen and unused); its
 //   features f [N, D] feed one linear block per task that brought new
 //   classes: block k maps f to the logits of the classes task k saw first
 //   (in the stream's order). The logits of every class are assembled at the
@@ -31,7 +32,7 @@ namespace mnemo::model {
 
 class GrowingHeadImpl : public ModelImpl {
  public:
-  /// `body`: a built-in model built without its last layer (num_classes 0);
+  /// `body`: a built-in model built without its last layer (num_classes 0), or a TorchScript model;
   /// `features`: its feature width D; `task_classes`: the stream's classes per task.
   GrowingHeadImpl(Model body, std::int64_t features, std::int64_t num_classes,
                   std::vector<std::vector<std::int64_t>> task_classes, WeightInit init, std::uint64_t seed);
@@ -59,8 +60,10 @@ class GrowingHeadImpl : public ModelImpl {
   torch::Tensor order_;  // buffer [num_classes]: each class's column in [blocks' logits ; -inf]
 };
 
-/// Wraps the built-in model `options` names (rebuilt without its last layer)
-/// in a growing head; UsageError for models with no feature layer.
+/// Wraps the model `options` names (a built-in one rebuilt without its last
+/// layer, as `build` makes it with num_classes 0) in a growing head; body
+/// parameters features() does not read are frozen. UsageError for models
+/// with no feature layer.
 Model make_growing_head(const ModelOptions& options, const std::function<Model(const ModelOptions&)>& build);
 
 }  // namespace mnemo::model

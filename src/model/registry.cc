@@ -87,7 +87,8 @@ void ModelOptions::declare(OptionTable& t) {
         return std::filesystem::exists(name, ec) ? "" : "names a TorchScript file that does not exist";
       });
   t.add("growing-head", growing_head,
-        "Built-in models (mlp, cnn, resnet18): start the classifier with the first task's classes and add outputs as "
+        "Built-in models, and TorchScript models with a features method: start the classifier with the first task's "
+        "classes and add outputs as "
         "new classes arrive (Avalanche's incremental classifier; a head per task on task-incremental streams). New "
         "outputs follow --weight-init; old ones keep their weights");
   t.add("packnet-prune", packnet_prune,
@@ -152,10 +153,8 @@ Model make_model(const ModelOptions& options) {
                                      options.name,
                                  "initialise it in Python before torch.jit.save, or drop --weight-init"));
     }
-    if (options.growing_head) {
-      throw UsageError(with_hint("--growing-head applies to the built-in models, not to the TorchScript model " +
-                                     options.name,
-                                 "give the scripted model the classes it needs, or drop --growing-head"));
+    if (options.growing_head) {  // its features() feed the growing head; its own head stays unused
+      return make_growing_head(options, [](const ModelOptions& o) { return std::make_shared<ScriptedModel>(o.name); });
     }
     return std::make_shared<ScriptedModel>(options.name);
   }

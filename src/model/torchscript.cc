@@ -173,6 +173,9 @@ std::string short_type(const std::string& type) {
 }
 
 torch::jit::Module mirror(const torch::nn::Module& m) {
+  // A TorchScript model inside a network of ours (a growing head's body): a
+  // copy of it (eval() below must not switch the one that trains).
+  if (auto* scripted = dynamic_cast<const ScriptedModel*>(&m)) return scripted->scripted().deepcopy();
   // Every module gets a type of its own: the serializer names types, and
   // two BasicBlocks (with and without a shortcut) must not share one.
   static std::atomic<int> counter{0};

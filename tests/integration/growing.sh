@@ -21,7 +21,8 @@
 #   And a growing head (--growing-head, er, class-incremental): the head
 #   gains 2 outputs a task, classes not brought yet are never predicted, it
 #   resumes across growth (2 ranks exact, 3 the same matrix), and its export
-#   reproduces the run's class-IL confusion matrix in PyTorch.
+#   reproduces the run's class-IL confusion matrix in PyTorch; the same on a
+#   TorchScript model with a features method (its own head frozen).
 #   (The same global batch gives the same matrix on 1, 2 and 3 ranks:
 #   rank_equivalence.sh.)
 # Usage: growing.sh MNEMO MPIEXEC
@@ -200,3 +201,22 @@ names = {n for n, _ in torch.jit.load(f"{sys.argv[1]}/model.ts").named_parameter
 assert "head1.weight" in names and "head2.weight" not in names, sorted(names)
 print("ok - growing head: mnemo export of a mid-task-1 checkpoint holds the blocks of tasks 0 and 1")
 PY
+
+# A TorchScript model (scripted by PyTorch, with a features method) with a
+# growing head: its features feed the blocks, its own head is frozen (out of
+# the all-reduce), and the export reproduces the run in PyTorch.
+mkdir -p "$work/models"
+"$py" "$here/python/make_models.py" "$work/models" 1 8 6 >/dev/null
+ts=$work/ts-gh
+timeout 300 "$mpiexec" -n 2 "$mnemo" train "${gh[@]}" --model "$work/models/mlp.pt" --run-dir "$ts" >"$ts.log" 2>&1 \
+  || { cat "$ts.log"; fail "growing head on a TorchScript model"; }
+"$py" - "$ts/results.json" <<'PY'
+import json, sys
+tasks = json.load(open(sys.argv[1]))["tasks"]
+body, own_head = 64 * 100 + 100 + 100 * 100 + 100, 100 * 6 + 6  # make_models.py's Mlp: body, head (unused)
+for k, t in enumerate(tasks):
+    trains = body + (100 + 1) * 2 * (k + 1)
+    assert (t["parameters"], t["trainable_parameters"]) == (trains + own_head, trains), (k, t, trains)
+print("ok - growing head on a TorchScript model: its features train, its own head is frozen, 2 outputs a task")
+PY
+"$py" "$here/python/check_export.py" "$ts/model/final" "$work/c" "$ts/results.json" -1
