@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
   });
   // By size: one raw MPI_Allreduce against mnemo's mpi backend (node shared
   // memory for float sums of 1024 elements and more; MNEMO_SHM_SUM=0 off).
-  const std::vector<std::size_t> sizes = {4096, 89610, 262144, 1094750};  // 16 KiB, the MLP, 1 MiB, ResNet-18
+  // 16 KiB, the MLP, 1 MiB, ResNet-18, 16 MiB
+  const std::vector<std::size_t> sizes = {4096, 89610, 262144, 1094750, 4194304};
   std::vector<std::pair<double, double>> by_size;
   for (std::size_t n : sizes) {
     std::vector<float> a(n, 1.0f), b(n, 1.0f);
