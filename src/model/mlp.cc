@@ -36,13 +36,20 @@ torch::Tensor MlpImpl::features(torch::Tensor x) {
   return x;
 }
 
-Model make_mlp(const ModelOptions& o) {
-  std::int64_t in = 1;
-  for (auto d : o.input_shape) in *= d;
+std::vector<std::int64_t> mlp_widths(const ModelOptions& o) {
+  std::vector<std::int64_t> widths = {1};
+  for (auto d : o.input_shape) widths[0] *= d;
   for (auto h : o.hidden) {
     if (h < 1) throw UsageError("--hidden widths must be at least 1");
+    widths.push_back(h);
   }
-  return std::make_shared<MlpImpl>(in, o.hidden, o.num_classes, o.kernels == Kernels::kFused);
+  widths.push_back(o.num_classes);
+  return widths;
+}
+
+Model make_mlp(const ModelOptions& o) {
+  const std::vector<std::int64_t> widths = mlp_widths(o);
+  return std::make_shared<MlpImpl>(widths.front(), o.hidden, o.num_classes, o.kernels == Kernels::kFused);
 }
 
 }  // namespace mnemo::model

@@ -23,6 +23,9 @@ class MlpImpl : public ModelImpl {
   bool fused_;
 };
 
+/// The layer widths --hidden gives a model of options' input shape and
+/// classes: {input features, hidden..., classes}; UsageError for a width below 1.
+std::vector<std::int64_t> mlp_widths(const ModelOptions& options);
 /// Factory for the registry: input size from options.input_shape.
 Model make_mlp(const ModelOptions& options);
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "model/mlp.h"
 
 namespace mnemo::model {
 
@@ -177,13 +178,7 @@ std::string PackNetImpl::capacity_problem(std::int64_t tasks) const {
 }
 
 Model make_packnet(const ModelOptions& o) {
-  std::vector<std::int64_t> widths = {1};
-  for (auto d : o.input_shape) widths[0] *= d;
-  for (auto h : o.hidden) {
-    if (h < 1) throw UsageError("--hidden widths must be at least 1");
-    widths.push_back(h);
-  }
-  widths.push_back(o.num_classes);
+  const std::vector<std::int64_t> widths = mlp_widths(o);
   return std::make_shared<PackNetImpl>(widths, o.packnet_prune, o.packnet_retrain, o.task_classes);
 }
 

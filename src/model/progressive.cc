@@ -2,6 +2,7 @@
 #include "model/progressive.h"
 
 #include "core/error.h"
+#include "model/mlp.h"
 #include "model/seeded.h"
 
 namespace mnemo::model {
@@ -86,13 +87,7 @@ std::int64_t ProgressiveImpl::lateral_parameters() const {
 }
 
 Model make_progressive(const ModelOptions& o) {
-  std::vector<std::int64_t> widths = {1};
-  for (auto d : o.input_shape) widths[0] *= d;
-  for (auto h : o.hidden) {
-    if (h < 1) throw UsageError("--hidden widths must be at least 1");
-    widths.push_back(h);
-  }
-  widths.push_back(o.num_classes);
+  std::vector<std::int64_t> widths = mlp_widths(o);
   const auto seed = static_cast<std::uint64_t>(torch::randint(1LL << 40, {1}, torch::kInt64).item<std::int64_t>());
   return std::make_shared<ProgressiveImpl>(std::move(widths), o.weight_init, seed);
 }
