@@ -32,16 +32,17 @@ void add_inspect_options(CLI::App& sub, std::vector<std::string>& paths) {
 
 namespace {
 
-// The network per task: parameters, of which trained and frozen, and the
+// The network per task: parameters, of which trained and not (frozen, or
+// masked within a tensor: PackNet's weights of other tasks), and the
 // bytes each step all-reduced (results.json version 4 and later).
 std::string describe_structure(const nlohmann::json& tasks) {
   if (tasks.empty() || !tasks.at(0).contains("parameters")) return "";
-  std::string out = "  network per task:   parameters    trained     frozen   all-reduced/step\n";
+  std::string out = "  network per task:   parameters    trained  frozen or masked  all-reduced/step\n";
   for (std::size_t t = 0; t < tasks.size(); ++t) {
     const auto total = tasks[t].at("parameters").get<std::int64_t>();
     const auto trained = tasks[t].at("trainable_parameters").get<std::int64_t>();
     const auto bytes = tasks[t].at("gradient_bytes_per_step").get<std::int64_t>();
-    out += fmt::format("    task {:<3}        {:>12} {:>10} {:>10} {:>14}\n", t, total, trained, total - trained,
+    out += fmt::format("    task {:<3}        {:>12} {:>10} {:>17} {:>17}\n", t, total, trained, total - trained,
                        bytes > 0 ? fmt::format("{:.1f} KiB", bytes / 1024.0) : std::string("- (1 rank)"));
   }
   return out;

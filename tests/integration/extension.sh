@@ -36,7 +36,7 @@ grep -q -- "tiny-mlp" "$work/help.txt" || { echo "--model's help does not list t
 python3 -c "import json,sys; c=json.load(open(sys.argv[1])); assert c['smoothing'] == 0.25 and c['tiny_width'] == 8, c" \
   "$work/run/config.json"
 # The model was built with the option: 64 inputs -> 8 -> 6 classes (the synthetic source's) = 64*8+8 + 8*6+6.
-grep -q "574 parameters" "$work/train.log" || { grep parameters "$work/train.log"; echo "--tiny-width 8 not used"; exit 1; }
+grep -q "574 trainable parameters" "$work/train.log" || { grep parameters "$work/train.log"; echo "--tiny-width 8 not used"; exit 1; }
 set +e
 "$work/build/my_mnemo" train --stream "$work/s" --run-dir "$work/y" --strategy label-smoothing --smoothing 2 \
   >"$work/bad.log" 2>&1

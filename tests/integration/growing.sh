@@ -79,6 +79,19 @@ else:
     print(f"ok - packnet: {P} parameters throughout; each task kept n - floor(p n) of its n free weights")
 PY
 
+  # `mnemo inspect RUN` shows the same structure per task.
+  "$mnemo" inspect "$ref" >"$ref.inspect" 2>&1 || { cat "$ref.inspect"; fail "$model: mnemo inspect"; }
+  "$py" - "$ref/results.json" "$ref.inspect" "$model" <<'PY'
+import json, sys
+tasks, lines = json.load(open(sys.argv[1]))["tasks"], open(sys.argv[2]).read().splitlines()
+assert any("network per task" in l for l in lines), "mnemo inspect shows no structure per task"
+for k, t in enumerate(tasks):
+    want = [f"task {k}", str(t["parameters"]), str(t["trainable_parameters"]),
+            str(t["parameters"] - t["trainable_parameters"]), f"{t['gradient_bytes_per_step'] / 1024:.1f} KiB"]
+    assert any(l.split() == " ".join(want).split() for l in lines), (want, lines)
+print(f"ok - {sys.argv[3]}: mnemo inspect shows the network per task")
+PY
+
   # 2. Task-IL backward transfer exactly 0.
   "$py" - "$ref/results.json" "$model" <<'PY'
 import json, sys

@@ -36,7 +36,8 @@ const std::set<std::string> kLegacyKeys = {
     "comm_timeout", "debug_collectives", "checkpoint_every", "checkpoint_minutes", "checkpoint_keep", "resume",
     "force", "threads", "log_every"};
 const std::set<std::string> kAddedKeys = {"init",     "init_skip",     "export_model",   "progress",
-                                            "metrics_every", "augment", "augment_padding", "weight_init"};
+                                            "metrics_every", "augment", "augment_padding", "weight_init",
+                                            "growing_head", "packnet_prune", "packnet_retrain"};
 
 TEST(TrainOptions, PersistedNamesAreTheLegacyOnes) {
   std::set<std::string> keys;
