@@ -179,6 +179,16 @@ StreamReader::StreamReader(const std::string& dir) : dir_(dir) {
         }
       }
     }
+    std::vector<h5::RowOffsets> offsets(static_cast<std::size_t>(num_tasks * 3));
+    for (std::int64_t t = 0; t < num_tasks; ++t) {
+      for (Split s : tasks_[t].splits()) {
+        h5::Loc sl{file, file.id(), "/"};
+        offsets[static_cast<std::size_t>(t * 3 + static_cast<int>(s))] =
+            h5::direct_rows(sl, task_group(t) + "/" + split_name(s) + "/images", h5_type(format_.type));
+      }
+    }
+    image_offsets_.push_back(std::move(offsets));
+    shard_files_.emplace_back(path);
     shards_.push_back(std::move(file));
   }
 }
@@ -206,7 +216,24 @@ void StreamReader::read_into(std::int64_t task, Split split, Range rows, std::ui
       const std::int64_t at = a - rows.begin;
       h5::read_rows_typed(loc, base + "/images", a - shard_begin, b - shard_begin, images + at * sample_size_,
                           h5_type(format_.type));
-      h5::read_rows(loc, base + "/labels", a - shard_begin, b - shard_begin, labels + at);
+    }
+    shard_begin = shard_end;
+  }
+  read_labels(task, split, rows, labels);
+}
+
+void StreamReader::read_labels(std::int64_t task, Split split, Range rows, std::int64_t* labels) const {
+  const TaskInfo& info = this->task(task);
+  MNEMO_ASSERT(rows.begin >= 0 && rows.begin <= rows.end && rows.end <= info.count(split), "row range");
+  const auto& counts = info.shard_counts(split);
+  std::int64_t shard_begin = 0;
+  const std::string base = task_group(task) + "/" + split_name(split);
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    const std::int64_t shard_end = shard_begin + counts[k];
+    const std::int64_t a = std::max(rows.begin, shard_begin), b = std::min(rows.end, shard_end);
+    if (a < b) {
+      h5::Loc loc{shards_[k], shards_[k].id(), "/"};
+      h5::read_rows(loc, base + "/labels", a - shard_begin, b - shard_begin, labels + (a - rows.begin));
       for (std::int64_t i = a; i < b; ++i) {
         const std::int64_t label = labels[i - rows.begin];
         if (std::find(info.classes.begin(), info.classes.end(), label) == info.classes.end()) {
@@ -219,6 +246,64 @@ void StreamReader::read_into(std::int64_t task, Split split, Range rows, std::ui
     }
     shard_begin = shard_end;
   }
+}
+
+bool StreamReader::reads_by_offset(std::int64_t task, Split split) const {
+  for (std::size_t k = 0; k < image_offsets_.size(); ++k) {
+    if (this->task(task).shard_counts(split)[k] > 0 &&
+        image_offsets_[k][static_cast<std::size_t>(task * 3 + static_cast<int>(split))].chunk_offsets.empty()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void StreamReader::read_images(std::int64_t task, Split split, const std::vector<std::int64_t>& rows,
+                               std::uint8_t* images) const {
+  const TaskInfo& info = this->task(task);
+  const auto& counts = info.shard_counts(split);
+  const std::string base = task_group(task) + "/" + split_name(split);
+  std::size_t i = 0;  // rows before i are read
+  std::int64_t shard_begin = 0;
+  for (std::size_t k = 0; k < counts.size() && i < rows.size(); ++k) {
+    const std::int64_t shard_end = shard_begin + counts[k];
+    std::size_t j = i;  // rows [i, j) lie in shard k
+    while (j < rows.size() && rows[j] < shard_end) {
+      MNEMO_ASSERT(rows[j] >= shard_begin && (j == i || rows[j] > rows[j - 1]), "rows must increase");
+      ++j;
+    }
+    if (j > i) {
+      const h5::RowOffsets& where = image_offsets_[k][static_cast<std::size_t>(task * 3 + static_cast<int>(split))];
+      std::uint8_t* out = images + static_cast<std::int64_t>(i) * sample_size_;
+      if (where.chunk_offsets.empty()) {
+        std::vector<std::int64_t> local(rows.begin() + static_cast<std::ptrdiff_t>(i),
+                                        rows.begin() + static_cast<std::ptrdiff_t>(j));
+        for (auto& r : local) r -= shard_begin;
+        h5::Loc loc{shards_[k], shards_[k].id(), "/"};
+        h5::read_row_set_typed(loc, base + "/images", local, out, h5_type(format_.type));
+      } else {
+        for (std::size_t a = i; a < j;) {  // one read per run of rows adjacent in the file
+          const std::int64_t first = rows[a] - shard_begin;
+          std::size_t b = a + 1;
+          while (b < j && rows[b] == rows[b - 1] + 1 &&
+                 where.offset(rows[b] - shard_begin) == where.offset(rows[b - 1] - shard_begin) + sample_size_) {
+            ++b;
+          }
+          try {
+            shard_files_[k].read_at(where.offset(first), static_cast<std::int64_t>(b - a) * sample_size_,
+                                    out + static_cast<std::int64_t>(a - i) * sample_size_);
+          } catch (const InputError& e) {
+            throw InputError(shards_[k].path() + ":/" + base + "/images rows " + std::to_string(first) + ".." +
+                             std::to_string(first + static_cast<std::int64_t>(b - a)) + ": " + e.what());
+          }
+          a = b;
+        }
+      }
+    }
+    i = j;
+    shard_begin = shard_end;
+  }
+  MNEMO_ASSERT(i == rows.size(), "rows beyond the task's split");
 }
 
 }  // namespace mnemo::data

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "data/io/h5.h"
+#include "data/io/row_file.h"
 #include "data/sample_format.h"
 #include "data/sharding.h"
 #include "data/stream_format.h"
@@ -71,6 +72,15 @@ class StreamReader {
   /// The same rows, straight into `images` (rows.size() * sample_size()
   /// bytes) and `labels` (rows.size() values).
   void read_into(std::int64_t task, Split split, Range rows, std::uint8_t* images, std::int64_t* labels) const;
+  /// The labels of rows [rows.begin, rows.end), checked against the task's classes.
+  void read_labels(std::int64_t task, Split split, Range rows, std::int64_t* labels) const;
+  /// The samples of `rows` (increasing) of a task's split, one after the
+  /// other into `images` (rows.size() * sample_size() bytes). Unfiltered
+  /// shards (prepare's default) are read by file offset, a run of
+  /// consecutive rows at a time; compressed ones through HDF5.
+  void read_images(std::int64_t task, Split split, const std::vector<std::int64_t>& rows, std::uint8_t* images) const;
+  /// Whether read_images reads this task's split by file offset in every shard.
+  bool reads_by_offset(std::int64_t task, Split split) const;
 
  private:
   std::string dir_;
@@ -80,6 +90,9 @@ class StreamReader {
   std::vector<std::int64_t> class_order_;
   std::vector<TaskInfo> tasks_;
   std::vector<io::h5::File> shards_;
+  std::vector<io::RowFile> shard_files_;  // the same files, for read_images' positioned reads
+  // [shard][task * 3 + split]: where the images' rows lie (empty: read through HDF5)
+  std::vector<std::vector<io::h5::RowOffsets>> image_offsets_;
 };
 
 }  // namespace mnemo::data

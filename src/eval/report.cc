@@ -55,7 +55,7 @@ RunSummary load_run(const std::string& dir) {
     return parent.at(name);
   };
   try {
-    // Versions 2 and 3 only added keys (task-IL confusion, class reports; machine): all read.
+    // Versions 2 to 5 only added keys (task-IL confusion, class reports; machine; parameter counts; input bytes): all read.
     const nlohmann::json& version = field(j, "schema_version", "");
     if (field(j, "schema", "") != "mnemo.results" || !version.is_number_integer() || version.get<int>() < 1 ||
         version.get<int>() > kResultsSchemaVersion) {

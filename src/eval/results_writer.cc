@@ -72,7 +72,8 @@ nlohmann::json results_json(const RunResults& r) {
                      {"peak_rss_bytes", t.peak_rss_bytes},
                      {"parameters", t.parameters},
                      {"trainable_parameters", t.trainable_parameters},
-                     {"gradient_bytes_per_step", t.gradient_bytes_per_step}});
+                     {"gradient_bytes_per_step", t.gradient_bytes_per_step},
+                     {"input_bytes", t.input_bytes}});
   }
   const bool any = !r.class_il.empty();
   nlohmann::json anytime = nlohmann::json::array();
@@ -119,6 +120,7 @@ RunResults results_from_json(const nlohmann::json& j) {
     tt.parameters = t.value("parameters", std::int64_t{0});  // version 4
     tt.trainable_parameters = t.value("trainable_parameters", std::int64_t{0});
     tt.gradient_bytes_per_step = t.value("gradient_bytes_per_step", std::int64_t{0});
+    tt.input_bytes = t.value("input_bytes", std::vector<std::int64_t>{});  // version 5
     r.tasks.push_back(tt);
   }
   r.baseline_class_il = j.at("baseline").at("class_il").get<std::vector<double>>();

@@ -1,5 +1,5 @@
 // Implements: the run's result files and console tables (rank 0 only).
-//   results.json (schema "mnemo.results", version 4; see README "Output files"):
+//   results.json (schema "mnemo.results", version 5; see README "Output files"):
 //     schema, schema_version, complete, model_fingerprint, config, stream,
 //     machine{blas_library, blas_kernels, blas_detected, blas_reason}, num_classes,
 //     tasks[{classes, train_samples, seconds, samples_per_second,
@@ -27,7 +27,7 @@ namespace mnemo::eval {
 
 /// 2: adds confusion_task_il and class_report (version 1 files still read).
 /// 4: adds tasks[].parameters, trainable_parameters, gradient_bytes_per_step.
-inline constexpr std::int64_t kResultsSchemaVersion = 4;
+inline constexpr std::int64_t kResultsSchemaVersion = 5;
 
 /// Cost of one task: wall time of training (evaluation excluded), the
 /// largest per-rank time spent in collectives, and the largest per-rank
@@ -43,6 +43,9 @@ struct TaskTiming {
   std::int64_t parameters = 0;            ///< the model's, while it trained the task (it may grow)
   std::int64_t trainable_parameters = 0;  ///< of which trained (the rest frozen): the gradient's elements
   std::int64_t gradient_bytes_per_step = 0;  ///< what each step all-reduces (--wire-dtype)
+  /// Bytes of training samples and labels each rank read from the stream
+  /// for this task, in rank order (empty in results of schema version 4 and before).
+  std::vector<std::int64_t> input_bytes;
 };
 
 /// An anytime evaluation: accuracy on every task after `step` steps.

@@ -86,12 +86,10 @@ ReplayBatch ReplayMemory::batch_of(const std::vector<std::int64_t>& drawn) const
 void ReplayMemory::add(const Batch& batch, const torch::Tensor& logits) {
   const bool global = batch.global_labels.defined();
   MNEMO_ASSERT(global || context_.world_size == 1, "a replay memory on several ranks needs the global batch");
-  const torch::Tensor images = global ? batch.global_images : batch.images;
   const torch::Tensor labels = global ? batch.global_labels : batch.y.to(torch::kCPU);
   const std::int64_t offset = global ? batch.offset : 0, mine = batch.size();
   const std::int64_t n = labels.defined() ? labels.size(0) : 0;
   if (n == 0) return;
-  const auto* img = static_cast<const std::uint8_t*>(images.data_ptr());
   const auto* lab = labels.data_ptr<std::int64_t>();
   const std::int64_t ss = buffer_.sample_size(), ls = buffer_.logit_size();
   // Decide for every row (all ranks alike); remember the ones stored here.
@@ -101,26 +99,36 @@ void ReplayMemory::add(const Batch& batch, const torch::Tensor& logits) {
     const std::int64_t slot = buffer_.offer(lab[i], batch.task);
     if (slot < 0 || !buffer_.owns(slot)) continue;
     stored.emplace_back(slot, i);
-    if (ls > 0 && (i < offset || i >= offset + mine)) foreign.push_back(i);
+    if (i < offset || i >= offset + mine) foreign.push_back(i);
+  }
+  // This rank read only its own rows ahead: the others it stores are read now.
+  torch::Tensor foreign_images;
+  if (!foreign.empty()) {
+    MNEMO_ASSERT(static_cast<bool>(batch.read_rows), "rows of other ranks, and no way to read them");
+    foreign_images = batch.read_rows(foreign).contiguous();
   }
   torch::Tensor own_logits = ls > 0 && mine > 0 ? logits.detach().to(torch::kCPU).contiguous() : torch::Tensor();
   torch::Tensor foreign_logits;
-  if (!foreign.empty()) {  // the outputs the processing rank's forward pass had
+  if (ls > 0 && !foreign.empty()) {  // the outputs the processing rank's forward pass had
     torch::NoGradGuard no_grad;
-    const torch::Tensor rows = torch::tensor(foreign, torch::kInt64);
-    torch::Tensor x = model::to_input(images.index_select(0, rows), context_.device, context_.input_norm);
+    torch::Tensor x = model::to_input(foreign_images, context_.device, context_.input_norm);
     // The input the processing rank's forward pass had, augmentation included.
     x = context_.augment.apply(x, model::Augmenter::kStreamRows, static_cast<std::uint64_t>(batch.step), foreign);
     foreign_logits = context_.model->forward(x).to(torch::kCPU).contiguous();
   }
+  const auto* own_images = mine > 0 ? static_cast<const std::uint8_t*>(batch.images.data_ptr()) : nullptr;
+  const auto* other_images = foreign.empty() ? nullptr : static_cast<const std::uint8_t*>(foreign_images.data_ptr());
   std::size_t next_foreign = 0;
   for (const auto& [slot, i] : stored) {
+    const bool own = i >= offset && i < offset + mine;
+    const std::uint8_t* image = own ? own_images + (i - offset) * ss : other_images + next_foreign * ss;
     const float* l = nullptr;
     if (ls > 0) {
-      l = (i >= offset && i < offset + mine) ? own_logits.data_ptr<float>() + (i - offset) * ls
-                                             : foreign_logits.data_ptr<float>() + (next_foreign++) * ls;
+      l = own ? own_logits.data_ptr<float>() + (i - offset) * ls
+              : foreign_logits.data_ptr<float>() + next_foreign * ls;
     }
-    buffer_.store(slot, img + i * ss, l);
+    if (!own) ++next_foreign;
+    buffer_.store(slot, image, l);
   }
 }
 

@@ -49,12 +49,17 @@ struct Batch {
   torch::Tensor x;       ///< float [n, C, H, W] in [0, 1], on the model's device
   torch::Tensor y;       ///< int64 [n], on the model's device
   std::int64_t task = 0;
-  /// The whole global batch, which every rank reads (CPU: uint8 images,
-  /// int64 labels); this rank's samples are rows [offset, offset + size()).
-  /// Replay memories decide on it identically on every rank. Left
-  /// undefined, the batch is taken to be the global one (one rank).
-  torch::Tensor global_images, global_labels;
+  /// Every label of the global batch (CPU, int64), which every rank reads;
+  /// this rank's samples are rows [offset, offset + size()). Replay
+  /// memories decide on them identically on every rank. Left undefined,
+  /// the batch is taken to be the global one (one rank).
+  torch::Tensor global_labels;
   std::int64_t offset = 0;
+  /// The samples of rows of the global batch (increasing; any rank's), read
+  /// from the stream on demand: a rank reads only its own rows ahead, and
+  /// the few others it stores in its replay shard here. CPU tensor
+  /// [k, ...], like `images`. Unset: every row is this rank's.
+  std::function<torch::Tensor(const std::vector<std::int64_t>& rows)> read_rows;
   /// The global step (x's augmentation is named by it and each row's place
   /// in the global batch; see model/augment.h).
   std::int64_t step = 0;

@@ -90,7 +90,8 @@ eval::EvalCounts Evaluator::evaluate(model::ModelImpl& model, const Predict& pre
       data::BatchLoader loader(stream_, options_.split, {{static_cast<std::int64_t>(t), task.rows}},
                                std::move(batches), lo);
       while (auto block = loader.next()) {
-        const auto [images, labels] = block_tensors(std::move(*block), stream_.sample_format());
+        const torch::Tensor labels = torch::tensor(block->labels, torch::kInt64);
+        const torch::Tensor images = sample_tensor(std::move(block->images), block->count(), stream_.sample_format());
         count(model, predict, task, images, labels, hits_c, hits_t, confusion, confusion_task_il);
       }
     }

@@ -22,6 +22,16 @@ inline model::InputNorm stream_input_norm(const data::SampleFormat& format, cons
   return norm;
 }
 
+/// `count` samples of `format`, one after the other in `bytes`, as a CPU
+/// tensor that owns them (no copy).
+inline torch::Tensor sample_tensor(std::vector<std::uint8_t>&& bytes, std::int64_t count,
+                                   const data::SampleFormat& format) {
+  auto owned = std::make_shared<std::vector<std::uint8_t>>(std::move(bytes));
+  std::vector<std::int64_t> shape = {count};
+  shape.insert(shape.end(), format.shape.begin(), format.shape.end());
+  return torch::from_blob(owned->data(), shape, [owned](void*) {}, strategies::torch_type(format.type));
+}
+
 inline std::pair<torch::Tensor, torch::Tensor> block_tensors(data::SampleBlock&& block,
                                                              const data::SampleFormat& format) {
   auto owned = std::make_shared<data::SampleBlock>(std::move(block));

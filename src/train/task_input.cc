@@ -22,15 +22,16 @@ TaskPlan plan_task(const data::StreamReader& stream, const strategies::Strategy&
   return plan;
 }
 
-strategies::Batch rank_slice(std::int64_t t, data::SampleBlock&& global, const data::SampleFormat& format,
+strategies::Batch rank_slice(std::int64_t t, data::LoadedBatch&& global, const data::StreamReader& stream,
                              const model::InputNorm& norm, const model::Augmenter& augment, std::int64_t step,
-                             int world_size, int rank, const torch::Device& device) {
+                             const torch::Device& device, std::shared_ptr<std::atomic<std::int64_t>> bytes_read) {
+  const data::SampleFormat& format = stream.sample_format();
   strategies::Batch batch;
   batch.task = t;
-  std::tie(batch.global_images, batch.global_labels) = block_tensors(std::move(global), format);
-  const data::Range mine = data::block_range(batch.global_labels.size(0), world_size, rank);
+  const data::Range mine = global.share;
   batch.offset = mine.begin;
-  batch.images = batch.global_images.narrow(0, mine.begin, mine.size());
+  batch.global_labels = torch::tensor(global.labels, torch::kInt64);
+  batch.images = sample_tensor(std::move(global.images), mine.size(), format);
   batch.y = batch.global_labels.narrow(0, mine.begin, mine.size()).to(device);
   batch.step = step;
   batch.x = model::to_input(batch.images, device, norm);
@@ -39,18 +40,31 @@ strategies::Batch rank_slice(std::int64_t t, data::SampleBlock&& global, const d
     for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = mine.begin + static_cast<std::int64_t>(i);
     batch.x = augment.apply(batch.x, model::Augmenter::kStreamRows, static_cast<std::uint64_t>(step), rows);
   }
+  auto sources = std::make_shared<const std::vector<data::StreamRow>>(std::move(global.sources));
+  batch.read_rows = [&stream, sources, bytes_read](const std::vector<std::int64_t>& rows) {
+    const std::int64_t ss = stream.sample_size();
+    std::vector<std::uint8_t> bytes(rows.size() * static_cast<std::size_t>(ss));
+    for (std::size_t i = 0; i < rows.size(); ++i) {  // one row at a time: a batch's rows need not increase
+      const data::StreamRow& at = sources->at(static_cast<std::size_t>(rows[i]));
+      stream.read_images(at.task, data::Split::kTrain, {at.row}, bytes.data() + static_cast<std::int64_t>(i) * ss);
+    }
+    *bytes_read += static_cast<std::int64_t>(bytes.size());
+    return sample_tensor(std::move(bytes), static_cast<std::int64_t>(rows.size()), stream.sample_format());
+  };
   return batch;
 }
 
-strategies::TaskSamples rank_block(const data::StreamReader& stream, std::int64_t t, int world_size, int rank) {
+strategies::TaskSamples rank_block(const data::StreamReader& stream, std::int64_t t, int world_size, int rank,
+                                   std::shared_ptr<std::atomic<std::int64_t>> bytes_read) {
   const data::Range block = data::block_range(stream.task(t).train_count, world_size, rank);
   strategies::TaskSamples samples;
   samples.task = t;
   samples.count = block.size();
   samples.first = block.begin;
   samples.total = stream.task(t).train_count;
-  samples.read = [&stream, t, block](std::int64_t begin, std::int64_t end) {
+  samples.read = [&stream, t, block, bytes_read](std::int64_t begin, std::int64_t end) {
     MNEMO_ASSERT(0 <= begin && begin <= end && end <= block.size(), "TaskSamples::read beyond the block");
+    *bytes_read += (end - begin) * (stream.sample_size() + static_cast<std::int64_t>(sizeof(std::int64_t)));
     return block_tensors(stream.read(t, data::Split::kTrain, {block.begin + begin, block.begin + end}),
                          stream.sample_format());
   };
@@ -58,8 +72,18 @@ strategies::TaskSamples rank_block(const data::StreamReader& stream, std::int64_
 }
 
 TaskInput::TaskInput(const data::StreamReader& stream, const strategies::Strategy& strategy,
-                     const RunOptions& options)
-    : stream_(stream), strategy_(strategy), options_(options) {}
+                     const RunOptions& options, int world_size, int rank)
+    : stream_(stream), strategy_(strategy), options_(options), world_size_(world_size), rank_(rank) {}
+
+strategies::Batch TaskInput::slice(std::int64_t t, data::LoadedBatch&& global, const model::InputNorm& norm,
+                                   const model::Augmenter& augment, std::int64_t step,
+                                   const torch::Device& device) const {
+  return rank_slice(t, std::move(global), stream_, norm, augment, step, device, bytes_read_);
+}
+
+strategies::TaskSamples TaskInput::block(std::int64_t t) const {
+  return rank_block(stream_, t, world_size_, rank_, bytes_read_);
+}
 
 std::unique_ptr<data::BatchLoader> TaskInput::make_loader(std::int64_t t, std::int64_t epoch,
                                                           std::int64_t first_step, const TaskPlan& plan) const {
@@ -72,6 +96,7 @@ std::unique_ptr<data::BatchLoader> TaskInput::make_loader(std::int64_t t, std::i
   lo.window = options_.shuffle_window;
   lo.shuffle = Rng::derive(options_.seed, 0xe90c, static_cast<std::uint64_t>(t * 1000003 + epoch));
   lo.memo = windows_;
+  lo.share = {world_size_, rank_};
   return std::make_unique<data::BatchLoader>(stream_, data::Split::kTrain, plan.segments, std::move(batches), lo);
 }
 

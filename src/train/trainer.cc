@@ -48,7 +48,7 @@ class Trainer {
       if (control_.rank() == 0) prepare_run_dir(o_);
       spdlog::info("{}", run_->describe());
     });
-    input_ = std::make_unique<TaskInput>(*run_->stream, *run_->strategy, o_.run);
+    input_ = std::make_unique<TaskInput>(*run_->stream, *run_->strategy, o_.run, control_.world_size(), control_.rank());
     // Every rank must hold the same architecture; then rank 0's weights win.
     verify_same_model(control_, *run_->flat);
     broadcast_parameters(*run_->grad_comm, *run_->flat, 0);
@@ -74,9 +74,11 @@ class Trainer {
       run_->costs = {};
       window_.restart(0, 0);
       const auto train_start = Clock::now();
+      const std::int64_t bytes_before = input_->bytes_read();
       eval::TaskTiming timing;
       timing.train_samples = train_task(t, t == start.task ? start : Position{t, 0, 0, global_step_});
       timing.seconds = seconds_since(train_start);
+      timing.input_bytes = control_.allgather(input_->bytes_read() - bytes_before);
       timing.classes = run_->stream->task(t).classes;
       timing.parameters = run_->flat->numel() + run_->flat->frozen_numel();
       const std::int64_t masked_within = run_->model->trained_elements();
@@ -118,7 +120,7 @@ class Trainer {
         train_epoch(t, epoch, epoch == from.epoch ? from.step : 0, plan);
       }
     }
-    run_->strategy->after_task(rank_block(*run_->stream, t, control_.world_size(), control_.rank()));
+    run_->strategy->after_task(input_->block(t));
     if (strategies::ReplayMemory* memory = run_->strategy->memory()) {
       // Every rank persists its shard; the set is complete after the barrier.
       memory->save((std::filesystem::path(o_.run.run_dir) / "replay").string());
@@ -149,11 +151,10 @@ class Trainer {
     const std::int64_t task_steps = plan.steps * o_.run.epochs;
     const std::int64_t row_every = metrics_interval(o_.run.metrics_every, task_steps);
     for (std::int64_t step = first_step; step < plan.steps; ++step) {
-      std::optional<data::SampleBlock> block = loader->next();
+      std::optional<data::LoadedBatch> block = loader->next();
       MNEMO_ASSERT(block.has_value(), "the loader ended before the epoch");
       const strategies::Batch batch =
-          rank_slice(t, std::move(*block), run_->stream->sample_format(), run_->input_norm, run_->augment,
-                     global_step_, control_.world_size(), control_.rank(), run_->device);
+          input_->slice(t, std::move(*block), run_->input_norm, run_->augment, global_step_, run_->device);
       const double lr = scheduled_lr(o_.optimizer, epoch, step, plan.steps, o_.run.epochs);
       const std::int64_t task_step = epoch * plan.steps + step + 1;
       const StepAgreement agreed = train_step(batch, lr, progress, step);
@@ -178,6 +179,7 @@ class Trainer {
     }
     progress.finish();
     run_->costs.input_wait_seconds += loader->wait_seconds();
+    input_->finished(*loader);
   }
 
   // One optimizer step; returns what the ranks agreed on along the way.

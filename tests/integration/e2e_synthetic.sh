@@ -59,7 +59,7 @@ import csv, json, sys
 work = sys.argv[1]
 def old_task_acc(run):
     r = json.load(open(f"{work}/{run}/results.json"))
-    assert r["schema"] == "mnemo.results" and r["schema_version"] == 4
+    assert r["schema"] == "mnemo.results" and r["schema_version"] == 5
     # a fixed network: every parameter trains, every task (the MLP of these runs: 64-100-100-6)
     assert all(t["parameters"] == t["trainable_parameters"] == 64 * 100 + 100 + 100 * 100 + 100 + 100 * 6 + 6
                for t in r["tasks"]), r["tasks"]

@@ -14,6 +14,13 @@
 #   task, the flat buffers and buckets rebuilt at each task start) and
 #   prune (--model packnet: masks decided from the weights on every rank)
 #   too, and er with a growing head (--growing-head).
+#   Rank-local input: results.json's input_bytes. One rank running er reads
+#   each task's rows once, images and labels (the closed form from the
+#   stream's shapes); over 2 and 3 ranks the bytes read add up to at most
+#   1.5 times one rank's, not N times (each rank reads its slice's samples,
+#   every label, and the few rows of other slices its replay shard
+#   stores): the samples to at most 1.25 times, and no rank reads more
+#   than 1/N of one rank's bytes plus 0.2.
 # Usage: rank_equivalence.sh MNEMO MPIEXEC
 set -euo pipefail
 mnemo=$1
@@ -86,6 +93,31 @@ for s in strategies:
 for s in ("er", "derpp"):
     plain, aug = (json.load(open(f"{work}/{v}-1/results.json"))["accuracy"] for v in (s, s + "+aug"))
     assert plain != aug, f"{s}: --augment crop-flip did not change the run"
+import h5py, glob, math
+with h5py.File(sorted(glob.glob(f"{work}/stream/shard-*.h5"))[0]) as f:
+    images = f["task_000/train/images"]
+    sample_bytes = math.prod(images.shape[1:]) * images.dtype.itemsize
+er1 = json.load(open(f"{work}/er-1/results.json"))
+for t in er1["tasks"]:
+    want = t["train_samples"] * (sample_bytes + 8)
+    if t["input_bytes"] != [want]:
+        failed += 1
+        print(f"FAIL er on 1 rank read {t['input_bytes']} bytes for a task of {t['train_samples']} rows, not {want}")
+for s in strategies:
+    runs = [json.load(open(f"{work}/{s}-{n}/results.json")) for n in (1, 2, 3)]
+    # One rank reads a task that fits one window once for all its epochs, shares are read every epoch:
+    # the reference is one pass per epoch (train_samples counts every epoch's), or one rank's reads if more.
+    rows = sum(t["train_samples"] for t in runs[0]["tasks"])
+    one = max(sum(t["input_bytes"][0] for t in runs[0]["tasks"]), rows * (sample_bytes + 8))
+    for n, r in ((2, runs[1]), (3, runs[2])):
+        per_rank = [sum(t["input_bytes"][k] for t in r["tasks"]) for k in range(n)]
+        # Every rank reads every label (8 bytes a row; these samples are small, so that weighs):
+        # the samples read over all ranks are one pass plus the replay shards' rows of other slices.
+        samples = sum(per_rank) - n * rows * 8
+        ok = sum(per_rank) <= 1.5 * one and samples <= 1.25 * (one - rows * 8) and max(per_rank) <= (1 / n + 0.2) * one
+        failed += not ok
+        print(f"{'ok ' if ok else 'FAIL'} {s}: {n} ranks read {sum(per_rank) / one:.3f} x one rank's bytes "
+              f"(samples {samples / (one - rows * 8):.3f} x), {max(per_rank) / one:.3f} x at most on one rank")
 er_old = json.load(open(f"{work}/er-1/results.json"))["accuracy"]["class_il"][-1][:2]
 assert 0.2 < sum(er_old) / 2 < 0.95, f"er's old-task accuracy {er_old} is degenerate: the test would not see a change"
 sys.exit(1 if failed else 0)

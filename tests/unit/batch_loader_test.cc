@@ -2,7 +2,10 @@
 //   names (checked against direct reads), whatever the window, the thread
 //   or the first batch; the order is a permutation and, with one window, the
 //   plain seeded shuffle; a damaged shard surfaces as an InputError in next();
-//   a window memo shared by epochs reads a key once and changes no batch.
+//   a window memo shared by epochs reads a key once and changes no batch;
+//   a share reads every label but only its rows' samples, and the shares
+//   of N ranks read the samples once between them; read_images of
+//   scattered rows equals direct reads, by file offset and through HDF5.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -25,7 +28,7 @@
 namespace mnemo::data {
 namespace {
 
-std::string write_stream_of(const testing::TempDir& dir, int shards) {
+std::string write_stream_of(const testing::TempDir& dir, int shards, int deflate = 0) {
   SyntheticOptions o;
   o.classes = 4;
   o.train_per_class = 25;
@@ -36,7 +39,8 @@ std::string write_stream_of(const testing::TempDir& dir, int shards) {
   StreamLayout layout;
   layout.shards = shards;
   layout.chunk_rows = 8;
-  const std::string out = dir.file("s");
+  layout.deflate = deflate;
+  const std::string out = dir.file(deflate > 0 ? "compressed" : "s");
   write_class_incremental_stream(out, src, split_classes(order, 2, 2), order, 1, layout, false);
   return out;
 }
@@ -89,10 +93,13 @@ TEST(EpochOrder, OneWindowIsThePlainSeededShuffle) {
   EXPECT_EQ(epoch_order(40, 1000, Rng(3)).rows, want);
 }
 
-// Every batch equals the rows the order names, read directly from the stream.
-void expect_batches_match(const StreamReader& reader, const std::vector<Segment>& segments, std::int64_t window,
-                          bool background, std::int64_t first_batch, std::uint64_t seed = 11,
-                          std::shared_ptr<WindowMemo> memo = nullptr) {
+// Every batch equals the rows the order names, read directly from the
+// stream: every label and source, and the share's samples. Returns the
+// loader's bytes read.
+std::int64_t expect_batches_match(const StreamReader& reader, const std::vector<Segment>& segments,
+                                  std::int64_t window, bool background, std::int64_t first_batch,
+                                  std::uint64_t seed = 11, std::shared_ptr<WindowMemo> memo = nullptr,
+                                  BatchLoader::Share share = {}) {
   std::int64_t n = 0;
   for (const auto& s : segments) n += s.rows.size();
   std::vector<Range> batches;
@@ -102,6 +109,7 @@ void expect_batches_match(const StreamReader& reader, const std::vector<Segment>
   o.shuffle = Rng(seed);
   o.background = background;
   o.memo = std::move(memo);
+  o.share = share;
   BatchLoader loader(reader, Split::kTrain, segments, batches, o);
   std::vector<std::int64_t> sizes;
   for (const auto& s : segments) sizes.push_back(s.rows.size());
@@ -109,8 +117,12 @@ void expect_batches_match(const StreamReader& reader, const std::vector<Segment>
   const std::int64_t ss = reader.sample_size();
   std::size_t b = 0;
   while (auto block = loader.next()) {
-    ASSERT_LT(b, batches.size());
-    ASSERT_EQ(block->count(), batches[b].size());
+    EXPECT_LT(b, batches.size());
+    if (b >= batches.size()) break;
+    EXPECT_EQ(block->count(), batches[b].size());
+    const Range mine = block_range(batches[b].size(), share.parts, share.index);
+    EXPECT_EQ(block->share, mine);
+    EXPECT_EQ(static_cast<std::int64_t>(block->images.size()), mine.size() * ss);
     for (std::int64_t p = batches[b].begin; p < batches[b].end; ++p) {
       std::int64_t row = order.rows[static_cast<std::size_t>(p)];
       std::size_t s = 0;
@@ -119,11 +131,16 @@ void expect_batches_match(const StreamReader& reader, const std::vector<Segment>
                                            {segments[s].rows.begin + row, segments[s].rows.begin + row + 1});
       const std::int64_t i = p - batches[b].begin;
       EXPECT_EQ(block->labels[static_cast<std::size_t>(i)], want.labels[0]);
-      EXPECT_TRUE(std::equal(want.images.begin(), want.images.end(), block->images.begin() + i * ss));
+      EXPECT_EQ(block->sources[static_cast<std::size_t>(i)].task, segments[s].task);
+      EXPECT_EQ(block->sources[static_cast<std::size_t>(i)].row, segments[s].rows.begin + row);
+      if (i >= mine.begin && i < mine.end) {
+        EXPECT_TRUE(std::equal(want.images.begin(), want.images.end(), block->images.begin() + (i - mine.begin) * ss));
+      }
     }
     ++b;
   }
   EXPECT_EQ(b, batches.size());
+  return loader.bytes_read();
 }
 
 TEST(BatchLoader, BatchesAreTheOrderedRowsForAnyWindowThreadAndStart) {
@@ -140,6 +157,62 @@ TEST(BatchLoader, BatchesAreTheOrderedRowsForAnyWindowThreadAndStart) {
       }
     }
   }
+}
+
+TEST(BatchLoader, SharesReadEveryLabelAndOnlyTheirSamples) {
+  testing::TempDir dir;
+  for (int deflate : {0, 4}) {  // by file offset; through HDF5
+    const StreamReader reader(write_stream_of(dir, 3, deflate));
+    const std::vector<Segment> segments = {{0, {3, 41}}, {1, {0, 30}}};  // 68 rows
+    const std::int64_t rows = 68, ss = reader.sample_size(), labels = rows * 8;
+    for (std::int64_t window : {6, 1000}) {
+      for (int parts : {1, 2, 3, 4}) {
+        std::int64_t images = 0;
+        for (int index = 0; index < parts; ++index) {
+          SCOPED_TRACE("deflate " + std::to_string(deflate) + " window " + std::to_string(window) + " share " +
+                       std::to_string(index) + "/" + std::to_string(parts));
+          const std::int64_t bytes = expect_batches_match(reader, segments, window, index % 2 == 0, 0, 11, nullptr,
+                                                          {parts, index});
+          images += bytes - labels;  // every share reads every label
+        }
+        EXPECT_EQ(images, rows * ss) << "the shares read each sample once between them (" << parts << " parts)";
+      }
+    }
+  }
+}
+
+TEST(StreamReader, ReadImagesOfScatteredRowsEqualsDirectReads) {
+  testing::TempDir dir;
+  for (int deflate : {0, 4}) {
+    const StreamReader reader(write_stream_of(dir, 3, deflate));  // task 0: 50 rows over 3 shards, chunks of 8
+    EXPECT_EQ(reader.reads_by_offset(0, Split::kTrain), deflate == 0);
+    const std::vector<std::int64_t> rows = {0, 1, 2, 7, 8, 9, 16, 17, 30, 31, 32, 33, 49};
+    std::vector<std::uint8_t> got(rows.size() * static_cast<std::size_t>(reader.sample_size()));
+    reader.read_images(0, Split::kTrain, rows, got.data());
+    const SampleBlock all = reader.read(0, Split::kTrain, {0, 50});
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto* want = all.images.data() + rows[i] * reader.sample_size();
+      EXPECT_TRUE(std::equal(want, want + reader.sample_size(), got.begin() + static_cast<std::ptrdiff_t>(i) * reader.sample_size()))
+          << "deflate " << deflate << " row " << rows[i];
+    }
+  }
+}
+
+TEST(StreamReader, TruncatedShardIsAnInputErrorNamingIt) {
+  testing::TempDir dir;
+  const std::string stream = write_stream_of(dir, 1);
+  const std::string shard = stream + "/" + shard_file(0, 1);
+  const StreamReader reader(stream);  // opened whole; the file is cut under it
+  std::filesystem::resize_file(shard, 4096);
+  std::vector<std::uint8_t> got(static_cast<std::size_t>(reader.sample_size()));
+  std::string message = "(no InputError)";
+  try {
+    reader.read_images(1, Split::kTrain, {49}, got.data());
+  } catch (const InputError& e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find(shard_file(0, 1)), std::string::npos) << message;
+  EXPECT_NE(message.find("images rows 49..50"), std::string::npos) << message;
 }
 
 TEST(BatchLoader, EpochsSharingAWindowMemoGetTheSameRows) {
@@ -166,7 +239,7 @@ TEST(WindowMemo, ReadsAKeyOnceAndRereadsAfterAnotherKeyOrAFailure) {
   auto block_of = [&](std::uint8_t v) {
     return [&reads, v] {
       ++reads;
-      SampleBlock b;
+      WindowRows b;
       b.images = {v};
       b.labels = {v};
       return b;
@@ -178,7 +251,7 @@ TEST(WindowMemo, ReadsAKeyOnceAndRereadsAfterAnotherKeyOrAFailure) {
   EXPECT_EQ(memo.get("b", block_of(3))->images[0], 3);
   EXPECT_EQ(memo.get("a", block_of(4))->images[0], 4);  // one key held: "a" was dropped
   EXPECT_EQ(reads, 3);
-  EXPECT_THROW(memo.get("c", [&]() -> SampleBlock { ++reads; throw InputError("shard damaged"); }), InputError);
+  EXPECT_THROW(memo.get("c", [&]() -> WindowRows { ++reads; throw InputError("shard damaged"); }), InputError);
   EXPECT_EQ(memo.get("c", block_of(5))->images[0], 5);  // a failed read is not remembered
   EXPECT_EQ(reads, 5);
   EXPECT_EQ(memo.reads(), 5);

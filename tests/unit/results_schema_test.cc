@@ -26,12 +26,24 @@ void key_paths(const nlohmann::json& j, const std::string& prefix, std::set<std:
   }
 }
 
+TaskTiming timing(std::int64_t task) {
+  TaskTiming t;
+  t.classes = {task};
+  t.train_samples = 10;
+  t.seconds = 1.0;
+  t.eval_seconds = 0.1;
+  t.comm_seconds = 0.2;
+  t.peak_rss_bytes = 1 << 20;
+  t.input_bytes = {7920, 7920};
+  return t;
+}
+
 TEST(ResultsSchema, KeyPathsMatchTheCheckedInSchema) {
   RunResults r;
   r.config = {{"strategy", "er"}};
   r.stream = {{"dataset", "synthetic"}};
   r.num_classes = 2;
-  r.tasks = {TaskTiming{{0}, 10, 1.0, 0.1, 0.2, 1 << 20}, TaskTiming{{1}, 10, 1.0, 0.1, 0.2, 1 << 20}};
+  r.tasks = {timing(0), timing(1)};
   r.baseline_class_il = r.baseline_task_il = {0.5, 0.5};
   r.class_il = r.task_il = {{1.0, 0.0}, {0.5, 1.0}};
   r.confusion = r.confusion_task_il = {{1, 0, 0, 1}, {1, 0, 0, 1}};
@@ -50,7 +62,7 @@ TEST(ResultsSchema, KeyPathsMatchTheCheckedInSchema) {
     if (!line.empty() && line[0] != '#') want.insert(line);
   }
   EXPECT_EQ(got, want);
-  EXPECT_EQ(results_json(r)["schema_version"], 4) << "bump the list with the version";
+  EXPECT_EQ(results_json(r)["schema_version"], 5) << "bump the list with the version";
 }
 
 // A 20-task, 100-class run's JSON is far beyond HDF5's 64 KiB cap on a
@@ -61,7 +73,7 @@ TEST(ResultsH5, LongStreamsJsonReadsBackWhole) {
   const std::int64_t tasks = 20, classes = 100;
   r.num_classes = classes;
   for (std::int64_t t = 0; t < tasks; ++t) {
-    r.tasks.push_back(TaskTiming{{t}, 10, 1.0, 0.1, 0.2, 1 << 20});
+    r.tasks.push_back(timing(t));
     r.class_il.push_back(std::vector<double>(tasks, 0.123456789 * static_cast<double>(t)));
     r.confusion.push_back(std::vector<std::int64_t>(classes * classes, t));
   }

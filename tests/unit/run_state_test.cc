@@ -189,7 +189,7 @@ TEST(TaskInput, AReadAheadLoaderYieldsTheBatchesOfAFreshOne) {
   o.batch_size = 4;
   o.epochs = 2;
   o.seed = 3;
-  TaskInput ahead(stream, finetune, o), fresh(stream, finetune, o);
+  TaskInput ahead(stream, finetune, o, 1, 0), fresh(stream, finetune, o, 1, 0);
   ahead.prefetch_after(0, 1);  // after task 0's last epoch: task 1, epoch 0
   const auto want = labels_of(*fresh.take(1, 0, 0));
   EXPECT_EQ(labels_of(*ahead.take(1, 0, 0)), want);

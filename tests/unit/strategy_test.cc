@@ -73,18 +73,45 @@ TEST(Strategy, ErShardsTheGlobalBufferAcrossRanks) {
   // A global batch of 4, of which this rank trains on row 3.
   const Batch global = batch_of(4, 0);
   Batch mine;
-  mine.global_images = global.images;
   mine.global_labels = global.y;
   mine.offset = 3;
   mine.images = global.images.narrow(0, 3, 1);
   mine.x = global.x.narrow(0, 3, 1);
   mine.y = global.y.narrow(0, 3, 1);
+  mine.read_rows = [](const std::vector<std::int64_t>&) -> torch::Tensor {
+    ADD_FAILURE() << "slot 3 is row 3, this rank's own: nothing to read";
+    return {};
+  };
   er.after_step(mine);
   EXPECT_EQ(er.buffer().size(), 4);        // every rank records all 4 slots
   EXPECT_EQ(er.buffer().local_size(), 1);  // and stores slot 3's image
   EXPECT_EQ(er.buffer().label(2), global.y[2].item<std::int64_t>());
   // The replay batch draws all 4 filled slots; this rank computes slot 3's.
   EXPECT_EQ(er.loss(mine)[0].count, 1 + 1);
+}
+
+TEST(Strategy, ErReadsTheRowsItStoresButDidNotTrainOn) {
+  auto c = context();
+  c.world_size = 4;
+  c.rank = 3;
+  ExperienceReplay er(options_of("er", 10, 10), c);  // rank 3 of 4 stores global slots 3 and 7
+  const Batch global = batch_of(4, 0);
+  Batch mine;  // this rank trains on row 0; slot 3 takes row 3, another rank's
+  mine.global_labels = global.y;
+  mine.offset = 0;
+  mine.images = global.images.narrow(0, 0, 1);
+  mine.x = global.x.narrow(0, 0, 1);
+  mine.y = global.y.narrow(0, 0, 1);
+  std::vector<std::vector<std::int64_t>> asked;
+  mine.read_rows = [&](const std::vector<std::int64_t>& rows) {
+    asked.push_back(rows);
+    return global.images.index_select(0, torch::tensor(rows, torch::kInt64));
+  };
+  er.after_step(mine);
+  ASSERT_EQ(asked, (std::vector<std::vector<std::int64_t>>{{3}}));
+  ASSERT_EQ(er.buffer().local_size(), 1);
+  const auto* want = global.images[3].data_ptr<std::uint8_t>();
+  EXPECT_TRUE(std::equal(want, want + 4, er.buffer().image(3)));
 }
 
 TEST(Strategy, PerTaskHeadsSeeOnlyTheirTasksLogits) {

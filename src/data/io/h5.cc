@@ -336,6 +336,87 @@ void read_rows_typed(const Loc& loc, const std::string& name, std::int64_t begin
              "cannot read rows " + std::to_string(begin) + ".." + std::to_string(end) + " of " + loc.describe(name));
 }
 
+void read_row_set_typed(const Loc& loc, const std::string& name, const std::vector<std::int64_t>& rows, void* out,
+                        hid_t mem_type) {
+  if (rows.empty()) return;
+  const std::string what = "cannot read dataset " + loc.describe(name);
+  Handle ds = open_dataset(loc, name);
+  Handle space(check_read(loc.file, H5Dget_space(ds.id()), what));
+  const int rank = H5Sget_simple_extent_ndims(space.id());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
+  MNEMO_ASSERT(rank >= 1 && rows.front() >= 0 && static_cast<hsize_t>(rows.back()) < dims[0],
+               "rows outside " + loc.describe(name));
+  check_read(loc.file, H5Sselect_none(space.id()), what);
+  std::vector<hsize_t> start(dims.size(), 0), count = dims;
+  for (std::size_t i = 0; i < rows.size();) {  // one hyperslab per run of consecutive rows
+    std::size_t j = i + 1;
+    while (j < rows.size() && rows[j] == rows[j - 1] + 1) ++j;
+    start[0] = static_cast<hsize_t>(rows[i]);
+    count[0] = static_cast<hsize_t>(j - i);
+    check_read(loc.file, H5Sselect_hyperslab(space.id(), H5S_SELECT_OR, start.data(), nullptr, count.data(), nullptr),
+               what);
+    i = j;
+  }
+  count = dims;
+  count[0] = static_cast<hsize_t>(rows.size());
+  Handle mem(check_read(loc.file, H5Screate_simple(rank, count.data(), nullptr), what));
+  check_read(loc.file, H5Dread(ds.id(), mem_type, mem.id(), space.id(), H5P_DEFAULT, out),
+             "cannot read " + std::to_string(rows.size()) + " rows of " + loc.describe(name));
+}
+
+RowOffsets direct_rows(const Loc& loc, const std::string& name, hid_t mem_type) {
+  const std::string what = "cannot read dataset " + loc.describe(name);
+  Handle ds = open_dataset(loc, name);
+  Handle type(check_read(loc.file, H5Dget_type(ds.id()), what));
+  Handle space(check_read(loc.file, H5Dget_space(ds.id()), what));
+  Handle dcpl(check_read(loc.file, H5Dget_create_plist(ds.id()), what));
+  Handle fcpl(check_read(loc.file, H5Fget_create_plist(loc.file.id()), what));
+  hsize_t userblock = 0;
+  check_read(loc.file, H5Pget_userblock(fcpl.id(), &userblock), what);
+  const int rank = H5Sget_simple_extent_ndims(space.id());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+  H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
+  if (rank < 1 || dims[0] == 0 || H5Tequal(type.id(), mem_type) <= 0 || H5Pget_nfilters(dcpl.id()) != 0) return {};
+  RowOffsets out;
+  out.row_bytes = static_cast<std::int64_t>(H5Tget_size(type.id()));
+  for (int d = 1; d < rank; ++d) out.row_bytes *= static_cast<std::int64_t>(dims[static_cast<std::size_t>(d)]);
+  const std::int64_t rows = static_cast<std::int64_t>(dims[0]);
+  const H5D_layout_t layout = H5Pget_layout(dcpl.id());
+  if (layout == H5D_CONTIGUOUS) {
+    const haddr_t at = H5Dget_offset(ds.id());
+    if (at == HADDR_UNDEF) return {};
+    out.chunk_rows = rows;
+    out.chunk_offsets.push_back(static_cast<std::int64_t>(at + userblock));
+    return out;
+  }
+  if (layout != H5D_CHUNKED) return {};
+  std::vector<hsize_t> chunk(dims.size());
+  if (H5Pget_chunk(dcpl.id(), rank, chunk.data()) != rank) return {};
+  for (int d = 1; d < rank; ++d) {
+    if (chunk[static_cast<std::size_t>(d)] != dims[static_cast<std::size_t>(d)]) return {};  // rows split across chunks
+  }
+  out.chunk_rows = static_cast<std::int64_t>(chunk[0]);
+  const std::int64_t chunks = (rows + out.chunk_rows - 1) / out.chunk_rows;
+  hsize_t stored = 0;
+  if (H5Dget_num_chunks(ds.id(), space.id(), &stored) < 0 || static_cast<std::int64_t>(stored) != chunks) return {};
+  out.chunk_offsets.assign(static_cast<std::size_t>(chunks), -1);
+  for (hsize_t c = 0; c < stored; ++c) {
+    std::vector<hsize_t> first(dims.size());
+    unsigned filters = 0;
+    haddr_t at = HADDR_UNDEF;
+    hsize_t bytes = 0;
+    if (H5Dget_chunk_info(ds.id(), space.id(), c, first.data(), &filters, &at, &bytes) < 0 || at == HADDR_UNDEF ||
+        static_cast<std::int64_t>(bytes) != out.chunk_rows * out.row_bytes) {
+      return {};
+    }
+    out.chunk_offsets[static_cast<std::size_t>(static_cast<std::int64_t>(first[0]) / out.chunk_rows)] =
+        static_cast<std::int64_t>(at + userblock);
+  }
+  if (std::find(out.chunk_offsets.begin(), out.chunk_offsets.end(), -1) != out.chunk_offsets.end()) return {};
+  return out;
+}
+
 template <class T>
 void read_rows(const Loc& loc, const std::string& name, std::int64_t begin, std::int64_t end, T* out) {
   read_rows_typed(loc, name, begin, end, out, native_type<T>());
