@@ -63,7 +63,7 @@ for model in pnn packnet; do
   done
 done
 strategies="$strategies er+aug derpp+aug er+gh pnn packnet"
-python3 - "$work" $strategies <<'PY'
+/usr/bin/python3 - "$work" $strategies <<'PY'
 import json, sys
 work, strategies = sys.argv[1], sys.argv[2:]
 failed = 0
