@@ -282,6 +282,9 @@ void StreamReader::read_images(std::int64_t task, Split split, const std::vector
         h5::Loc loc{shards_[k], shards_[k].id(), "/"};
         h5::read_row_set_typed(loc, base + "/images", local, out, h5_type(format_.type));
       } else {
+        const io::RowFile& file = shard_files_[k];
+        file.check_size();  // a file cut since the last read: an InputError, not a SIGBUS
+        std::int64_t lowest = where.offset(rows[i] - shard_begin), highest = lowest;
         for (std::size_t a = i; a < j;) {  // one read per run of rows adjacent in the file
           const std::int64_t first = rows[a] - shard_begin;
           std::size_t b = a + 1;
@@ -289,15 +292,18 @@ void StreamReader::read_images(std::int64_t task, Split split, const std::vector
                  where.offset(rows[b] - shard_begin) == where.offset(rows[b - 1] - shard_begin) + sample_size_) {
             ++b;
           }
+          const std::int64_t at = where.offset(first), bytes = static_cast<std::int64_t>(b - a) * sample_size_;
+          lowest = std::min(lowest, at);
+          highest = std::max(highest, at + bytes);
           try {
-            shard_files_[k].read_at(where.offset(first), static_cast<std::int64_t>(b - a) * sample_size_,
-                                    out + static_cast<std::int64_t>(a - i) * sample_size_);
+            file.read_at(at, bytes, out + static_cast<std::int64_t>(a - i) * sample_size_);
           } catch (const InputError& e) {
             throw InputError(shards_[k].path() + ":/" + base + "/images rows " + std::to_string(first) + ".." +
                              std::to_string(first + static_cast<std::int64_t>(b - a)) + ": " + e.what());
           }
           a = b;
         }
+        file.read_span(lowest, highest);  // resident memory bounded, not the file's size
       }
     }
     i = j;

@@ -2,14 +2,21 @@
 //   stream's HDF5 shards (in a background thread, and inline) against
 //   cutting the same batches, in the same shuffled order, from the same
 //   bytes held in memory. No training: the input pipeline alone.
+//   Then a rank's share of task 0 on 2 ranks, as the loader reads it: half
+//   its rows, scattered, by file offset (StreamReader::read_images), against
+//   the same rows of the first shard through one HDF5 selection
+//   (io::h5::read_row_set_typed), per row.
 // Usage: mnemo_bench_input STREAM_DIR [BATCH] [WINDOW] [REPEATS]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "data/batch_loader.h"
+#include "data/io/h5.h"
 
 namespace {
 
@@ -72,6 +79,45 @@ double memory_rate(const StreamReader& stream, std::int64_t batch, std::int64_t 
   return static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Half of shard 0's rows of task 0 (every other one after a seeded shuffle,
+// then sorted, as a share of shuffled batches is): microseconds a row, by
+// file offset and through one HDF5 selection.
+void scattered_rows(const std::string& dir, const StreamReader& stream) {
+  std::string shard;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("shard-00000", 0) == 0 && (shard.empty() || name < shard)) shard = e.path().string();
+  }
+  const io::h5::File file = io::h5::File::open(shard);
+  const io::h5::Loc loc{file, file.id(), "/"};
+  const std::int64_t n = io::h5::dataset_shape(loc, "task_000/train/images").at(0), ss = stream.sample_size();
+  std::vector<std::int64_t> all(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) all[static_cast<std::size_t>(i)] = i;
+  Rng(7).shuffle(all);
+  std::vector<std::int64_t> rows(all.begin(), all.begin() + n / 2);
+  std::sort(rows.begin(), rows.end());
+  std::vector<std::uint8_t> by_offset(rows.size() * static_cast<std::size_t>(ss)), by_hdf5(by_offset.size());
+  auto time = [&](auto read) {
+    double best = 1e30;
+    for (int r = 0; r < 3; ++r) {
+      const auto start = Clock::now();
+      read();
+      best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+    }
+    return 1e6 * best / static_cast<double>(rows.size());
+  };
+  // Shard 0 holds a task's first rows, so its row numbers are the task's.
+  const double offset_us = time([&] { stream.read_images(0, Split::kTrain, rows, by_offset.data()); });
+  const double hdf5_us = time([&] {
+    io::h5::read_row_set_typed(loc, "task_000/train/images", rows, by_hdf5.data(), h5_type(stream.sample_format().type));
+  });
+  std::printf("  a rank's share of task 0, %zu of %lld rows of %s, scattered (%s):\n", rows.size(),
+              static_cast<long long>(n), shard.c_str(), by_offset == by_hdf5 ? "same bytes" : "DIFFERENT BYTES");
+  std::printf("    by file offset (mapped):  %8.2f us a row%s\n", offset_us,
+              stream.reads_by_offset(0, Split::kTrain) ? "" : " (compressed stream: HDF5 fallback)");
+  std::printf("    one HDF5 selection:       %8.2f us a row  (%.0fx)\n", hdf5_us, hdf5_us / offset_us);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,6 +145,7 @@ int main(int argc, char** argv) {
     std::printf("  HDF5 shards, inline reads:  %12.0f samples/s  (%.2fx memory)\n", best_inline,
                 best_inline / best_memory);
     std::printf("  same bytes from memory:     %12.0f samples/s\n", best_memory);
+    scattered_rows(argv[1], stream);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mnemo_bench_input: %s\n", e.what());
