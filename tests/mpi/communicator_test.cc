@@ -158,7 +158,7 @@ TEST(Communicator, SixteenBitFloatSums) {
 }  // namespace mnemo
 
 // Large float sums take the node shared-memory path (NodeSharedSum): sizes
-// around its 1 MiB pieces, interleaved so its window grows and its two
+// spanning several of its 256 KiB pieces, interleaved so its window grows and its two
 // buffers alternate; exact integer sums.
 TEST(Communicator, LargeFloatSumsAcrossPiecesAndGrowth) {
   for (std::size_t n : {1024u, 300001u, 1025u, 600007u, 262144u}) check_allreduce<float>(n);
