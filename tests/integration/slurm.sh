@@ -15,18 +15,7 @@
 set -euo pipefail
 mnemo=$(readlink -f "$1")
 root=$(readlink -f "$2")
-cluster=$(mktemp -d /tmp/msl-XXXX)  # short: the pmix socket path must stay under 108 bytes
-cleanup() {
-  if [ -n "${SLURM_CONF:-}" ]; then scancel --user="$(id -un)" 2>/dev/null || true; fi
-  bash "$root/tests/slurm/local_cluster.sh" stop "$cluster" || true
-  sleep 1
-  rm -rf "$cluster"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$cluster"/*.out; do [ -f "$f" ] && { echo "== $f"; tail -30 "$f"; }; done; exit 1; }
-
-SLURM_CONF=$(bash "$root/tests/slurm/local_cluster.sh" start "$cluster") || fail "the local Slurm cluster did not start"
-export SLURM_CONF
+source "$root/tests/slurm/test_cluster.sh"
 export MNEMO_ROOT=$root MNEMO_BIN=$mnemo MNEMO_STREAM=$cluster/s
 "$mnemo" prepare --source synthetic --output "$cluster/s" --tasks 3 --classes-per-task 2 \
   --synthetic-train-per-class 1500 --synthetic-test-per-class 50 >/dev/null 2>&1

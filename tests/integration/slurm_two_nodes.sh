@@ -12,18 +12,7 @@ set -euo pipefail
 mnemo=$(readlink -f "$1")
 mpiexec=$2
 root=$(readlink -f "$3")
-cluster=$(mktemp -d /tmp/msn-XXXX)  # short: the pmix socket path must stay under 108 bytes
-cleanup() {
-  if [ -n "${SLURM_CONF:-}" ]; then scancel --user="$(id -un)" 2>/dev/null || true; fi
-  bash "$root/tests/slurm/local_cluster.sh" stop "$cluster" || true
-  sleep 1
-  rm -rf "$cluster"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$cluster"/*.out "$cluster"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -30 "$f"; }; done; exit 1; }
-
-SLURM_CONF=$(bash "$root/tests/slurm/local_cluster.sh" start "$cluster" 2) || fail "the two-node Slurm cluster did not start"
-export SLURM_CONF
+NODES=2 source "$root/tests/slurm/test_cluster.sh"
 [ "$(sinfo -h -N -o %N | sort | tr '\n' ' ')" = "n1 n2 " ] || fail "sinfo does not list nodes n1 and n2"
 "$mnemo" prepare --source synthetic --output "$cluster/s" --tasks 3 --classes-per-task 2 \
   --synthetic-train-per-class 300 --synthetic-test-per-class 50 --synthetic-noise 150 >/dev/null 2>&1
