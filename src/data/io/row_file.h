@@ -1,9 +1,10 @@
 // Implements: positioned reads of a file's rows, for the rows of unfiltered
 //   HDF5 datasets whose offsets h5::direct_rows found. The file is mapped
 //   read-only and a row is one copy out of the page cache, with no system
-//   call: a rank's scattered share of a window costs ~0.2 us a row this way,
-//   pread ~0.9 us, HDF5's own read of the same selection ~40 us
-//   (tests/bench/input_bench.cc). Where the file cannot be mapped, pread.
+//   call: a rank's scattered share of a task costs 0.09 us a row this way
+//   once mapped, a pread a row ~0.9 us, HDF5's own read of the same
+//   selection ~40 us (tests/bench/input_bench.cc). Where the file cannot be
+//   mapped, pread.
 //   A file cut while open is caught at the next check_size(), an
 //   InputError; one cut between that check and a read is a SIGBUS.
 #pragma once
