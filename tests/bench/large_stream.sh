@@ -50,7 +50,7 @@ import json, os, sys
 stream, results, peak, budget = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3], int(sys.argv[4])
 size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(stream) for f in fs)
 tasks = results["tasks"]
-rss = ", ".join("/".join(f"{r / 2**20:.0f}" for r in ([t["peak_rss_bytes"]] if not isinstance(t["peak_rss_bytes"], list) else t["peak_rss_bytes"])) for t in tasks)
+rss = ", ".join(f"{t['peak_rss_bytes'] / 2**20:.0f}" for t in tasks)  # the worst rank's, per task
 train = sum(t["seconds"] for t in tasks)
 wait = sum(t["input_wait_seconds"] for t in tasks)
 samples = sum(t["train_samples"] for t in tasks)
